@@ -1,0 +1,59 @@
+// Guards: the instance exists in the region asked and is `running` (SSM only sees running instances).
+import { need, type Check } from '../src/check.js';
+
+export const instanceState: Check = {
+  meta: {
+    id: 'instance.state',
+    title: 'Instance exists and is running',
+    group: 'instance',
+    description: 'Session Manager can only reach a running instance in the region and account you ask.',
+  },
+  run(ctx) {
+    const inst = need(ctx.facts.instances[ctx.id], `instance ${ctx.id}`);
+    if (inst === null) {
+      const caller = ctx.facts.caller.ok ? ` of account ${ctx.facts.caller.value.account}` : '';
+      return {
+        status: 'fail',
+        detail:
+          `Instance ${ctx.id} was not found in region ${ctx.region}${caller}. ` +
+          'If it lives elsewhere, pass --region (or AWS_REGION) and --profile (or AWS_PROFILE) for the right account.',
+        fix: {
+          summary: `Look for ${ctx.id} in the region and account it was launched in.`,
+          cli: [`aws ec2 describe-instances --instance-ids ${ctx.id} --region <region> --profile <profile>`],
+        },
+      };
+    }
+    const where = `${inst.id}${inst.name ? ` (${inst.name})` : ''}`;
+    switch (inst.state) {
+      case 'running':
+        return { status: 'pass', detail: `${where} is running in ${inst.availabilityZone ?? ctx.region}.` };
+      case 'pending':
+        return {
+          status: 'warn',
+          detail: `${where} is still pending; the SSM Agent registers a minute or two after it starts running.`,
+        };
+      case 'stopped':
+      case 'stopping':
+        return {
+          status: 'fail',
+          detail: `${where} is ${inst.state}. Session Manager needs a running instance.`,
+          fix: {
+            summary: `Start ${inst.id}.`,
+            cli: [`aws ec2 start-instances --instance-ids ${inst.id} --region ${ctx.region}`],
+            terraform: `resource "aws_ec2_instance_state" "${safeName(inst.name)}" {\n  instance_id = "${inst.id}"\n  state       = "running"\n}`,
+          },
+        };
+      default:
+        return {
+          status: 'fail',
+          detail: `${where} is ${inst.state}; it cannot be reached any more. Launch a replacement.`,
+          fix: { summary: `Launch a new instance; ${inst.id} is ${inst.state}.`, cli: [] },
+        };
+    }
+  },
+};
+
+function safeName(name: string | undefined): string {
+  const s = (name ?? 'this').replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[A-Za-z_]/.test(s) ? s : `_${s}`;
+}

@@ -1,0 +1,115 @@
+// Shared, pure lookups over the facts for one target: every check reads the world through these,
+// so "which subnet / VPC / endpoints / role" is decided in one place.
+import { need, skip, type TargetContext } from './check.js';
+import type {
+  Instance,
+  InstanceProfile,
+  RoleRef,
+  RouteTable,
+  SecurityGroup,
+  Subnet,
+  Vpc,
+  VpcEndpoint,
+} from './facts.js';
+
+/** `com.amazonaws.<region>.<service>` */
+export function serviceName(region: string, service: string): string {
+  return `com.amazonaws.${region}.${service}`;
+}
+
+/** The target instance; skips the check when it does not exist or is terminated. Errors when unreadable. */
+export function instanceOf(ctx: TargetContext): Instance {
+  const inst = need(ctx.facts.instances[ctx.id], `instance ${ctx.id}`);
+  if (inst === null) skip(`instance ${ctx.id} was not found in ${ctx.region}`);
+  if (inst.state === 'terminated' || inst.state === 'shutting-down') skip(`instance ${ctx.id} is ${inst.state}`);
+  return inst;
+}
+
+/** The instance's VPC id; skips for instances without one (EC2-Classic leftovers, terminated). */
+export function vpcIdOf(ctx: TargetContext): string {
+  const inst = instanceOf(ctx);
+  if (!inst.vpcId) skip(`instance ${inst.id} is not in a VPC`);
+  return inst.vpcId;
+}
+
+export function vpcOf(ctx: TargetContext): Vpc {
+  const vpcId = vpcIdOf(ctx);
+  return need(ctx.facts.vpcs[vpcId], `VPC ${vpcId}`);
+}
+
+export function subnetOf(ctx: TargetContext): Subnet {
+  const inst = instanceOf(ctx);
+  if (!inst.subnetId) skip(`instance ${inst.id} has no subnet`);
+  return need(ctx.facts.subnets[inst.subnetId], `subnet ${inst.subnetId}`);
+}
+
+/** All VPC endpoints of the instance's VPC. */
+export function endpointsOf(ctx: TargetContext): VpcEndpoint[] {
+  const vpcId = vpcIdOf(ctx);
+  return need(ctx.facts.endpoints[vpcId], `the VPC endpoints of ${vpcId}`);
+}
+
+/** Interface endpoints of the instance's VPC for one service (`ssm`, `ssmmessages`, `kms`, `logs`...). */
+export function interfaceEndpointsFor(ctx: TargetContext, service: string): VpcEndpoint[] {
+  const name = serviceName(ctx.region, service);
+  return endpointsOf(ctx).filter((e) => e.serviceName === name && e.type.toLowerCase() === 'interface');
+}
+
+export function securityGroup(ctx: TargetContext, id: string): SecurityGroup {
+  return need(ctx.facts.securityGroups[id], `security group ${id}`);
+}
+
+/** The route table that governs a subnet: its explicit association, else the VPC's main table. */
+export function routeTableForSubnet(tables: RouteTable[], subnetId: string): RouteTable | undefined {
+  return tables.find((t) => t.subnetIds.includes(subnetId)) ?? tables.find((t) => t.main);
+}
+
+export function instanceRouteTable(ctx: TargetContext): RouteTable {
+  const subnet = subnetOf(ctx);
+  const tables = need(ctx.facts.routeTables[subnet.vpcId], `the route tables of ${subnet.vpcId}`);
+  const table = routeTableForSubnet(tables, subnet.id);
+  if (!table) skip(`no route table found for ${subnet.id} (no explicit association and no main table)`);
+  return table;
+}
+
+/** Where the agent's credentials come from. */
+export type CredentialSource =
+  | { kind: 'instance-profile'; profile: InstanceProfile; role: RoleRef }
+  | { kind: 'instance-profile-without-role'; profile: InstanceProfile }
+  | { kind: 'dhmc'; roleName: string }
+  | { kind: 'none' };
+
+/**
+ * The instance profile's role when one is attached, else the DHMC role when DHMC is on, else none.
+ * Errors (via need) when the profile or the DHMC setting could not be read.
+ */
+export function credentialSource(ctx: TargetContext): CredentialSource {
+  const inst = instanceOf(ctx);
+  if (inst.instanceProfileArn) {
+    const profile = need(ctx.facts.instanceProfiles[inst.instanceProfileArn], `instance profile ${inst.instanceProfileArn}`);
+    const role = profile.roles[0];
+    if (role) return { kind: 'instance-profile', profile, role };
+    const dhmc = dhmcRole(ctx);
+    if (dhmc) return { kind: 'dhmc', roleName: dhmc };
+    return { kind: 'instance-profile-without-role', profile };
+  }
+  const dhmc = dhmcRole(ctx);
+  return dhmc ? { kind: 'dhmc', roleName: dhmc } : { kind: 'none' };
+}
+
+function dhmcRole(ctx: TargetContext): string | null {
+  return need(ctx.facts.dhmc, 'the Default Host Management Configuration setting').roleName;
+}
+
+/** The ARN of the role the agent uses (instance profile role or DHMC role), or undefined when none. */
+export function agentRoleArn(ctx: TargetContext): string | undefined {
+  const src = credentialSource(ctx);
+  if (src.kind === 'instance-profile') return src.role.arn;
+  if (src.kind === 'dhmc') {
+    const role = ctx.facts.roles[src.roleName];
+    if (role?.ok) return role.value.arn;
+    const caller = ctx.facts.caller.ok ? ctx.facts.caller.value.account : undefined;
+    return caller ? `arn:aws:iam::${caller}:role/${src.roleName}` : undefined;
+  }
+  return undefined;
+}

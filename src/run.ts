@@ -1,0 +1,27 @@
+// Runs every check against every target. A check that throws is isolated: it reports `error`.
+import { describeApiError, NeedFact, SkipCheck, type Check, type CheckResult, type TargetContext } from './check.js';
+import type { Facts } from './facts.js';
+
+export function runCheck(check: Check, ctx: TargetContext): CheckResult {
+  const head = { id: check.meta.id, title: check.meta.title, group: check.meta.group };
+  try {
+    return { ...head, ...check.run(ctx) };
+  } catch (e) {
+    if (e instanceof SkipCheck) return { ...head, status: 'skip', detail: e.message };
+    if (e instanceof NeedFact) {
+      return {
+        ...head,
+        status: 'error',
+        detail: describeApiError(e.apiError, e.what),
+        data: { api: e.apiError.api, code: e.apiError.code },
+      };
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    return { ...head, status: 'error', detail: `The check crashed: ${message}. This is a bug in ssm-doctor; please report it.` };
+  }
+}
+
+export function runChecks(checks: Check[], facts: Facts, id: string): CheckResult[] {
+  const ctx: TargetContext = { facts, id, region: facts.region };
+  return checks.map((c) => runCheck(c, ctx));
+}

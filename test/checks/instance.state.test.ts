@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { instanceState } from '../../checks/instance.state.js';
+import { runCheck } from '../../src/run.js';
+import { ok, failed } from '../../src/facts.js';
+import { IID, denied, val, world } from '../fixtures/world.js';
+
+const run = (edit?: Parameters<typeof world>[0]) => {
+  const facts = world(edit);
+  return runCheck(instanceState, { facts, id: IID, region: facts.region });
+};
+
+describe('instance.state', () => {
+  it('passes for a running instance', () => {
+    expect(run().status).toBe('pass');
+  });
+
+  it('fails for an unknown instance, naming region and account and hinting --region/--profile', () => {
+    const r = run((f) => (f.instances[IID] = ok(null)));
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('us-east-1');
+    expect(r.detail).toContain('111122223333');
+    expect(r.detail).toContain('--region');
+    expect(r.detail).toContain('--profile');
+  });
+
+  it.each(['stopped', 'stopping'])('fails for a %s instance with start-instances as the fix', (state) => {
+    const r = run((f) => (val(f.instances[IID])!.state = state));
+    expect(r.status).toBe('fail');
+    expect(r.fix?.cli[0]).toBe(`aws ec2 start-instances --instance-ids ${IID} --region us-east-1`);
+    expect(r.fix?.terraform).toContain('aws_ec2_instance_state');
+  });
+
+  it('warns while pending', () => {
+    expect(run((f) => (val(f.instances[IID])!.state = 'pending')).status).toBe('warn');
+  });
+
+  it('errors, naming the API, when DescribeInstances was denied', () => {
+    const r = run((f) => (f.instances[IID] = failed(denied('ec2:DescribeInstances'))));
+    expect(r.status).toBe('error');
+    expect(r.detail).toContain('ec2:DescribeInstances');
+  });
+});
