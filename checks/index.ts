@@ -1,7 +1,48 @@
 // The registry: every check, in report order. Adding a check = one file in checks/ + one line here.
 import type { Check } from '../src/check.js';
 import { instanceState } from './instance.state.js';
+import { instanceMetadata } from './instance.metadata.js';
+import { agentPing } from './agent.ping.js';
+import { agentVersion } from './agent.version.js';
+import { sessionConnection } from './session.connection.js';
+import { sessionPreferences } from './session.preferences.js';
+import { clientPlugin } from './client.plugin.js';
+import { iamInstanceProfile } from './iam.instance-profile.js';
+import { iamRoleTrust } from './iam.role-trust.js';
+import { iamPermissions } from './iam.permissions.js';
+import { clientPermissions } from './client.permissions.js';
+import { networkRoute } from './network.route.js';
+import { vpcEndpointSsm } from './vpc-endpoint.ssm.js';
+import { vpcEndpointSsmmessages } from './vpc-endpoint.ssmmessages.js';
+import { vpcEndpointEc2messages } from './vpc-endpoint.ec2messages.js';
+import { vpcEndpointPrivateDns } from './vpc-endpoint.private-dns.js';
+import { vpcDns } from './vpc.dns.js';
+import { vpcEndpointPolicy } from './vpc-endpoint.policy.js';
+import { securityGroupEndpointIngress } from './security-group.endpoint-ingress.js';
+import { securityGroupInstanceEgress } from './security-group.instance-egress.js';
+import { networkAcl } from './network.acl.js';
 
 export const allChecks: Check[] = [
   instanceState,
+  instanceMetadata,
+  agentPing,
+  agentVersion,
+  iamInstanceProfile,
+  iamRoleTrust,
+  iamPermissions,
+  // network
+  networkRoute,
+  vpcEndpointSsm,
+  vpcEndpointSsmmessages,
+  vpcEndpointEc2messages,
+  vpcEndpointPrivateDns,
+  vpcDns,
+  vpcEndpointPolicy,
+  securityGroupEndpointIngress,
+  securityGroupInstanceEgress,
+  networkAcl,
+  sessionConnection,
+  sessionPreferences,
+  clientPlugin,
+  clientPermissions,
 ];

@@ -4,6 +4,7 @@ import { need, type Check } from '../src/check.js';
 export const instanceState: Check = {
   meta: {
     id: 'instance.state',
+    fixes: 'Start the instance (`aws ec2 start-instances`), or look in the right region/account',
     title: 'Instance exists and is running',
     group: 'instance',
     description: 'Session Manager can only reach a running instance in the region and account you ask.',

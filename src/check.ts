@@ -32,6 +32,8 @@ export interface CheckMeta {
   group: CheckGroup;
   /** Why it matters: the AWS requirement it guards (README table, --help). */
   description: string;
+  /** What its fix changes, in a few words (README table). */
+  fixes?: string;
 }
 
 /** The facts as seen from one target instance. */

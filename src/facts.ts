@@ -295,6 +295,8 @@ export interface PrefixList {
 export interface LocalFacts {
   platform: string; // process.platform
   arch: string;
+  /** Running in a CI system (CI env var set): nobody connects from this machine. */
+  ci: boolean;
   plugin: { found: boolean; path?: string; version?: string; error?: string };
 }
 

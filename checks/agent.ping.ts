@@ -1,0 +1,116 @@
+// Guards: the SSM Agent on the instance is registered with Systems Manager and Online (it heartbeats every ~5 minutes).
+import { need, skip, type Check, type Fix } from '../src/check.js';
+import type { Instance } from '../src/facts.js';
+import { instanceOf } from '../src/lookup.js';
+import { agentRestartCommands, minutesBetween } from '../src/reboot-advice.js';
+
+export const agentPing: Check = {
+  meta: {
+    id: 'agent.ping',
+    title: 'SSM Agent is registered and online',
+    group: 'agent',
+    description:
+      'Session Manager opens sessions through the SSM Agent: it must be running on the instance, registered with ' +
+      'Systems Manager (ssm:DescribeInstanceInformation) and Online.',
+    fixes: 'restart the agent or reboot; install and enable it at boot (user_data)',
+  },
+  run(ctx) {
+    const inst = instanceOf(ctx);
+    if (inst.state !== 'running') skip(`instance ${inst.id} is ${inst.state}; instance.state covers it`);
+    const agent = need(ctx.facts.agents[ctx.id], `the SSM registration of ${ctx.id}`);
+    const now = ctx.facts.collectedAt;
+
+    if (agent === null) {
+      return {
+        status: 'fail',
+        detail:
+          `${inst.id} has never registered with Systems Manager in ${ctx.region} (ssm:DescribeInstanceInformation does not list it). ` +
+          'Likely causes: the SSM Agent is not installed or not running, it has no credentials (no instance profile role ' +
+          'and no Default Host Management Configuration), or it has no network path to the ssm endpoint. ' +
+          'The iam.* and network checks in this report say which.',
+        fix: neverRegisteredFix(inst, ctx.region),
+        data: { registered: false },
+      };
+    }
+
+    const version = agent.agentVersion ? `agent ${agent.agentVersion}` : 'agent version unknown';
+    const lastPing = agent.lastPingDateTime ? `last ping ${agent.lastPingDateTime} (${ago(agent.lastPingDateTime, now)})` : 'no last ping recorded';
+    const data = { pingStatus: agent.pingStatus, agentVersion: agent.agentVersion, lastPingDateTime: agent.lastPingDateTime };
+
+    if (agent.pingStatus === 'Online') {
+      return { status: 'pass', detail: `${inst.id} is Online with Systems Manager: ${version}, ${lastPing}.`, data };
+    }
+    const since = agent.lastPingDateTime ? `since ${agent.lastPingDateTime} (${ago(agent.lastPingDateTime, now)})` : 'since an unknown time';
+    return {
+      status: 'fail',
+      detail:
+        `${inst.id} is registered with Systems Manager but its agent is ${agent.pingStatus} ${since} (${version}). ` +
+        'The agent stopped heartbeating: it is stopped or hung, lost its credentials, or lost its network path to the ssm endpoint. ' +
+        'The iam.* and network checks in this report say which; once they pass, restart the agent or reboot.',
+      fix: {
+        summary: `Restart the SSM Agent on ${inst.id}, or reboot it.`,
+        cli: agentRestartCommands(inst.platform, inst.id, ctx.region),
+      },
+      data,
+    };
+  },
+};
+
+function neverRegisteredFix(inst: Instance, region: string): Fix {
+  const windows = inst.platform === 'windows';
+  const install = windows
+    ? [
+        '# if the agent is not installed (PowerShell as Administrator on the instance):',
+        "# Invoke-WebRequest https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent/latest/windows_amd64/AmazonSSMAgentSetup.exe -OutFile $env:TEMP\\SSMAgent_latest.exe; Start-Process -FilePath $env:TEMP\\SSMAgent_latest.exe -ArgumentList '/S' -Wait",
+      ]
+    : [
+        '# if the agent is not installed (on the instance): Amazon Linux and most AWS AMIs ship it; otherwise',
+        '#   Ubuntu: sudo snap install amazon-ssm-agent --classic',
+        `#   RHEL/Amazon Linux/other RPM: sudo dnf install -y https://s3.${region}.amazonaws.com/amazon-ssm-${region}/latest/linux_amd64/amazon-ssm-agent.rpm (linux_arm64 on Graviton)`,
+      ];
+  const terraform = windows
+    ? [
+        '# in the aws_instance resource: make sure the agent runs at boot',
+        'user_data = <<-EOF',
+        '  <powershell>',
+        '  Set-Service -Name AmazonSSMAgent -StartupType Automatic',
+        '  Start-Service -Name AmazonSSMAgent',
+        '  </powershell>',
+        'EOF',
+      ]
+    : [
+        '# in the aws_instance resource: install (if missing) and enable the agent at boot',
+        'user_data = <<-EOF',
+        '  #!/bin/bash',
+        '  if ! systemctl list-unit-files | grep -q amazon-ssm-agent; then',
+        '    if command -v snap >/dev/null; then snap install amazon-ssm-agent --classic',
+        '    else arch=$(uname -m | sed -e s/x86_64/amd64/ -e s/aarch64/arm64/)',
+        `      dnf install -y https://s3.${region}.amazonaws.com/amazon-ssm-${region}/latest/linux_$arch/amazon-ssm-agent.rpm; fi`,
+        '  fi',
+        '  systemctl enable --now amazon-ssm-agent || systemctl enable --now snap.amazon-ssm-agent.amazon-ssm-agent.service',
+        'EOF',
+      ];
+  return {
+    summary:
+      `Fix what the other failing checks report (credentials, network path), then restart the SSM Agent on ${inst.id} or reboot it; ` +
+      'install the agent if the AMI does not include it.',
+    cli: [...agentRestartCommands(inst.platform, inst.id, region), ...install],
+    terraform: terraform.join('\n'),
+  };
+}
+
+/** "12 minutes ago", "3 hours ago", "2 days ago" relative to `now` (both ISO); "at an unknown time" when unparsable. */
+export function ago(iso: string, now: string): string {
+  const m = minutesBetween(iso, now);
+  if (m === undefined) return 'at an unknown time';
+  if (m < 0) return 'in the future relative to this run';
+  if (m < 1) return 'less than a minute ago';
+  if (m < 120) return plural(Math.floor(m), 'minute');
+  const h = m / 60;
+  if (h < 48) return plural(Math.floor(h), 'hour');
+  return plural(Math.floor(h / 24), 'day');
+}
+
+function plural(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+}

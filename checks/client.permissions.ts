@@ -1,0 +1,151 @@
+// Guards: the person connecting may ssm:StartSession on the instance and the session document (and kms:GenerateDataKey with KMS).
+import { need, skip, type Check, type Fix, type TargetContext } from '../src/check.js';
+import { instanceOf } from '../src/lookup.js';
+import { decide, shellJson, type PermissionAnswer } from '../src/permissions.js';
+import { callerRoleName, clientQuestions } from '../src/requirements.js';
+
+export const clientPermissions: Check = {
+  meta: {
+    id: 'client.permissions',
+    fixes: 'Policy statement granting `ssm:StartSession` (and `kms:GenerateDataKey`) to your identity',
+    title: 'You may start a session on the instance',
+    group: 'client',
+    description:
+      'The identity connecting needs ssm:StartSession on the instance and on the session document ' +
+      '(SSM-SessionManagerRunShell), plus kms:GenerateDataKey on the key when session encryption is on, ' +
+      'in the same account as the instance.',
+  },
+  run(ctx) {
+    const inst = instanceOf(ctx);
+    const caller = need(ctx.facts.caller, 'the caller identity');
+    const who = principalOf(ctx, caller.arn);
+    const instanceAccount = inst.ownerId ?? caller.account;
+    const crossAccount = instanceAccount !== caller.account;
+
+    const startQs = clientQuestions(ctx.region, instanceAccount, inst.id, null);
+    const start = startQs.flatMap((q) => decide(ctx.facts, who.arn, who.roleName, q.actions, q.resource));
+    const prefs = ctx.facts.preferences;
+    const kmsQ = prefs.ok ? clientQuestions(ctx.region, instanceAccount, inst.id, prefs.value).slice(startQs.length) : [];
+    const kms = kmsQ.flatMap((q) => decide(ctx.facts, who.arn, who.roleName, q.actions, q.resource));
+    const answers = [...start, ...kms];
+    const method = answers.some((a) => a.method === 'policy-documents') ? 'policy-documents' : 'simulation';
+    const data = { caller: caller.arn, principal: who.arn, account: caller.account, instanceAccount, method, answers };
+
+    const head = `You are ${caller.arn} (account ${caller.account})`;
+    const accountNote = crossAccount
+      ? ` ${inst.id} belongs to account ${instanceAccount}, not yours: Session Manager starts sessions in the caller's own account, so use credentials of account ${instanceAccount}.`
+      : '';
+    const by = method === 'simulation' ? 'iam:SimulatePrincipalPolicy' : `evaluating the policy documents of role ${who.roleName} locally (no SCPs)`;
+    const missing = answers.filter((a) => a.decision !== 'allowed' && !a.conditional);
+    const uncertain = answers.filter((a) => a.conditional);
+
+    if (missing.length > 0) {
+      const prefsNote = prefs.ok ? '' : ' The Session Manager preferences could not be read, so kms:GenerateDataKey was not checked.';
+      return {
+        status: 'fail',
+        detail: `${head}; you may not ${describe(missing)} (decided by ${by}).${accountNote}${prefsNote}`,
+        fix: fixFor(who, missing),
+        data,
+      };
+    }
+    // Nothing missing among what could be checked: an unreadable preferences document leaves KMS unknown.
+    if (!prefs.ok) need(prefs, 'the Session Manager preferences (SSM-SessionManagerRunShell)');
+    if (uncertain.length > 0 || crossAccount) {
+      return {
+        status: 'warn',
+        detail:
+          `${head}.` +
+          (uncertain.length > 0 ? ` ${describe(uncertain)} depend on a condition that ${by} could not evaluate.` : '') +
+          accountNote,
+        data,
+      };
+    }
+    const what = answers.map((a) => `${a.action} on ${a.resource}`).join(', ');
+    return { status: 'pass', detail: `${head}; you may ${what} (decided by ${by}).`, data };
+  },
+};
+
+interface Principal {
+  arn: string;
+  roleName?: string;
+}
+
+/** The IAM principal to judge for a caller ARN; skips callers that cannot be simulated. */
+function principalOf(ctx: TargetContext, callerArn: string): Principal {
+  if (/^arn:[\w-]+:iam::\d+:root$/.test(callerArn)) {
+    skip(`you are the root user of the account (${callerArn}), which IAM cannot simulate; only an SCP could deny it`);
+  }
+  if (/:federated-user\//.test(callerArn)) {
+    skip(`you are a federated user (${callerArn}) without an IAM role, which IAM cannot simulate`);
+  }
+  const roleName = callerRoleName(callerArn);
+  if (roleName) {
+    const role = ctx.facts.roles[roleName];
+    if (role?.ok) return { arn: role.value.arn, roleName };
+    const account = callerArn.split(':')[4];
+    const guess = `arn:${callerArn.split(':')[1]}:iam::${account}:role/${roleName}`;
+    return { arn: guess, roleName };
+  }
+  return { arn: callerArn };
+}
+
+function describe(answers: PermissionAnswer[]): string {
+  return answers
+    .map((a) => {
+      const how =
+        a.decision === 'allowed'
+          ? 'allowed only under a condition'
+          : `${a.decision === 'explicitDeny' ? 'explicitly' : 'implicitly'} denied${a.via ? ` by ${a.via}` : ''}${a.conditional ? ' if its condition holds' : ''}`;
+      return `${a.action} on ${a.resource} (${how})`;
+    })
+    .join(', ');
+}
+
+function fixFor(who: Principal, missing: PermissionAnswer[]): Fix {
+  const byAction = new Map<string, string[]>();
+  for (const a of missing) byAction.set(a.action, [...(byAction.get(a.action) ?? []), a.resource]);
+  const statements = [...byAction].map(([action, resources]) => ({
+    Effect: 'Allow' as const,
+    Action: action,
+    Resource: resources.length === 1 ? resources[0]! : resources,
+  }));
+  const policy = { Version: '2012-10-17', Statement: statements };
+  const denies = missing.filter((a) => a.decision === 'explicitDeny');
+  const denyNote =
+    denies.length > 0
+      ? ` Also remove or narrow the Deny on ${[...new Set(denies.map((a) => a.via ?? a.action))].join(', ')} (in your policies, permissions boundary or an SCP).`
+      : '';
+  const tfStatements = statements
+    .map((s) => {
+      const res = Array.isArray(s.Resource) ? `[${s.Resource.map((r) => `"${r}"`).join(', ')}]` : `"${s.Resource}"`;
+      return `      {\n        Effect   = "Allow"\n        Action   = "${s.Action}"\n        Resource = ${res}\n      },`;
+    })
+    .join('\n');
+  const target = who.roleName ? `role ${who.roleName}` : who.arn;
+  const cli = who.roleName
+    ? `aws iam put-role-policy --role-name ${who.roleName} --policy-name ssm-start-session --policy-document ${shellJson(policy)}`
+    : /:user\//.test(who.arn)
+      ? `aws iam put-user-policy --user-name ${who.arn.split('/').pop()} --policy-name ssm-start-session --policy-document ${shellJson(policy)}`
+      : `aws iam put-role-policy --role-name <your-role> --policy-name ssm-start-session --policy-document ${shellJson(policy)}`;
+  const tfResource = who.roleName ? 'aws_iam_role_policy' : 'aws_iam_user_policy';
+  const tfOwner = who.roleName ? `  role   = "${who.roleName}"` : `  user   = "${who.arn.split('/').pop()}"`;
+  const sso = who.roleName?.startsWith('AWSReservedSSO_')
+    ? ' This role is managed by IAM Identity Center: add the statement to its permission set instead.'
+    : '';
+  return {
+    summary: `Allow ${[...byAction.keys()].join(', ')} for ${target}.${denyNote}${sso}`,
+    cli: [cli],
+    terraform: [
+      `resource "${tfResource}" "ssm_start_session" {`,
+      '  name   = "ssm-start-session"',
+      tfOwner,
+      '  policy = jsonencode({',
+      '    Version = "2012-10-17"',
+      '    Statement = [',
+      tfStatements,
+      '    ]',
+      '  })',
+      '}',
+    ].join('\n'),
+  };
+}

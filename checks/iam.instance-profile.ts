@@ -1,0 +1,154 @@
+// Guards: the SSM Agent gets AWS credentials from IMDS: an instance profile with a role, or DHMC.
+import { type Check, type Fix, type TargetContext } from '../src/check.js';
+import type { Instance } from '../src/facts.js';
+import { credentialSource, instanceOf } from '../src/lookup.js';
+import { awsManagedPolicyArn, shellJson, tfLabel } from '../src/permissions.js';
+import { MIN_AGENT } from '../src/requirements.js';
+import { compareVersions } from '../src/version.js';
+
+export const EC2_TRUST_POLICY = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+};
+
+export const iamInstanceProfile: Check = {
+  meta: {
+    id: 'iam.instance-profile',
+    fixes: 'Role + `AmazonSSMManagedInstanceCore` + instance profile, `aws ec2 associate-iam-instance-profile`',
+    title: 'Instance profile with a role (or DHMC) gives the agent credentials',
+    group: 'iam',
+    description:
+      'The SSM Agent calls AWS with credentials from the instance metadata: an attached instance profile ' +
+      'with a role, or the Default Host Management Configuration role. Without either it cannot register.',
+  },
+  run(ctx) {
+    const inst = instanceOf(ctx);
+    const src = credentialSource(ctx);
+    switch (src.kind) {
+      case 'instance-profile':
+        return {
+          status: 'pass',
+          detail: `${inst.id} has instance profile ${src.profile.name} with role ${src.role.name}.`,
+          data: { profileArn: src.profile.arn, roleArn: src.role.arn },
+        };
+      case 'instance-profile-without-role':
+        return {
+          status: 'fail',
+          detail:
+            `Instance profile ${src.profile.name} is attached to ${inst.id} but holds no role, so the instance ` +
+            'metadata serves no credentials and the SSM Agent cannot call AWS. Default Host Management ' +
+            'Configuration is off.',
+          fix: addRoleFix(ctx, src.profile.name),
+          data: { profileArn: src.profile.arn },
+        };
+      case 'dhmc':
+        return dhmcVerdict(ctx, inst, src.roleName);
+      case 'none':
+        return {
+          status: 'fail',
+          detail:
+            `${inst.id} has no instance profile and Default Host Management Configuration is off in ` +
+            `${ctx.region}: the SSM Agent has no credentials to register with Systems Manager.`,
+          fix: createProfileFix(ctx, inst),
+        };
+    }
+  },
+};
+
+function dhmcVerdict(ctx: TargetContext, inst: Instance, roleName: string) {
+  const profile = inst.instanceProfileArn ? `Its instance profile ${inst.instanceProfileArn} holds no role, so` : `${inst.id} has no instance profile;`;
+  const requires =
+    `DHMC requires IMDSv2, SSM Agent >= ${MIN_AGENT.dhmc}, and a role that trusts ssm.amazonaws.com ` +
+    '(see iam.role-trust and iam.permissions); instances can take up to 30 minutes to pick the setting up.';
+  const base = `${profile} the agent's credentials come from Default Host Management Configuration (role ${roleName}). ${requires}`;
+  const data = { dhmcRole: roleName, ...(inst.instanceProfileArn ? { profileArn: inst.instanceProfileArn } : {}) };
+  const agent = ctx.facts.agents[ctx.id];
+  const version = agent?.ok ? agent.value?.agentVersion : undefined;
+  if (version && compareVersions(version, MIN_AGENT.dhmc) < 0) {
+    return {
+      status: 'fail' as const,
+      detail: `${base} The agent on ${inst.id} is ${version}, too old for DHMC.`,
+      fix: {
+        ...createProfileFix(ctx, inst),
+        summary: `Update the SSM Agent on ${inst.id} to >= ${MIN_AGENT.dhmc}, or attach an instance profile whose role has AmazonSSMManagedInstanceCore.`,
+      },
+      data: { ...data, agentVersion: version },
+    };
+  }
+  if (inst.instanceProfileArn || !version) {
+    return {
+      status: 'warn' as const,
+      detail: inst.instanceProfileArn
+        ? `${base} Attach a role to the profile or detach the empty profile to make the setup explicit.`
+        : `${base} The agent has not registered yet, so these prerequisites cannot be confirmed.`,
+      data,
+    };
+  }
+  return { status: 'pass' as const, detail: `${base} Agent ${version} supports DHMC.`, data: { ...data, agentVersion: version } };
+}
+
+function createProfileFix(ctx: TargetContext, inst: Instance): Fix {
+  const policyArn = awsManagedPolicyArn(ctx.region, 'AmazonSSMManagedInstanceCore');
+  return {
+    summary:
+      `Create a role trusting ec2.amazonaws.com with AmazonSSMManagedInstanceCore, put it in an instance profile ` +
+      `and associate it with ${inst.id}; then restart the SSM Agent or reboot (it may back off up to an hour).`,
+    cli: [
+      `aws iam create-role --role-name ssm-role --assume-role-policy-document ${shellJson(EC2_TRUST_POLICY)}`,
+      `aws iam attach-role-policy --role-name ssm-role --policy-arn ${policyArn}`,
+      'aws iam create-instance-profile --instance-profile-name ssm-profile',
+      'aws iam add-role-to-instance-profile --instance-profile-name ssm-profile --role-name ssm-role',
+      `aws ec2 associate-iam-instance-profile --instance-id ${inst.id} --iam-instance-profile Name=ssm-profile --region ${ctx.region}`,
+    ],
+    terraform: [
+      'resource "aws_iam_role" "role" {',
+      '  name = "ssm-role"',
+      '  assume_role_policy = jsonencode({',
+      '    Version = "2012-10-17"',
+      '    Statement = [',
+      '      {',
+      '        Action    = "sts:AssumeRole"',
+      '        Effect    = "Allow"',
+      '        Principal = { Service = "ec2.amazonaws.com" }',
+      '      }',
+      '    ]',
+      '  })',
+      '}',
+      '',
+      'resource "aws_iam_role_policy_attachment" "policy" {',
+      `  policy_arn = "${policyArn}"`,
+      '  role       = aws_iam_role.role.name',
+      '}',
+      '',
+      'resource "aws_iam_instance_profile" "profile" {',
+      '  name = "ssm-profile"',
+      '  role = aws_iam_role.role.name',
+      '}',
+      '',
+      `resource "aws_instance" "${tfLabel(inst.name)}" {`,
+      '  # ...',
+      '  iam_instance_profile = aws_iam_instance_profile.profile.name',
+      '}',
+    ].join('\n'),
+  };
+}
+
+function addRoleFix(ctx: TargetContext, profileName: string): Fix {
+  const policyArn = awsManagedPolicyArn(ctx.region, 'AmazonSSMManagedInstanceCore');
+  return {
+    summary:
+      `Add a role with AmazonSSMManagedInstanceCore (trusting ec2.amazonaws.com) to instance profile ${profileName}; ` +
+      'then restart the SSM Agent or reboot (it may back off up to an hour).',
+    cli: [
+      `aws iam create-role --role-name ssm-role --assume-role-policy-document ${shellJson(EC2_TRUST_POLICY)}`,
+      `aws iam attach-role-policy --role-name ssm-role --policy-arn ${policyArn}`,
+      `aws iam add-role-to-instance-profile --instance-profile-name ${profileName} --role-name ssm-role`,
+    ],
+    terraform: [
+      `resource "aws_iam_instance_profile" "${tfLabel(profileName)}" {`,
+      `  name = "${profileName}"`,
+      '  role = aws_iam_role.role.name # a role trusting ec2.amazonaws.com with AmazonSSMManagedInstanceCore attached',
+      '}',
+    ].join('\n'),
+  };
+}

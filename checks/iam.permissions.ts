@@ -1,0 +1,149 @@
+// Guards: the agent's role may call ssm:UpdateInstanceInformation and the ssmmessages channel actions (ec2messages:* for agents < 3.3.40.0).
+import { skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check.js';
+import { agentRoleArn, credentialSource } from '../src/lookup.js';
+import { awsManagedPolicyArn, decide, tfLabel, type PermissionAnswer } from '../src/permissions.js';
+import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, MIN_AGENT } from '../src/requirements.js';
+import { compareVersions } from '../src/version.js';
+
+const BACKOFF =
+  'After fixing it, the SSM Agent may back off for up to an hour: restart it (sudo systemctl restart amazon-ssm-agent) or reboot the instance.';
+
+export const iamPermissions: Check = {
+  meta: {
+    id: 'iam.permissions',
+    fixes: 'Attach `AmazonSSMManagedInstanceCore`, or remove the denying statement',
+    title: "Agent role's effective permissions allow Session Manager",
+    group: 'iam',
+    description:
+      "The SSM Agent's role (instance profile or DHMC) must allow ssm:UpdateInstanceInformation and " +
+      'ssmmessages:Create/OpenControlChannel and Create/OpenDataChannel (agents older than 3.3.40.0 also ' +
+      'ec2messages:*), judged on effective permissions: wildcards, NotAction and explicit Deny included.',
+  },
+  run(ctx) {
+    const src = credentialSource(ctx);
+    if (src.kind === 'none' || src.kind === 'instance-profile-without-role') {
+      skip('the instance has no role for the SSM Agent (see iam.instance-profile)');
+    }
+    const roleName = src.kind === 'instance-profile' ? src.role.name : src.roleName;
+    const roleArn = agentRoleArn(ctx);
+    if (!roleArn) skip(`the ARN of DHMC role ${roleName} is unknown (the role and the caller's account could not be read)`);
+    const dhmc = src.kind === 'dhmc';
+    const managed = dhmc ? 'AmazonSSMManagedEC2InstanceDefaultPolicy' : 'AmazonSSMManagedInstanceCore';
+    const whose = `${dhmc ? 'DHMC role' : 'Role'} ${roleName}`;
+
+    const core = decide(ctx.facts, roleArn, roleName, [...AGENT_CORE_ACTIONS], '*');
+    const ec2 = decide(ctx.facts, roleArn, roleName, [...AGENT_EC2MESSAGES_ACTIONS], '*');
+    const method = methodOf([...core, ...ec2]);
+    const data = { roleArn, method, answers: [...core, ...ec2] };
+
+    const coreMissing = core.filter((a) => a.decision !== 'allowed');
+    const coreUncertain = core.filter((a) => a.conditional);
+    const ec2Missing = ec2.filter((a) => a.decision !== 'allowed');
+    const version = agentVersion(ctx);
+    const oldAgent = version !== undefined && compareVersions(version, MIN_AGENT.ssmmessagesFirst) < 0;
+
+    if (coreMissing.some((a) => !a.conditional) || (oldAgent && ec2Missing.some((a) => !a.conditional))) {
+      const missing = [...coreMissing, ...(oldAgent ? ec2Missing : [])];
+      const ec2Note = oldAgent
+        ? ` The agent is ${version}, older than ${MIN_AGENT.ssmmessagesFirst}, so it also needs ec2messages:*.`
+        : ec2Missing.length > 0
+          ? ` Also missing: ${list(ec2Missing)} (only needed by agents older than ${MIN_AGENT.ssmmessagesFirst}).`
+          : '';
+      return {
+        status: 'fail',
+        detail: `${whose} may not call ${list(missing)}.${ec2Note} ${decidedBy(method)}`,
+        fix: fixFor(ctx, roleName, managed, missing),
+        data,
+      };
+    }
+
+    if (coreMissing.length > 0 || coreUncertain.length > 0 || (oldAgent && ec2Missing.length > 0)) {
+      const unsure = [...new Set([...coreMissing, ...coreUncertain, ...(oldAgent ? ec2Missing : [])])];
+      return {
+        status: 'warn',
+        detail:
+          `${whose}: ${list(unsure)} depend on a Condition, policy variable or permissions boundary that ` +
+          `ssm-doctor could not evaluate; the agent may be denied. ${decidedBy(method)} ${BACKOFF}`,
+        data,
+      };
+    }
+
+    if (ec2Missing.length > 0) {
+      return {
+        status: 'warn',
+        detail:
+          `${whose} allows the Session Manager actions but not ${list(ec2Missing)}, which agents older than ` +
+          `${MIN_AGENT.ssmmessagesFirst} use (${version ? `this agent is ${version}` : 'the agent version is unknown'}). ${decidedBy(method)}`,
+        fix: fixFor(ctx, roleName, managed, ec2Missing),
+        data,
+      };
+    }
+
+    return {
+      status: 'pass',
+      detail: `${whose} allows ${AGENT_CORE_ACTIONS.join(', ')} and ec2messages:*. ${decidedBy(method)}`,
+      data,
+    };
+  },
+};
+
+function agentVersion(ctx: TargetContext): string | undefined {
+  const a = ctx.facts.agents[ctx.id];
+  return a?.ok ? (a.value?.agentVersion ?? undefined) : undefined;
+}
+
+function methodOf(answers: PermissionAnswer[]): PermissionAnswer['method'] {
+  return answers.some((a) => a.method === 'policy-documents') ? 'policy-documents' : 'simulation';
+}
+
+function decidedBy(m: PermissionAnswer['method']): string {
+  return m === 'simulation'
+    ? 'Decided by iam:SimulatePrincipalPolicy.'
+    : "Decided by evaluating the role's policy documents locally, since iam:SimulatePrincipalPolicy was not available; Organizations SCPs were not evaluated.";
+}
+
+/** `ssm:X (implicitly denied), ssmmessages:Y (explicitly denied by Policy#Sid)`; all six ec2messages alike: `ec2messages:* (...)`. */
+function list(answers: PermissionAnswer[]): string {
+  const how = (a: PermissionAnswer) => {
+    if (a.decision === 'allowed') return 'allowed only under a condition';
+    const d = a.decision === 'explicitDeny' ? 'explicitly denied' : 'implicitly denied';
+    return `${d}${a.via ? ` by ${a.via}` : ''}${a.conditional ? ', if its condition holds' : ''}`;
+  };
+  const ec2 = answers.filter((a) => a.action.startsWith('ec2messages:'));
+  const collapse = ec2.length === AGENT_EC2MESSAGES_ACTIONS.length && new Set(ec2.map(how)).size === 1;
+  const items = answers.filter((a) => !collapse || !ec2.includes(a)).map((a) => `${a.action} (${how(a)})`);
+  if (collapse) items.push(`ec2messages:* (${how(ec2[0]!)})`);
+  return items.join(', ');
+}
+
+function fixFor(ctx: TargetContext, roleName: string, managed: string, missing: PermissionAnswer[]): Fix {
+  const policyArn = awsManagedPolicyArn(ctx.region, managed);
+  const denies = missing.filter((a) => a.decision === 'explicitDeny');
+  const implicit = missing.filter((a) => a.decision === 'implicitDeny');
+  const parts: string[] = [];
+  const cli: string[] = [];
+  if (implicit.length > 0) {
+    parts.push(`Attach ${managed} to role ${roleName}.`);
+    cli.push(`aws iam attach-role-policy --role-name ${roleName} --policy-arn ${policyArn}`);
+  }
+  if (denies.length > 0) {
+    const named = [...new Set(denies.map((a) => a.via).filter((v): v is string => !!v))];
+    parts.push(
+      named.length > 0
+        ? `Remove or narrow the Deny statement(s) ${named.join(', ')} so they no longer cover ${denies.map((a) => a.action).join(', ')}.`
+        : `Remove or narrow the Deny covering ${denies.map((a) => a.action).join(', ')} in role ${roleName}'s policies, its permissions boundary or an Organizations SCP.`,
+    );
+    cli.push(`aws iam list-role-policies --role-name ${roleName}`, `aws iam list-attached-role-policies --role-name ${roleName}`);
+  }
+  parts.push(BACKOFF);
+  return {
+    summary: parts.join(' '),
+    cli,
+    terraform: [
+      `resource "aws_iam_role_policy_attachment" "${tfLabel(roleName)}_ssm" {`,
+      `  role       = "${roleName}"`,
+      `  policy_arn = "${policyArn}"`,
+      '}',
+    ].join('\n'),
+  };
+}

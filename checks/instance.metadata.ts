@@ -1,0 +1,82 @@
+// Guards: IMDS is enabled (HttpEndpoint=enabled): the SSM Agent gets its credentials from IMDS, IMDSv2-only since 3.2.1041.0.
+import { NeedFact, skip, type Check, type TargetContext } from '../src/check.js';
+import { credentialSource, instanceOf } from '../src/lookup.js';
+import { MIN_AGENT } from '../src/requirements.js';
+
+export const instanceMetadata: Check = {
+  meta: {
+    id: 'instance.metadata',
+    title: 'Instance metadata service is enabled',
+    group: 'instance',
+    description:
+      'The SSM Agent reads its credentials (instance profile or Default Host Management Configuration) from the instance ' +
+      `metadata service, using IMDSv2 only since agent ${MIN_AGENT.imdsv2Only}: HttpEndpoint must be enabled; DHMC needs IMDSv2.`,
+    fixes: 'modify-instance-metadata-options --http-endpoint enabled; metadata_options block',
+  },
+  run(ctx) {
+    const inst = instanceOf(ctx);
+    const mo = inst.metadataOptions;
+    if (!mo) skip(`EC2 returned no metadata options for ${inst.id}; cannot tell whether IMDS is enabled`);
+    const data = {
+      httpEndpoint: mo.httpEndpoint,
+      httpTokens: mo.httpTokens,
+      httpPutResponseHopLimit: mo.httpPutResponseHopLimit,
+      state: mo.state,
+    };
+    const pending = mo.state === 'pending' ? ' A metadata options change is still being applied (state pending).' : '';
+
+    if (mo.httpEndpoint !== 'enabled') {
+      return {
+        status: 'fail',
+        detail:
+          `The instance metadata service of ${inst.id} is ${mo.httpEndpoint || 'not enabled'} (HttpEndpoint). ` +
+          'The SSM Agent gets its credentials from IMDS, so it cannot authenticate to Systems Manager.' +
+          pending,
+        fix: {
+          summary: `Enable the instance metadata service on ${inst.id} (IMDSv2 required is the recommended setting).`,
+          cli: [`aws ec2 modify-instance-metadata-options --instance-id ${inst.id} --http-endpoint enabled --region ${ctx.region}`],
+          terraform: [
+            '# in the aws_instance (or aws_launch_template) resource',
+            'metadata_options {',
+            '  http_endpoint = "enabled"',
+            '  http_tokens   = "required"',
+            '}',
+          ].join('\n'),
+        },
+        data,
+      };
+    }
+
+    const notes: string[] = [];
+    const dhmc = usesDhmc(ctx);
+    if (mo.httpTokens === 'required') {
+      notes.push('IMDSv2 is required (tokens), which is what current agents and DHMC use');
+    } else {
+      // DHMC "doesn't support IMDSv1"; HttpTokens=optional still serves IMDSv2 token requests, and every agent
+      // that supports DHMC (>= 3.2.582.0) asks for a token. So optional works; required is the hardening.
+      notes.push(
+        `IMDSv2 is optional (HttpTokens=${mo.httpTokens}): IMDSv2 requests still work, which is all the agent${dhmc ? ' and DHMC' : ''} needs; ` +
+          'setting it to required (IMDSv1 off) is the recommended hardening',
+      );
+    }
+    if (mo.httpPutResponseHopLimit <= 1) {
+      notes.push(
+        `hop limit ${mo.httpPutResponseHopLimit}: fine for the agent on the host, but an agent running in a container ` +
+          '(bridge network) cannot get an IMDSv2 token; it needs a hop limit of 2',
+      );
+    } else {
+      notes.push(`hop limit ${mo.httpPutResponseHopLimit}`);
+    }
+    return { status: 'pass', detail: `IMDS is enabled on ${inst.id}; ${notes.join('; ')}.${pending}`, data };
+  },
+};
+
+/** Whether the agent's credentials come from DHMC; false when that cannot be read (only used for wording). */
+function usesDhmc(ctx: TargetContext): boolean {
+  try {
+    return credentialSource(ctx).kind === 'dhmc';
+  } catch (e) {
+    if (e instanceof NeedFact) return false;
+    throw e;
+  }
+}

@@ -1,0 +1,189 @@
+// Guards: the instance's security groups allow outbound TCP 443 to the SSM endpoints (endpoint ENIs / endpoint SGs, or the internet on the NAT/IGW path).
+import { skip, type Check, type Fix, type Verdict } from '../src/check.js';
+import { agentSkipsEc2messages } from '../src/endpoint-fix.js';
+import { publicIpv4, sgGroupsAllow, sgReach, sgRuleCoversTraffic, type SgReach } from '../src/eval/net.js';
+import {
+  agentPaths,
+  describeSgRule,
+  endpointEnis,
+  endpointTargets,
+  instanceGroupIds,
+  vpcCidrFor,
+  type EndpointTarget,
+  type ServicePath,
+} from '../src/eval/net-targets.js';
+import type { SecurityGroup } from '../src/facts.js';
+import { tfLabel } from '../src/permissions.js';
+import { instanceOf, securityGroup, vpcIdOf } from '../src/lookup.js';
+import { describePath, reachOf } from '../src/path.js';
+
+type EndpointOutcome =
+  | { kind: 'admits'; target: EndpointTarget; matches: { to: string; groupId: string; source: string }[] }
+  | { kind: 'blocks'; target: EndpointTarget; blocked: string[]; admitted: string[] }
+  | { kind: 'unknown'; target: EndpointTarget; why: string };
+
+export const securityGroupInstanceEgress: Check = {
+  meta: {
+    id: 'security-group.instance-egress',
+    title: 'Instance security groups allow HTTPS out',
+    group: 'network',
+    description:
+      "The instance's security groups must allow outbound TCP 443 to the interface endpoints (their ENI addresses or " +
+      'security groups), or to the internet when the agent goes out through a NAT or internet gateway.',
+    fixes: '`aws ec2 authorize-security-group-egress` on the instance SG (TCP 443 to the VPC CIDR or 0.0.0.0/0); `aws_security_group_rule`',
+  },
+  run(ctx): Verdict {
+    const inst = instanceOf(ctx);
+    const vpcId = vpcIdOf(ctx);
+    const paths = agentPaths(ctx);
+    const targets = endpointTargets(paths);
+    const publicServices = paths.filter((p) => p.path.kind !== 'endpoint' && reachOf(p.path) === 'public');
+    if (targets.length === 0 && publicServices.length === 0) {
+      skip(`No agent service has a path to judge (${paths.map((p) => `${p.service} ${describePath(p.path)}`).join('; ')}); see network.route and vpc-endpoint.*.`);
+    }
+    const groupIds = instanceGroupIds(inst);
+    const groups = groupIds.map((id) => securityGroup(ctx, id));
+    const one = groups.length === 1;
+    const sgs = `${inst.id}'s security group${one ? '' : 's'} ${groupIds.join(', ')}`;
+    const [allows, doNot, they] = one ? ['allows', 'does not allow', 'it allows'] : ['allow', 'do not allow', 'they allow'];
+
+    const endpointOutcomes = targets.map((t) => judgeEndpoint(ctx, t, groups));
+    const reach = publicServices.length
+      ? sgReach(groups.flatMap((g) => g.egress), { protocol: 'tcp', port: 443, target: publicIpv4(), prefixLists: ctx.facts.prefixLists })
+      : undefined;
+
+    const optionalEc2messages = agentSkipsEc2messages(ctx);
+    const isHard = (service: string) => !(optionalEc2messages && service === 'ec2messages');
+    const fails: string[] = [];
+    const warns: string[] = [];
+    const passes: string[] = [];
+    let fixEndpoint = false;
+    let fixPublic = false;
+
+    const passed = new Map<string, string[]>();
+    const blocked: Record<'hard' | 'soft', string[]> = { hard: [], soft: [] };
+    for (const o of endpointOutcomes) {
+      const name = `${o.target.endpoint.id} (${o.target.service})`;
+      if (o.kind === 'admits') {
+        const via = [...new Set(o.matches.map((m) => `${m.groupId}: ${m.source}`))].join(', ');
+        passed.set(via, [...(passed.get(via) ?? []), name]);
+      } else if (o.kind === 'unknown') {
+        warns.push(`${name}: ${o.why}`);
+      } else {
+        const partly = o.admitted.length ? ` (only ${o.admitted.join(', ')} allowed: connections fail whenever DNS answers with a blocked address)` : '';
+        blocked[isHard(o.target.service) ? 'hard' : 'soft'].push(`${name} at ${o.blocked.join(', ')}${partly}`);
+        fixEndpoint = true;
+      }
+    }
+    for (const [via, names] of passed) passes.push(`to ${names.join(', ')} (${via})`);
+    const blockedLine = (xs: string[]) => `${sgs} ${doNot} TCP 443 out to ${xs.join(', ')}; ${they} ${httpsEgress(groups)}.`;
+    if (blocked.hard.length) fails.push(blockedLine(blocked.hard));
+    if (blocked.soft.length) {
+      warns.push(`${blockedLine(blocked.soft)} The agent (>= 3.3.40.0) uses ssmmessages instead of ec2messages, so only agents older than that are affected.`);
+    }
+
+    if (reach) {
+      const services = publicServices.map((p) => p.service).join(', ');
+      const route = describePath(publicServices[0]!.path);
+      if (reach.covered === 'all') {
+        passes.push(`to the internet for ${services} (${reach.admitted.slice(0, 2).join(', ')}${reach.admitted.length > 2 ? ', ...' : ''})`);
+      } else if (reach.covered === 'some') {
+        warns.push(
+          `${sgs} ${allows} TCP 443 out to only part of the internet (${reach.admitted.join(', ')}), and ${services} go ${route} to public ` +
+            `addresses: this works only if the ${ctx.region} service addresses (AWS ip-ranges.json) fall inside.${unknownNote(reach)}`,
+        );
+        fixPublic = true;
+      } else {
+        const line =
+          `${sgs} ${doNot} TCP 443 out to the internet, and ${services} go ${route} to public addresses; ` +
+          `${they} ${httpsEgress(groups)}.${unknownNote(reach)}`;
+        (reach.unknownPrefixLists.length || !publicServices.some((p) => isHard(p.service)) ? warns : fails).push(line);
+        fixPublic = true;
+      }
+    }
+
+    const data = {
+      securityGroupIds: groupIds,
+      endpoints: endpointOutcomes.map((o) => ({
+        id: o.target.endpoint.id,
+        service: o.target.service,
+        result: o.kind,
+        ...(o.kind === 'admits' ? { matches: o.matches } : {}),
+        ...(o.kind === 'blocks' ? { blocked: o.blocked } : {}),
+      })),
+      ...(reach ? { internet: { services: publicServices.map((p) => p.service), covered: reach.covered, admitted: reach.admitted } } : {}),
+    };
+    const fix = egressFix(ctx.region, groupIds[0] ?? '<instance-sg>', fixEndpoint ? vpcCidrFor(ctx, vpcId) : undefined, fixPublic);
+    if (fails.length) return { status: 'fail', detail: [...fails, ...warns].join(' '), fix, data };
+    if (warns.length) return { status: 'warn', detail: warns.join(' ') + notEvaluated(paths), ...(fixEndpoint || fixPublic ? { fix } : {}), data };
+    return { status: 'pass', detail: `${sgs} ${allows} TCP 443 out ${passes.join('; ')}.${notEvaluated(paths)}`, data };
+  },
+};
+
+function judgeEndpoint(ctx: Parameters<Check['run']>[0], target: EndpointTarget, groups: SecurityGroup[]): EndpointOutcome {
+  const { endpoint } = target;
+  const enis = endpointEnis(ctx, endpoint).filter((n) => n.privateIp);
+  const q = (ip: string | undefined, groupIds: string[]) =>
+    sgGroupsAllow(groups, 'egress', { protocol: 'tcp', port: 443, peer: { ip, groupIds }, prefixLists: ctx.facts.prefixLists });
+  if (enis.length === 0) {
+    const r = q(undefined, endpoint.securityGroupIds);
+    if (r?.result === 'match') return { kind: 'admits', target, matches: [{ to: endpoint.securityGroupIds.join(', '), groupId: r.groupId, source: r.source }] };
+    return { kind: 'unknown', target, why: `its network interfaces (addresses) were not found, and no egress rule names its security groups ${endpoint.securityGroupIds.join(', ')}.` };
+  }
+  const matches: { to: string; groupId: string; source: string }[] = [];
+  const blocked: string[] = [];
+  const unknownLists = new Set<string>();
+  for (const eni of enis) {
+    const r = q(eni.privateIp, [...new Set([...eni.securityGroupIds, ...endpoint.securityGroupIds])]);
+    if (r?.result === 'match') matches.push({ to: eni.privateIp!, groupId: r.groupId, source: r.source });
+    else {
+      if (r) r.prefixListIds.forEach((x) => unknownLists.add(x));
+      blocked.push(eni.privateIp!);
+    }
+  }
+  if (blocked.length === 0) return { kind: 'admits', target, matches };
+  if (unknownLists.size) {
+    return { kind: 'unknown', target, why: `only rules with prefix list ${[...unknownLists].join(', ')} could allow TCP 443 out to ${blocked.join(', ')}, and it could not be read.` };
+  }
+  return { kind: 'blocks', target, blocked, admitted: matches.map((m) => m.to) };
+}
+
+/** What HTTPS egress the groups do have, for the detail line. */
+function httpsEgress(groups: SecurityGroup[]): string {
+  const rules = groups.flatMap((g) => g.egress.filter((r) => sgRuleCoversTraffic(r, 'tcp', 443)).map((r) => `${g.id}: ${describeSgRule(r, 'egress')}`));
+  return rules.length ? `only ${rules.join('; ')}` : 'no outbound TCP 443 at all';
+}
+
+function unknownNote(reach: SgReach): string {
+  return reach.unknownPrefixLists.length ? ` Prefix list ${reach.unknownPrefixLists.join(', ')} could not be read and may allow more.` : '';
+}
+
+function notEvaluated(paths: ServicePath[]): string {
+  const other = paths.filter((p) => p.path.kind !== 'endpoint' && reachOf(p.path) !== 'public');
+  return other.length ? ` Not judged: ${other.map((p) => `${p.service} (${describePath(p.path)})`).join('; ')}.` : '';
+}
+
+function egressFix(region: string, sg: string, vpcCidr: string | undefined, internet: boolean): Fix {
+  const cidrs = [...(vpcCidr ? [vpcCidr] : []), ...(internet ? ['0.0.0.0/0'] : [])];
+  return {
+    summary: `Allow outbound TCP 443 from ${sg} to ${cidrs.map((c) => (c === '0.0.0.0/0' ? '0.0.0.0/0 (the public SSM endpoints)' : `${c} (the interface endpoints)`)).join(' and ')}.`,
+    cli: cidrs.map(
+      (c) =>
+        `aws ec2 authorize-security-group-egress --group-id ${sg} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=${c}}]' --region ${region}`,
+    ),
+    terraform: cidrs
+      .map(
+        (c) =>
+          `resource "aws_security_group_rule" "${tfLabel(`ec2_https_out_${c === '0.0.0.0/0' ? 'internet' : 'vpc'}`)}" {\n` +
+          `  type              = "egress"\n` +
+          `  security_group_id = "${sg}"\n` +
+          `  protocol          = "tcp"\n` +
+          `  from_port         = 443\n` +
+          `  to_port           = 443\n` +
+          `  cidr_blocks       = ["${c}"]\n` +
+          `  description       = "SSM Agent HTTPS to ${c === '0.0.0.0/0' ? 'the public SSM endpoints' : 'the SSM interface endpoints'}"\n` +
+          `}`,
+      )
+      .join('\n\n'),
+  };
+}

@@ -1,0 +1,39 @@
+// Guards: Session Manager itself reports the instance as connectable (ssm:GetConnectionStatus = connected).
+import { need, skip, type Check } from '../src/check.js';
+import { instanceOf } from '../src/lookup.js';
+import { agentRestartCommands } from '../src/reboot-advice.js';
+
+export const sessionConnection: Check = {
+  meta: {
+    id: 'session.connection',
+    title: 'Session Manager can connect',
+    group: 'session',
+    description:
+      "ssm:GetConnectionStatus is Session Manager's own answer to whether a session to the instance can be opened now.",
+    fixes: 'points to the failing checks; restart the agent or reboot',
+  },
+  run(ctx) {
+    const inst = instanceOf(ctx);
+    if (inst.state !== 'running') skip(`instance ${inst.id} is ${inst.state}; instance.state covers it`);
+    const status = need(ctx.facts.connections[ctx.id], `the Session Manager connection status of ${ctx.id}`);
+    if (status === 'connected') {
+      return { status: 'pass', detail: `Session Manager reports ${inst.id} as connected: a session can be started.`, data: { status } };
+    }
+    return {
+      status: 'fail',
+      detail:
+        `Session Manager reports ${inst.id} as ${status}: it cannot open a session to it. ` +
+        'This is the symptom; the other failing checks in this report (agent, iam, network, session) say why.',
+      fix: {
+        summary:
+          `Fix the other failing checks for ${inst.id} first; if they all pass, restart the SSM Agent or reboot the instance, ` +
+          'then check the connection status again.',
+        cli: [
+          ...agentRestartCommands(inst.platform, inst.id, ctx.region),
+          `aws ssm get-connection-status --target ${inst.id} --region ${ctx.region}`,
+        ],
+      },
+      data: { status },
+    };
+  },
+};

@@ -1,0 +1,110 @@
+// Writes examples/*.json: snapshots of real-looking broken setups, derived from the healthy test world.
+// Run with `npm run examples`; the files are committed, and test/examples.test.ts pins their verdicts.
+import { writeFileSync } from 'node:fs';
+import { ok, type Facts } from '../src/facts.js';
+import { kmsKeyArn } from '../src/requirements.js';
+import { ACCOUNT, CALLER_ROLE_ARN, IID, PROFILE_ARN, REGION, ROLE_ARN, SG_VPCE, SUBNET, VPC, val, world } from '../test/fixtures/world.js';
+
+const KEY = 'arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+
+export const examples: Record<string, { description: string; facts: Facts }> = {
+  healthy: {
+    description: 'Everything in place: three interface endpoints, open SGs, AmazonSSMManagedInstanceCore, agent online.',
+    facts: world(),
+  },
+  'missing-ssmmessages-endpoint': {
+    description: 'Private subnet with ssm and ec2messages endpoints but no ssmmessages endpoint: sessions cannot open.',
+    facts: world((f) => {
+      const eps = val(f.endpoints[VPC]);
+      f.endpoints[VPC] = ok(eps.filter((e) => !e.serviceName.endsWith('.ssmmessages')));
+      f.endpointInterfaces[VPC] = ok(val(f.endpointInterfaces[VPC]).filter((i) => f.endpoints[VPC]!.ok && val(f.endpoints[VPC]).some((e) => e.id === i.vpcEndpointId)));
+      f.agents[IID] = ok({ ...val(f.agents[IID])!, pingStatus: 'ConnectionLost', lastPingDateTime: '2026-11-29T08:10:00.000Z' });
+      f.connections[IID] = ok('notconnected');
+    }),
+  },
+  'endpoint-sg-without-ingress': {
+    description: "The article's Terraform mistake: the endpoint security group's ingress block has no source, so AWS stored no rule.",
+    facts: world((f) => {
+      val(f.securityGroups[SG_VPCE]).ingress = [];
+      f.agents[IID] = ok(null);
+      f.connections[IID] = ok('notconnected');
+    }),
+  },
+  'no-instance-profile': {
+    description: 'No instance profile attached and Default Host Management Configuration off: the agent has no credentials.',
+    facts: world((f) => {
+      delete val(f.instances[IID])!.instanceProfileArn;
+      delete f.instanceProfiles[PROFILE_ARN];
+      delete f.simulations[ROLE_ARN];
+      f.agents[IID] = ok(null);
+      f.connections[IID] = ok('notconnected');
+    }),
+  },
+  'nacl-blocks-ephemeral': {
+    description: 'The subnet NACL allows 443 out but denies the ephemeral return traffic (stateless).',
+    facts: world((f) => {
+      const acl = val(f.networkAcls[VPC])[0]!;
+      acl.isDefault = false;
+      acl.id = 'acl-0f00dbad0f00dbad0';
+      acl.entries = [
+        { ruleNumber: 100, egress: true, protocol: '6', action: 'allow', cidr: '0.0.0.0/0', portRange: { from: 443, to: 443 } },
+        { ruleNumber: 32767, egress: true, protocol: '-1', action: 'deny', cidr: '0.0.0.0/0' },
+        { ruleNumber: 100, egress: false, protocol: '6', action: 'allow', cidr: '10.0.0.0/16', portRange: { from: 22, to: 22 } },
+        { ruleNumber: 32767, egress: false, protocol: '-1', action: 'deny', cidr: '0.0.0.0/0' },
+      ];
+      f.agents[IID] = ok(null);
+      f.connections[IID] = ok('notconnected');
+    }),
+  },
+  'imds-disabled': {
+    description: 'Instance metadata turned off: the agent cannot get credentials from IMDS.',
+    facts: world((f) => {
+      val(f.instances[IID])!.metadataOptions = { httpEndpoint: 'disabled', httpTokens: 'required', httpPutResponseHopLimit: 1, state: 'applied' };
+      f.agents[IID] = ok(null);
+      f.connections[IID] = ok('notconnected');
+    }),
+  },
+  'kms-without-decrypt': {
+    description: 'Session Manager preferences encrypt sessions with a KMS key, but the instance role may not kms:Decrypt and there is no kms endpoint.',
+    facts: world((f) => {
+      f.preferences = ok({ kmsKeyId: KEY, runAsEnabled: false });
+      val(f.simulations[ROLE_ARN]).push({ action: 'kms:Decrypt', resource: kmsKeyArn(REGION, ACCOUNT, KEY), decision: 'implicitDeny' });
+      val(f.simulations[CALLER_ROLE_ARN]).push({ action: 'kms:GenerateDataKey', resource: kmsKeyArn(REGION, ACCOUNT, KEY), decision: 'allowed' });
+    }),
+  },
+  'transit-gateway-route': {
+    description: 'No endpoints in the VPC; the default route goes to a transit gateway (shared egress/endpoints VPC): unprovable from here.',
+    facts: world((f) => {
+      f.endpoints[VPC] = ok([]);
+      f.endpointInterfaces[VPC] = ok([]);
+      val(f.routeTables[VPC]).push({
+        id: 'rtb-0tgw0tgw0tgw0tgw0',
+        vpcId: VPC,
+        main: false,
+        subnetIds: [SUBNET],
+        routes: [
+          { destinationCidr: '10.0.0.0/16', target: { type: 'local', id: 'local' }, state: 'active' },
+          { destinationCidr: '0.0.0.0/0', target: { type: 'tgw', id: 'tgw-0123abcd4567ef890' }, state: 'active' },
+        ],
+      });
+      val(f.securityGroups['sg-0ec2ec2ec2ec2ec20']).egress = [
+        { protocol: 'tcp', fromPort: 443, toPort: 443, cidrs: ['0.0.0.0/0'], ipv6Cidrs: [], groupIds: [], prefixListIds: [] },
+      ];
+    }),
+  },
+  'agent-offline-config-ok': {
+    description: 'All configuration correct but the agent lost its connection (role added after boot): a restart or reboot is suggested.',
+    facts: world((f) => {
+      f.agents[IID] = ok({ ...val(f.agents[IID])!, pingStatus: 'ConnectionLost', lastPingDateTime: '2026-11-28T22:00:00.000Z' });
+      f.connections[IID] = ok('notconnected');
+    }),
+  },
+};
+
+if (process.argv[2] === '--write') {
+  for (const [name, { facts }] of Object.entries(examples)) {
+    writeFileSync(`examples/${name}.json`, `${JSON.stringify(facts, null, 2)}\n`);
+  }
+  const index = Object.entries(examples).map(([name, e]) => `- \`examples/${name}.json\`: ${e.description}`);
+  writeFileSync('examples/README.md', `# Example snapshots\n\nRun any of them without an AWS account: \`npx ssm-doctor --snapshot examples/<name>.json\`.\n\n${index.join('\n')}\n`);
+}

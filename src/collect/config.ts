@@ -1,0 +1,44 @@
+// The one place that says how AWS SDK clients are configured (collector and reboot share it).
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+export interface ClientOptions {
+  region: string;
+  profile?: string;
+  /** Per request (connection and response), milliseconds. */
+  timeoutMs?: number;
+  maxAttempts?: number;
+}
+
+/**
+ * Constructor options for any SDK v3 client: default credential chain (optionally a named profile),
+ * adaptive retries, per-request timeouts. `endpoint` is deliberately not set: the SDK honours
+ * `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` by itself.
+ */
+export function clientConfig(o: ClientOptions): {
+  region: string;
+  profile?: string;
+  maxAttempts: number;
+  retryMode: string;
+  requestHandler: { requestTimeout: number; connectionTimeout: number; throwOnRequestTimeout: boolean };
+} {
+  const t = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return {
+    region: o.region,
+    ...(o.profile ? { profile: o.profile } : {}),
+    maxAttempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    retryMode: 'adaptive',
+    // Without throwOnRequestTimeout the Node handler only logs a warning (to stderr) when requestTimeout passes.
+    requestHandler: { requestTimeout: t, connectionTimeout: t, throwOnRequestTimeout: true },
+  };
+}
+
+/**
+ * stderr belongs to the spinner and ssm-doctor's own messages: the SDK's "node >= 22 after January 2027"
+ * process warning (emitted when a client is built on Node 20) is not for our users. An explicit setting wins.
+ * Call before constructing clients.
+ */
+export function quietSdkWarnings(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}

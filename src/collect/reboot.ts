@@ -1,0 +1,31 @@
+// The only mutating AWS call in ssm-doctor: ec2:RebootInstances, behind --reboot and a confirmation (CLI side).
+import type { ApiError } from '../facts.js';
+import { clientConfig, quietSdkWarnings } from './config.js';
+import { toApiError } from './errors.js';
+
+export class RebootError extends Error {
+  constructor(readonly apiError: ApiError) {
+    super(`ec2:RebootInstances failed with ${apiError.code}${apiError.message ? `: ${apiError.message}` : ''}`);
+    this.name = 'RebootError';
+  }
+}
+
+/** Reboots the instances (one ec2:RebootInstances call). Throws RebootError on failure. */
+export async function rebootInstances(
+  opts: { region: string; profile?: string; timeoutMs?: number },
+  ids: string[],
+): Promise<void> {
+  const instanceIds = [...new Set(ids)];
+  if (instanceIds.length === 0) return;
+  quietSdkWarnings();
+  const { EC2Client, RebootInstancesCommand } = await import('@aws-sdk/client-ec2');
+  // Not retried by us beyond the SDK's standard policy: rebooting is idempotent for a short window.
+  const client = new EC2Client(clientConfig({ ...opts, maxAttempts: 3 }));
+  try {
+    await client.send(new RebootInstancesCommand({ InstanceIds: instanceIds }));
+  } catch (err) {
+    throw new RebootError(toApiError('ec2:RebootInstances', err));
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,21 @@
+// The documented exit codes (README, "Exit codes"): scripts and CI gates depend on them.
+export const EXIT = {
+  /** Every target ok: no `fail`, no `error` (warnings allowed unless --fail-on warn). */
+  OK: 0,
+  /** At least one check failed or errored. */
+  FINDINGS: 1,
+  /** Usage error: bad arguments; nothing was sent to AWS. */
+  USAGE: 2,
+  /** Could not run at all: no credentials, no region, unreadable snapshot. */
+  CANNOT_RUN: 3,
+} as const;
+
+/** An error that ends the run with a one-line message and a documented exit code. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,172 @@
+// How the SSM Agent's HTTPS to one service (ssm, ssmmessages, ec2messages) leaves the instance's subnet.
+// One owner for "which way does the traffic go": vpc-endpoint.*, network.route, the security-group and
+// NACL checks all read the path from here.
+import { NeedFact, SkipCheck, type TargetContext } from './check.js';
+import type { NatGateway, Route, RouteTargetType, VpcEndpoint } from './facts.js';
+import { instanceOf, instanceRouteTable, interfaceEndpointsFor, serviceName, vpcIdOf } from './lookup.js';
+
+export type AgentPath =
+  /** Interface endpoint(s) for com.amazonaws.<region>.<service> in the instance's VPC, any state (checks judge state). */
+  | { kind: 'endpoint'; service: string; endpoints: VpcEndpoint[] }
+  | { kind: 'nat'; routeTableId: string; natGatewayId: string; nat?: NatGateway }
+  | { kind: 'igw'; routeTableId: string; internetGatewayId: string; publicIp: string }
+  | { kind: 'igw-no-public-ip'; routeTableId: string; internetGatewayId: string }
+  /** tgw, pcx, vgw, eni/instance (firewall, NAT instance), GWLB endpoint, core-network...: can't be proven from here. */
+  | { kind: 'unproven'; routeTableId: string; target: { type: RouteTargetType; id: string } }
+  | { kind: 'blackhole'; routeTableId: string; target: { type: RouteTargetType; id: string } }
+  | { kind: 'none'; routeTableId: string };
+
+/** The internet-bound part of a path (everything but interface endpoints). */
+export type InternetPath = Exclude<AgentPath, { kind: 'endpoint' }>;
+
+/**
+ * The path for one agent service. Interface endpoints in the instance's VPC win when present (their private
+ * DNS name shadows the public one); otherwise the subnet's default route decides.
+ * Errors (via need) when the VPC endpoints, or — without endpoints — the route tables, could not be read.
+ */
+export function agentPath(ctx: TargetContext, service: string): AgentPath {
+  const endpoints = agentEndpoints(ctx, service);
+  if (endpoints.length > 0) return { kind: 'endpoint', service, endpoints };
+  return defaultRoute(ctx, service);
+}
+
+/** Interface endpoints (any state) for one service in the instance's VPC: the endpoints agentPath sees. */
+export function agentEndpoints(ctx: TargetContext, service: string): VpcEndpoint[] {
+  const vpcId = vpcIdOf(ctx);
+  // Keyed by VPC already; the vpcId filter guards against a collector that lists more than it was asked for.
+  return interfaceEndpointsFor(ctx, service).filter((e) => e.vpcId === vpcId);
+}
+
+/** defaultRoute, or undefined when it cannot be determined (facts unreadable, no route table). */
+export function tryDefaultRoute(ctx: TargetContext, service?: string): InternetPath | undefined {
+  try {
+    return defaultRoute(ctx, service);
+  } catch (e) {
+    if (e instanceof NeedFact || e instanceof SkipCheck) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Where the subnet's route table (explicit association, else main) sends internet-bound traffic: the
+ * `0.0.0.0/0` route, or — when `service` is given — a route whose destination is a managed prefix list
+ * named `com.amazonaws.<region>.<service>` (the only prefix-list destination we can tell serves it).
+ * NAT gateway / internet gateway details are looked up leniently (absent when not collected).
+ */
+export function defaultRoute(ctx: TargetContext, service?: string): InternetPath {
+  const inst = instanceOf(ctx);
+  const table = instanceRouteTable(ctx);
+  const routeTableId = table.id;
+  const route = servicePrefixListRoute(ctx, table.routes, service) ?? table.routes.find((r) => r.destinationCidr === '0.0.0.0/0');
+  if (!route) return { kind: 'none', routeTableId };
+  const target = route.target;
+  if (route.state === 'blackhole') return { kind: 'blackhole', routeTableId, target };
+  switch (target.type) {
+    case 'nat': {
+      const vpcId = vpcIdOf(ctx);
+      const nats = ctx.facts.natGateways[vpcId];
+      const nat = nats?.ok ? nats.value.find((n) => n.id === target.id) : undefined;
+      return nat ? { kind: 'nat', routeTableId, natGatewayId: target.id, nat } : { kind: 'nat', routeTableId, natGatewayId: target.id };
+    }
+    case 'igw':
+      return inst.publicIp
+        ? { kind: 'igw', routeTableId, internetGatewayId: target.id, publicIp: inst.publicIp }
+        : { kind: 'igw-no-public-ip', routeTableId, internetGatewayId: target.id };
+    default:
+      return { kind: 'unproven', routeTableId, target };
+  }
+}
+
+function servicePrefixListRoute(ctx: TargetContext, routes: Route[], service: string | undefined): Route | undefined {
+  if (!service) return undefined;
+  const name = serviceName(ctx.region, service);
+  return routes.find((r) => {
+    if (!r.destinationPrefixListId) return false;
+    const pl = ctx.facts.prefixLists[r.destinationPrefixListId];
+    return pl?.ok === true && pl.value.name === name;
+  });
+}
+
+/**
+ * Whether a path reaches the service, as far as the route table alone can tell:
+ * `endpoint` (interface endpoints: state judged elsewhere), `public` (NAT gateway, or IGW with a public IP),
+ * `unproven` (a hop we cannot see past, or a private NAT gateway), `none` (no way out).
+ */
+export type Reach = 'endpoint' | 'public' | 'unproven' | 'none';
+
+export function reachOf(path: AgentPath): Reach {
+  switch (path.kind) {
+    case 'endpoint':
+      return 'endpoint';
+    case 'nat':
+      return path.nat?.connectivityType === 'private' ? 'unproven' : 'public';
+    case 'igw':
+      return 'public';
+    case 'unproven':
+      return 'unproven';
+    case 'igw-no-public-ip':
+    case 'blackhole':
+    case 'none':
+      return 'none';
+  }
+}
+
+const TARGET_NAMES: Partial<Record<RouteTargetType, string>> = {
+  tgw: 'transit gateway',
+  pcx: 'VPC peering connection',
+  vgw: 'virtual private gateway',
+  eni: 'network interface (firewall / appliance / NAT instance)',
+  instance: 'instance (NAT instance / appliance)',
+  vpce: 'Gateway Load Balancer endpoint (firewall)',
+  'core-network': 'Cloud WAN core network',
+  carrier: 'carrier gateway',
+  'egress-only-igw': 'egress-only internet gateway (IPv6 only)',
+  igw: 'internet gateway',
+  nat: 'NAT gateway',
+  local: 'local route',
+  other: 'route target',
+};
+
+export function targetName(type: RouteTargetType): string {
+  return TARGET_NAMES[type] ?? type;
+}
+
+/** One phrase for a path, e.g. `over NAT gateway nat-0abc via rtb-0123`. */
+export function describePath(path: AgentPath): string {
+  switch (path.kind) {
+    case 'endpoint':
+      return `through interface endpoint${path.endpoints.length > 1 ? 's' : ''} ${path.endpoints.map((e) => e.id).join(', ')}`;
+    case 'nat':
+      return `over ${path.nat?.connectivityType === 'private' ? 'private ' : ''}NAT gateway ${path.natGatewayId} via ${path.routeTableId}`;
+    case 'igw':
+      return `over internet gateway ${path.internetGatewayId} via ${path.routeTableId} with public IP ${path.publicIp}`;
+    case 'igw-no-public-ip':
+      return `to internet gateway ${path.internetGatewayId} via ${path.routeTableId}, but the instance has no public IP`;
+    case 'unproven':
+      return `to ${targetName(path.target.type)} ${path.target.id} via ${path.routeTableId}`;
+    case 'blackhole':
+      return `to ${targetName(path.target.type)} ${path.target.id} via ${path.routeTableId}, a blackhole route (the target no longer exists)`;
+    case 'none':
+      return `nowhere (${path.routeTableId} has no default route 0.0.0.0/0)`;
+  }
+}
+
+/** What to verify for a hop the route table cannot prove. */
+export function verifyHint(type: RouteTargetType): string {
+  switch (type) {
+    case 'tgw':
+      return 'verify that the transit gateway route table sends this VPC\'s traffic to an egress VPC with a NAT gateway, or to shared ssm/ssmmessages/ec2messages endpoints whose Route 53 private hosted zones are associated with this VPC';
+    case 'pcx':
+      return 'VPC peering does not forward to the peer\'s NAT or internet gateway (no edge-to-edge routing): it only works if the peer VPC has ssm/ssmmessages/ec2messages endpoints and their private hosted zones are associated with this VPC';
+    case 'vgw':
+      return 'verify that the on-premises network (VPN / Direct Connect) forwards HTTPS to *.amazonaws.com (proxy, firewall) and routes the answers back';
+    case 'eni':
+    case 'instance':
+    case 'vpce':
+      return 'verify that the firewall / appliance forwards and NATs TCP 443 to the SSM endpoints (*.amazonaws.com) and that its own route leads to the internet';
+    case 'core-network':
+      return 'verify that the Cloud WAN segment routes this VPC to an egress or shared-endpoint VPC';
+    default:
+      return 'verify that this hop forwards TCP 443 to the SSM endpoints (*.amazonaws.com)';
+  }
+}

@@ -1,0 +1,70 @@
+// Reading and writing snapshots (the facts of one run). A bad file is a one-line CliError (exit 3).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { CliError, EXIT } from './exit-codes.js';
+import { FACTS_SCHEMA_VERSION, type Facts } from './facts.js';
+
+/** Per-resource maps: missing ones are read as empty (nothing collected), never as an error. */
+const MAPS = [
+  'instances', 'agents', 'connections', 'instanceProfiles', 'roles', 'simulations', 'vpcs', 'vpcDnsAttributes',
+  'dhcpOptions', 'subnets', 'routeTables', 'networkAcls', 'endpoints', 'endpointInterfaces', 'securityGroups',
+  'natGateways', 'internetGateways', 'prefixLists',
+] as const;
+
+export function parseSnapshot(text: string, name: string): Facts {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new CliError(`snapshot ${name} is not valid JSON (${why}); was it truncated?`, EXIT.CANNOT_RUN);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new CliError(`snapshot ${name} is not a JSON object`, EXIT.CANNOT_RUN);
+  }
+  const f = data as Record<string, unknown>;
+  if (f.schemaVersion !== FACTS_SCHEMA_VERSION) {
+    throw new CliError(
+      `snapshot ${name} has schemaVersion ${JSON.stringify(f.schemaVersion)}; this ssm-doctor reads version ${FACTS_SCHEMA_VERSION}`,
+      EXIT.CANNOT_RUN,
+    );
+  }
+  if (typeof f.region !== 'string' || !f.region) throw new CliError(`snapshot ${name} has no "region"`, EXIT.CANNOT_RUN);
+  if (!Array.isArray(f.targets) || !f.targets.every((t) => typeof t === 'string')) {
+    throw new CliError(`snapshot ${name} has no "targets" list of instance ids`, EXIT.CANNOT_RUN);
+  }
+  for (const key of MAPS) {
+    if (f[key] === undefined) f[key] = {};
+    else if (typeof f[key] !== 'object' || f[key] === null || Array.isArray(f[key])) {
+      throw new CliError(`snapshot ${name}: "${key}" must be an object keyed by id`, EXIT.CANNOT_RUN);
+    }
+  }
+  if (typeof f.collectedAt !== 'string') f.collectedAt = new Date(0).toISOString();
+  // Facts about the operator's machine are never taken from a snapshot.
+  delete f.local;
+  return f as unknown as Facts;
+}
+
+export function readSnapshot(path: string): Facts {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot read snapshot ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, EXIT.CANNOT_RUN);
+  }
+  return parseSnapshot(text, path);
+}
+
+/** The snapshot form of facts: everything but what was learnt about this machine. */
+export function snapshotOf(facts: Facts): Facts {
+  const { local: _local, ...rest } = facts;
+  return rest;
+}
+
+export function writeSnapshot(path: string, facts: Facts): void {
+  try {
+    writeFileSync(path, `${JSON.stringify(snapshotOf(facts), null, 2)}\n`);
+  } catch (e) {
+    throw new CliError(`cannot write snapshot ${path}: ${(e as Error).message}`, EXIT.CANNOT_RUN);
+  }
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { iamInstanceProfile } from '../../checks/iam.instance-profile.js';
+import { runCheck } from '../../src/run.js';
+import { failed, ok, type Facts } from '../../src/facts.js';
+import { IID, PROFILE_ARN, denied, val, world } from '../fixtures/world.js';
+
+const run = (edit?: (f: Facts) => void) => {
+  const facts = world(edit);
+  return runCheck(iamInstanceProfile, { facts, id: IID, region: facts.region });
+};
+const noProfile = (f: Facts) => delete val(f.instances[IID])!.instanceProfileArn;
+const emptyProfile = (f: Facts) => (val(f.instanceProfiles[PROFILE_ARN])!.roles = []);
+const dhmcOn = (f: Facts) => (f.dhmc = ok({ roleName: 'dhmc-role', settingId: '/ssm/managed-instance/default-ec2-instance-management-role' }));
+const unregistered = (f: Facts) => (f.agents[IID] = ok(null));
+const agent = (v: string) => (f: Facts) => (val(f.agents[IID])!.agentVersion = v);
+const all =
+  (...edits: ((f: Facts) => void)[]) =>
+  (f: Facts) =>
+    edits.forEach((e) => e(f));
+
+describe('iam.instance-profile', () => {
+  it('passes with a profile holding a role', () => {
+    const r = run();
+    expect(r.status).toBe('pass');
+    expect(r.detail).toContain('ssm-profile');
+    expect(r.detail).toContain('ssm-role');
+  });
+
+  it('fails with neither profile nor DHMC, fixing it the way the article does', () => {
+    const r = run(noProfile);
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('Default Host Management Configuration is off');
+    const cli = r.fix!.cli.join('\n');
+    expect(cli).toContain('aws iam create-role --role-name ssm-role --assume-role-policy-document \'{"Version":"2012-10-17"');
+    expect(cli).toContain('"Service":"ec2.amazonaws.com"');
+    expect(cli).toContain('aws iam attach-role-policy --role-name ssm-role --policy-arn arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore');
+    expect(cli).toContain('aws iam create-instance-profile --instance-profile-name ssm-profile');
+    expect(cli).toContain('aws iam add-role-to-instance-profile --instance-profile-name ssm-profile --role-name ssm-role');
+    expect(cli).toContain(`aws ec2 associate-iam-instance-profile --instance-id ${IID} --iam-instance-profile Name=ssm-profile --region us-east-1`);
+    for (const tf of ['resource "aws_iam_role" "role"', 'Service = "ec2.amazonaws.com"', 'aws_iam_role_policy_attachment', 'aws_iam_instance_profile', 'resource "aws_instance" "web_1"', 'iam_instance_profile = aws_iam_instance_profile.profile.name']) {
+      expect(r.fix!.terraform).toContain(tf);
+    }
+  });
+
+  it('fails for a profile without a role (DHMC off)', () => {
+    const r = run(emptyProfile);
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('holds no role');
+    expect(r.fix!.cli.at(-1)).toBe('aws iam add-role-to-instance-profile --instance-profile-name ssm-profile --role-name ssm-role');
+  });
+
+  it.each([
+    ['DHMC, agent registered and new enough', all(noProfile, dhmcOn), 'pass'],
+    ['DHMC, agent not registered yet', all(noProfile, dhmcOn, unregistered), 'warn'],
+    ['DHMC behind a profile without a role', all(emptyProfile, dhmcOn), 'warn'],
+    ['DHMC with an agent older than 3.2.582.0', all(noProfile, dhmcOn, agent('3.1.1732.0')), 'fail'],
+  ] as const)('%s: %s', (_n, edit, status) => {
+    const r = run(edit);
+    expect(r.status).toBe(status);
+    expect(r.detail).toContain('Default Host Management Configuration (role dhmc-role)');
+    expect(r.detail).toContain('IMDSv2');
+    expect(r.detail).toContain('3.2.582.0');
+    expect(r.detail).toContain('ssm.amazonaws.com');
+    expect(r.detail).toContain('30 minutes');
+    if (status === 'fail') expect(r.fix?.summary).toContain('Update the SSM Agent');
+  });
+
+  it('errors when the instance profile cannot be read', () => {
+    const r = run((f) => (f.instanceProfiles[PROFILE_ARN] = failed(denied('iam:GetInstanceProfile', 'AccessDenied'))));
+    expect(r.status).toBe('error');
+    expect(r.detail).toContain('iam:GetInstanceProfile');
+  });
+
+  it('errors when there is no profile and the DHMC setting cannot be read', () => {
+    const r = run(all(noProfile, (f) => (f.dhmc = failed(denied('ssm:GetServiceSetting', 'AccessDeniedException')))));
+    expect(r.status).toBe('error');
+    expect(r.detail).toContain('ssm:GetServiceSetting');
+  });
+
+  it('skips a terminated instance', () => {
+    expect(run((f) => (val(f.instances[IID])!.state = 'terminated')).status).toBe('skip');
+  });
+});

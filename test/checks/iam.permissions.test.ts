@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import { iamPermissions } from '../../checks/iam.permissions.js';
+import { runCheck } from '../../src/run.js';
+import { failed, ok, type Facts, type NamedPolicy, type PolicyStatement } from '../../src/facts.js';
+import { AGENT_ACTIONS, AGENT_CORE_ACTIONS } from '../../src/requirements.js';
+import { ACCOUNT, EC2_TRUST, IID, PROFILE_ARN, ROLE_ARN, ROLE_NAME, denied, val, world } from '../fixtures/world.js';
+
+const run = (edit?: (f: Facts) => void) => {
+  const facts = world(edit);
+  return runCheck(iamPermissions, { facts, id: IID, region: facts.region });
+};
+
+/** AmazonSSMManagedInstanceCore as AWS publishes it (agent-relevant statements). */
+export const MANAGED_INSTANCE_CORE: NamedPolicy = {
+  name: 'AmazonSSMManagedInstanceCore',
+  kind: 'managed',
+  arn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+  document: {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: [
+          'ssm:DescribeAssociation',
+          'ssm:GetDeployablePatchSnapshotForInstance',
+          'ssm:GetDocument',
+          'ssm:DescribeDocument',
+          'ssm:GetManifest',
+          'ssm:GetParameter',
+          'ssm:GetParameters',
+          'ssm:ListAssociations',
+          'ssm:ListInstanceAssociations',
+          'ssm:PutInventory',
+          'ssm:PutComplianceItems',
+          'ssm:PutConfigurePackageResult',
+          'ssm:UpdateAssociationStatus',
+          'ssm:UpdateInstanceAssociationStatus',
+          'ssm:UpdateInstanceInformation',
+        ],
+        Resource: '*',
+      },
+      {
+        Effect: 'Allow',
+        Action: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
+        Resource: '*',
+      },
+      {
+        Effect: 'Allow',
+        Action: [
+          'ec2messages:AcknowledgeMessage',
+          'ec2messages:DeleteMessage',
+          'ec2messages:FailMessage',
+          'ec2messages:GetEndpoint',
+          'ec2messages:GetMessages',
+          'ec2messages:SendReply',
+        ],
+        Resource: '*',
+      },
+    ],
+  },
+};
+
+const inline = (name: string, ...Statement: PolicyStatement[]): NamedPolicy => ({ name, kind: 'inline', document: { Version: '2012-10-17', Statement } });
+
+/** Simulation denied; the role's documents are these. */
+const docs =
+  (...policies: NamedPolicy[]) =>
+  (f: Facts) => {
+    f.simulations[ROLE_ARN] = failed(denied('iam:SimulatePrincipalPolicy', 'AccessDenied'));
+    f.roles[ROLE_NAME] = ok({ name: ROLE_NAME, arn: ROLE_ARN, trustPolicy: EC2_TRUST, policies: ok(policies) });
+  };
+const agentVersion = (v: string) => (f: Facts) => (val(f.agents[IID])!.agentVersion = v);
+const both =
+  (...edits: ((f: Facts) => void)[]) =>
+  (f: Facts) =>
+    edits.forEach((e) => e(f));
+const simulate = (decisions: Record<string, 'allowed' | 'explicitDeny' | 'implicitDeny'>, arn = ROLE_ARN) => (f: Facts) =>
+  (f.simulations[arn] = ok(AGENT_ACTIONS.map((action) => ({ action, resource: '*', decision: decisions[action] ?? 'allowed' }))));
+
+const CORE_ONLY = inline('custom', { Effect: 'Allow', Action: [...AGENT_CORE_ACTIONS], Resource: '*' });
+const MESSAGES = ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'];
+
+describe('iam.permissions', () => {
+  it.each([
+    ['simulation allows everything (healthy world)', undefined, 'simulation'],
+    ['managed policy, documents evaluated locally', docs(MANAGED_INSTANCE_CORE), 'policy-documents'],
+    ['custom policy granting the actions via documents', docs(inline('custom', { Effect: 'Allow', Action: [...AGENT_ACTIONS], Resource: '*' })), 'policy-documents'],
+    ['wildcards ssm*:* and ec2messages:*', docs(inline('wild', { Effect: 'Allow', Action: ['ssm*:*', 'EC2Messages:*'], Resource: '*' })), 'policy-documents'],
+    ['NotAction not covering them', docs(inline('broad', { Effect: 'Allow', NotAction: ['iam:*', 'organizations:*'], Resource: '*' })), 'policy-documents'],
+  ] as const)('passes: %s', (_n, edit, method) => {
+    const r = run(edit);
+    expect(r.status).toBe('pass');
+    expect(r.data).toMatchObject({ method, roleArn: ROLE_ARN });
+    expect(r.detail).toContain(method === 'simulation' ? 'iam:SimulatePrincipalPolicy' : 'policy documents');
+  });
+
+  it('fails on AmazonSSMManagedInstanceCore + an explicit Deny on ssmmessages:*, naming the actions and the statement', () => {
+    const r = run(docs(MANAGED_INSTANCE_CORE, inline('guardrail', { Sid: 'NoSessions', Effect: 'Deny', Action: 'ssmmessages:*', Resource: '*' })));
+    expect(r.status).toBe('fail');
+    for (const a of MESSAGES) expect(r.detail).toContain(`${a} (explicitly denied by guardrail#NoSessions)`);
+    expect(r.detail).not.toContain('ssm:UpdateInstanceInformation');
+    expect(r.detail).toContain('policy documents');
+    expect(r.fix?.summary).toContain('Remove or narrow the Deny statement(s) guardrail#NoSessions');
+    expect(r.fix?.summary).toContain('restart');
+    expect(r.fix?.summary).not.toContain('Attach');
+  });
+
+  it('fails on a NotAction that excludes ssmmessages, as implicitly denied, with attach-role-policy as the fix', () => {
+    const r = run(docs(inline('broad', { Effect: 'Allow', NotAction: 'ssmmessages:*', Resource: '*' })));
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('ssmmessages:OpenDataChannel (implicitly denied)');
+    expect(r.fix?.cli).toEqual([`aws iam attach-role-policy --role-name ${ROLE_NAME} --policy-arn arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore`]);
+    expect(r.fix?.terraform).toContain('aws_iam_role_policy_attachment');
+    expect(r.fix?.summary).toMatch(/back off.*hour/);
+  });
+
+  it('fails from the simulation, saying which method decided', () => {
+    const r = run(simulate({ 'ssm:UpdateInstanceInformation': 'implicitDeny', 'ssmmessages:OpenDataChannel': 'explicitDeny' }));
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('ssm:UpdateInstanceInformation (implicitly denied)');
+    expect(r.detail).toContain('ssmmessages:OpenDataChannel (explicitly denied)');
+    expect(r.detail).toContain('iam:SimulatePrincipalPolicy');
+    expect(r.fix?.summary).toContain('SCP');
+    expect(r.fix?.cli[0]).toContain('attach-role-policy');
+  });
+
+  it('warns when only ec2messages is missing and the agent is new enough', () => {
+    const r = run(docs(CORE_ONLY));
+    expect(r.status).toBe('warn');
+    expect(r.detail).toContain('ec2messages:* (implicitly denied)');
+    expect(r.detail).toContain('3.3.40.0');
+  });
+
+  it('names the single ec2messages action that is missing', () => {
+    const r = run(simulate({ 'ec2messages:GetMessages': 'explicitDeny' }));
+    expect(r.status).toBe('warn');
+    expect(r.detail).toContain('not ec2messages:GetMessages (explicitly denied)');
+  });
+
+  it('warns for ssm*:* alone (covers ssm and ssmmessages, not ec2messages)', () => {
+    expect(run(docs(inline('wild', { Effect: 'Allow', Action: 'ssm*:*', Resource: '*' }))).status).toBe('warn');
+  });
+
+  it('fails when ec2messages is missing and the agent is older than 3.3.40.0', () => {
+    const r = run(both(docs(CORE_ONLY), agentVersion('3.2.923.0')));
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('ec2messages:* (implicitly denied)');
+    expect(r.detail).toContain('3.2.923.0');
+  });
+
+  it('warns when the deciding Allow has a Condition', () => {
+    const r = run(docs(inline('c', { Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringEquals: { 'aws:SourceVpc': 'vpc-1' } } })));
+    expect(r.status).toBe('warn');
+    expect(r.detail).toContain('Condition');
+  });
+
+  it('warns when a conditional Deny may block the agent', () => {
+    const r = run(
+      docs(MANAGED_INSTANCE_CORE, inline('g', { Sid: 'D', Effect: 'Deny', Action: 'ssmmessages:*', Resource: '*', Condition: { Bool: { 'aws:ViaAWSService': 'false' } } })),
+    );
+    expect(r.status).toBe('warn');
+    expect(r.detail).toContain('explicitly denied by g#D, if its condition holds');
+  });
+
+  it('judges the DHMC role when there is no instance profile', () => {
+    const dhmcArn = `arn:aws:iam::${ACCOUNT}:role/dhmc-role`;
+    const r = run((f) => {
+      delete val(f.instances[IID])!.instanceProfileArn;
+      f.dhmc = ok({ roleName: 'dhmc-role', settingId: '/ssm/managed-instance/default-ec2-instance-management-role' });
+      f.roles['dhmc-role'] = ok({ name: 'dhmc-role', arn: dhmcArn });
+      simulate({ 'ssmmessages:CreateDataChannel': 'implicitDeny' }, dhmcArn)(f);
+    });
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('DHMC role dhmc-role');
+    expect(r.fix?.cli[0]).toContain('AmazonSSMManagedEC2InstanceDefaultPolicy');
+  });
+
+  it.each([
+    ['no instance profile and DHMC off', (f: Facts) => delete val(f.instances[IID])!.instanceProfileArn],
+    ['a profile without a role', (f: Facts) => (val(f.instanceProfiles[PROFILE_ARN])!.roles = [])],
+  ])('skips with %s', (_n, edit) => {
+    const r = run(edit);
+    expect(r.status).toBe('skip');
+    expect(r.detail).toContain('iam.instance-profile');
+  });
+
+  it('errors naming the APIs when simulation is denied and the documents are unreadable', () => {
+    const r = run((f) => {
+      f.simulations[ROLE_ARN] = failed(denied('iam:SimulatePrincipalPolicy', 'AccessDenied'));
+      f.roles[ROLE_NAME] = ok({ name: ROLE_NAME, arn: ROLE_ARN, policies: failed(denied('iam:ListAttachedRolePolicies', 'AccessDenied')) });
+    });
+    expect(r.status).toBe('error');
+    expect(r.detail).toContain('iam:SimulatePrincipalPolicy');
+    expect(r.detail).toContain('iam:ListAttachedRolePolicies');
+    expect(r.detail).toContain('iam:GetRolePolicy');
+  });
+
+  it('errors when the instance profile cannot be read', () => {
+    const r = run((f) => (f.instanceProfiles[PROFILE_ARN] = failed(denied('iam:GetInstanceProfile', 'AccessDenied'))));
+    expect(r.status).toBe('error');
+    expect(r.detail).toContain('iam:GetInstanceProfile');
+  });
+});

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { networkRoute } from '../../checks/network.route.js';
+import { runCheck } from '../../src/run.js';
+import { failed, ok, type Facts, type Route } from '../../src/facts.js';
+import { EP_SUBNET, IID, SUBNET, VPC, denied, val, world } from '../fixtures/world.js';
+
+const run = (edit?: (f: Facts) => void) => {
+  const facts = world(edit);
+  return runCheck(networkRoute, { facts, id: IID, region: facts.region });
+};
+const noEndpoints = (f: Facts) => (f.endpoints[VPC] = ok([]));
+const ep = (f: Facts, svc: string) => val(f.endpoints[VPC])!.find((e) => e.serviceName.endsWith(`.${svc}`))!;
+const route = (target: Route['target'], state = 'active') => (f: Facts) =>
+  val(f.routeTables[VPC])![0]!.routes.push({ destinationCidr: '0.0.0.0/0', target, state });
+const nat = (state = 'available', connectivityType = 'public') => (f: Facts) => {
+  noEndpoints(f);
+  route({ type: 'nat', id: 'nat-0abc' })(f);
+  f.natGateways[VPC] = ok([{ id: 'nat-0abc', vpcId: VPC, subnetId: 'subnet-0pub', state, connectivityType }]);
+};
+const igw = (publicIp?: string) => (f: Facts) => {
+  noEndpoints(f);
+  route({ type: 'igw', id: 'igw-0abc' })(f);
+  f.internetGateways[VPC] = ok([{ id: 'igw-0abc', attachments: [{ vpcId: VPC, state: 'available' }] }]);
+  if (publicIp) val(f.instances[IID])!.publicIp = publicIp;
+};
+
+describe('network.route', () => {
+  it.each<[string, (f: Facts) => void, string, RegExp]>([
+    ['endpoints', () => {}, 'pass', /ssm, ssmmessages go through their interface endpoints vpce-.*Private DNS makes the endpoints win/],
+    ['NAT gateway available', nat(), 'pass', /over NAT gateway nat-0abc via rtb-0main/],
+    ['NAT gateway failed', nat('failed'), 'fail', /nat-0abc is failed/],
+    ['NAT gateway pending', nat('pending'), 'warn', /still pending/],
+    ['private NAT gateway', nat('available', 'private'), 'warn', /private NAT gateway/],
+    ['IGW with public IP', igw('3.3.3.3'), 'pass', /internet gateway igw-0abc .*public IP 3\.3\.3\.3/],
+    ['IGW without public IP', igw(), 'fail', /no public IP/],
+    ['IGW not attached', (f) => (igw('3.3.3.3')(f), (f.internetGateways[VPC] = ok([]))), 'warn', /not listed as attached/],
+    ['tgw', (f) => (noEndpoints(f), route({ type: 'tgw', id: 'tgw-0abc' })(f)), 'warn', /transit gateway tgw-0abc.*verify that the transit gateway route table/],
+    ['peering', (f) => (noEndpoints(f), route({ type: 'pcx', id: 'pcx-0abc' })(f)), 'warn', /edge-to-edge/],
+    ['firewall appliance', (f) => (noEndpoints(f), route({ type: 'eni', id: 'eni-0fw' })(f)), 'warn', /firewall/],
+    ['blackhole', (f) => (noEndpoints(f), route({ type: 'nat', id: 'nat-0gone' }, 'blackhole')(f)), 'fail', /blackhole/],
+    ['no route, no endpoints', noEndpoints, 'fail', /no default route/],
+    ['pending endpoint, no route', (f) => (ep(f, 'ssm').state = 'pending'), 'warn', /ssm goes nowhere: vpce-.* is pending.*works once the endpoint is available/],
+    ['private DNS off, no route', (f) => (ep(f, 'ssmmessages').privateDnsEnabled = false), 'fail', /has private DNS off/],
+    ['private DNS off, NAT route', (f) => {
+      ep(f, 'ssm').privateDnsEnabled = false;
+      route({ type: 'nat', id: 'nat-0abc' })(f);
+      f.natGateways[VPC] = ok([{ id: 'nat-0abc', vpcId: VPC, state: 'available', connectivityType: 'public' }]);
+    }, 'pass', /ssm goes over NAT gateway nat-0abc via rtb-0main \(vpce-.* has private DNS off, so the endpoint is not used\)/],
+    ['ec2messages missing, new agent', (f) => (f.endpoints[VPC] = ok(val(f.endpoints[VPC])!.filter((e) => !e.serviceName.endsWith('ec2messages')))), 'pass', /ec2messages is not needed/],
+    ['ec2messages missing, agent unknown', (f) => {
+      f.endpoints[VPC] = ok(val(f.endpoints[VPC])!.filter((e) => !e.serviceName.endsWith('ec2messages')));
+      f.agents[IID] = ok(null);
+    }, 'warn', /ec2messages goes nowhere.*version is unknown/],
+    ['ec2messages missing, old agent', (f) => {
+      f.endpoints[VPC] = ok(val(f.endpoints[VPC])!.filter((e) => !e.serviceName.endsWith('ec2messages')));
+      val(f.agents[IID])!.agentVersion = '3.2.0.0';
+    }, 'fail', /ec2messages goes nowhere/],
+    ['endpoints denied', (f) => (f.endpoints[VPC] = failed(denied('ec2:DescribeVpcEndpoints'))), 'error', /ec2:DescribeVpcEndpoints/],
+    ['route tables denied', (f) => (noEndpoints(f), (f.routeTables[VPC] = failed(denied('ec2:DescribeRouteTables')))), 'error', /ec2:DescribeRouteTables/],
+    ['NAT gateways denied', (f) => (nat()(f), (f.natGateways[VPC] = failed(denied('ec2:DescribeNatGateways')))), 'error', /ec2:DescribeNatGateways/],
+    ['instance missing', (f) => (f.instances[IID] = ok(null)), 'skip', /not found/],
+  ])('%s', (_n, edit, status, detail) => {
+    const r = run(edit);
+    expect(r.status).toBe(status);
+    expect(r.detail).toMatch(detail);
+    if (status === 'fail') {
+      expect(r.fix?.summary).toBeTruthy();
+      expect(r.fix?.cli.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('reports the endpoint cost and Instance Connect Endpoint as the free alternative', () => {
+    const r = run();
+    expect(r.data?.cost).toEqual({ interfaceEndpoints: 3, azs: 1, usdPerMonth: 21.9 });
+    expect(r.detail).toContain('EC2 Instance Connect Endpoint');
+    expect(r.detail).toContain('$21.90/month');
+  });
+
+  it('counts AZs from the endpoint subnets', () => {
+    const r = run((f) => {
+      f.subnets['subnet-0b'] = ok({ id: 'subnet-0b', vpcId: VPC, cidr: '10.0.3.0/24', ipv6Cidrs: [], availabilityZone: 'us-east-1b' });
+      for (const e of val(f.endpoints[VPC])!) e.subnetIds = [EP_SUBNET, 'subnet-0b'];
+    });
+    expect(r.data?.cost).toEqual({ interfaceEndpoints: 3, azs: 2, usdPerMonth: 43.8 });
+  });
+
+  it('no cost data on the NAT path', () => {
+    expect(run(nat()).data?.cost).toBeUndefined();
+  });
+
+  it('IGW without public IP: fix associates an Elastic IP', () => {
+    const r = run(igw());
+    expect(r.fix?.cli[1]).toBe(`aws ec2 associate-address --instance-id ${IID} --allocation-id <eipalloc-id printed above> --region us-east-1`);
+    expect(r.fix?.terraform).toContain(`instance = "${IID}"`);
+  });
+
+  it('no route: fix creates the endpoints for all needed services', () => {
+    const r = run((f) => (noEndpoints(f), (f.agents[IID] = ok(null))));
+    const creates = r.fix!.cli.filter((c) => c.includes('create-vpc-endpoint'));
+    expect(creates.map((c) => /--service-name (\S+)/.exec(c)![1])).toEqual([
+      'com.amazonaws.us-east-1.ssm',
+      'com.amazonaws.us-east-1.ssmmessages',
+      'com.amazonaws.us-east-1.ec2messages',
+    ]);
+    expect(creates[0]).toContain(`--subnet-ids ${SUBNET}`);
+    expect(r.fix?.terraform).toContain('resource "aws_vpc_endpoint" "ssmmessages"');
+  });
+
+  it('no route but an available NAT gateway elsewhere: fix adds the route to it', () => {
+    const r = run((f) => {
+      noEndpoints(f);
+      f.natGateways[VPC] = ok([{ id: 'nat-0pub', vpcId: VPC, subnetId: 'subnet-0pub', state: 'available', connectivityType: 'public' }]);
+    });
+    expect(r.status).toBe('fail');
+    expect(r.fix?.cli).toEqual(['aws ec2 create-route --route-table-id rtb-0main --destination-cidr-block 0.0.0.0/0 --nat-gateway-id nat-0pub --region us-east-1']);
+  });
+
+  it('blackhole: fix removes the route and creates endpoints', () => {
+    const r = run((f) => (noEndpoints(f), route({ type: 'nat', id: 'nat-0gone' }, 'blackhole')(f)));
+    expect(r.fix?.cli[0]).toBe('aws ec2 delete-route --route-table-id rtb-0main --destination-cidr-block 0.0.0.0/0 --region us-east-1');
+  });
+
+  it('failed NAT: fix replaces it in the same subnet', () => {
+    const r = run(nat('failed'));
+    expect(r.fix?.cli.some((c) => c.startsWith('aws ec2 create-nat-gateway --subnet-id subnet-0pub'))).toBe(true);
+    expect(r.fix?.terraform).toContain('aws_nat_gateway');
+  });
+
+  it('uses the explicitly associated route table', () => {
+    const r = run((f) => {
+      noEndpoints(f);
+      val(f.routeTables[VPC])!.push({
+        id: 'rtb-0private', vpcId: VPC, main: false, subnetIds: [SUBNET],
+        routes: [{ destinationCidr: '0.0.0.0/0', target: { type: 'tgw', id: 'tgw-0abc' }, state: 'active' }],
+      });
+      route({ type: 'igw', id: 'igw-0abc' })(f);
+    });
+    expect(r.status).toBe('warn');
+    expect(r.detail).toContain('rtb-0private');
+  });
+});

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { vpcEndpointSsm } from '../../checks/vpc-endpoint.ssm.js';
+import { runCheck } from '../../src/run.js';
+import { failed, ok, type Facts, type Route } from '../../src/facts.js';
+import { IID, SG_VPCE, SUBNET, VPC, EP_SUBNET, denied, val, world } from '../fixtures/world.js';
+
+const run = (edit?: (f: Facts) => void) => {
+  const facts = world(edit);
+  return runCheck(vpcEndpointSsm, { facts, id: IID, region: facts.region });
+};
+const ssmEp = (f: Facts) => val(f.endpoints[VPC])!.find((e) => e.serviceName.endsWith('.ssm'))!;
+const dropSsm = (f: Facts) => (f.endpoints[VPC] = ok(val(f.endpoints[VPC])!.filter((e) => !e.serviceName.endsWith('.ssm'))));
+const dropAll = (f: Facts) => (f.endpoints[VPC] = ok([]));
+const route = (target: Route['target'], state = 'active') => (f: Facts) =>
+  val(f.routeTables[VPC])![0]!.routes.push({ destinationCidr: '0.0.0.0/0', target, state });
+const natWorld = (f: Facts) => {
+  dropSsm(f);
+  route({ type: 'nat', id: 'nat-0abc' })(f);
+  f.natGateways[VPC] = ok([{ id: 'nat-0abc', vpcId: VPC, subnetId: 'subnet-0pub', state: 'available', connectivityType: 'public' }]);
+};
+
+describe('vpc-endpoint.ssm', () => {
+  it.each<[string, (f: Facts) => void, string, RegExp]>([
+    ['available endpoint', () => {}, 'pass', /vpce-.* \(com\.amazonaws\.us-east-1\.ssm\) is available in subnet-0ccc3333dddd44445 \(us-east-1a\)/],
+    ['pending endpoint', (f) => (ssmEp(f).state = 'pending'), 'warn', /still pending/],
+    ['failed endpoint', (f) => (ssmEp(f).state = 'failed'), 'fail', /is failed/],
+    ['no endpoint, NAT route', natWorld, 'skip', /reaches the public ssm endpoint over NAT gateway nat-0abc via rtb-0main/],
+    ['no endpoint, IGW + public IP', (f) => (dropSsm(f), route({ type: 'igw', id: 'igw-0abc' })(f), (val(f.instances[IID])!.publicIp = '3.3.3.3')), 'skip', /internet gateway igw-0abc/],
+    ['no endpoint, IGW without public IP', (f) => (dropSsm(f), route({ type: 'igw', id: 'igw-0abc' })(f)), 'fail', /no public IP/],
+    ['no endpoint, no route', dropSsm, 'fail', /no default route/],
+    ['no endpoint, blackhole route', (f) => (dropSsm(f), route({ type: 'nat', id: 'nat-0gone' }, 'blackhole')(f)), 'fail', /blackhole/],
+    ['no endpoint, tgw route', (f) => (dropSsm(f), route({ type: 'tgw', id: 'tgw-0abc' })(f)), 'warn', /transit gateway tgw-0abc.*verify/],
+    ['no endpoint, private NAT', (f) => (natWorld(f), (val(f.natGateways[VPC])![0]!.connectivityType = 'private')), 'warn', /private NAT/],
+    ['endpoint in another VPC only', (f) => {
+      const ep = { ...ssmEp(f), vpcId: 'vpc-0other' };
+      dropSsm(f);
+      f.endpoints['vpc-0other'] = ok([ep]);
+    }, 'fail', /No interface endpoint for com\.amazonaws\.us-east-1\.ssm in vpc-0a1b2c3d4e5f60718/],
+    ['instance not found', (f) => (f.instances[IID] = ok(null)), 'skip', /not found/],
+  ])('%s', (_name, edit, status, detail) => {
+    const r = run(edit);
+    expect(r.status).toBe(status);
+    expect(r.detail).toMatch(detail);
+    if (status === 'fail') expect(r.fix?.cli.length).toBeGreaterThan(0);
+  });
+
+  it('notes private DNS off on a passing endpoint', () => {
+    const r = run((f) => (ssmEp(f).privateDnsEnabled = false));
+    expect(r.status).toBe('pass');
+    expect(r.detail).toContain('vpc-endpoint.private-dns');
+  });
+
+  it('fix creates the endpoint in the instance subnet with the existing endpoint SG, CLI and Terraform', () => {
+    const r = run(dropSsm);
+    expect(r.fix?.cli).toEqual([
+      `aws ec2 create-vpc-endpoint --vpc-id ${VPC} --vpc-endpoint-type Interface --service-name com.amazonaws.us-east-1.ssm --subnet-ids ${SUBNET} --security-group-ids ${SG_VPCE} --private-dns-enabled --region us-east-1`,
+    ]);
+    expect(r.fix?.terraform).toContain('resource "aws_vpc_endpoint" "ssm"');
+    expect(r.fix?.terraform).toContain(`vpc_id              = "${VPC}"`);
+    expect(r.fix?.terraform).toContain(`subnet_ids          = ["${SUBNET}"]`);
+    expect(r.fix?.terraform).toContain('private_dns_enabled = true');
+  });
+
+  it('fix creates a security group with a source when no endpoint SG exists, and turns on DNS attributes first', () => {
+    const r = run((f) => {
+      dropAll(f);
+      f.vpcDnsAttributes[VPC] = ok({ enableDnsSupport: true, enableDnsHostnames: false });
+    });
+    expect(r.status).toBe('fail');
+    expect(r.fix?.cli[0]).toBe(`aws ec2 modify-vpc-attribute --vpc-id ${VPC} --enable-dns-hostnames "{\\"Value\\":true}" --region us-east-1`);
+    expect(r.fix?.cli[1]).toContain('aws ec2 create-security-group');
+    expect(r.fix?.cli[2]).toContain('--port 443 --cidr 10.0.0.0/16');
+    expect(r.fix?.terraform).toContain('cidr_blocks = ["10.0.0.0/16"]');
+  });
+
+  it('fix for a failed endpoint deletes it first', () => {
+    const r = run((f) => (ssmEp(f).state = 'failed'));
+    expect(r.fix?.cli[0]).toMatch(/^aws ec2 delete-vpc-endpoints --vpc-endpoint-ids vpce-/);
+    expect(r.fix?.cli[1]).toContain('create-vpc-endpoint');
+  });
+
+  it('passes when one of two endpoints is available', () => {
+    const r = run((f) => val(f.endpoints[VPC])!.push({ ...ssmEp(f), id: 'vpce-0second', state: 'pending', subnetIds: [EP_SUBNET] }));
+    expect(r.status).toBe('pass');
+  });
+
+  it.each([
+    ['ec2:DescribeVpcEndpoints', (f: Facts) => (f.endpoints[VPC] = failed(denied('ec2:DescribeVpcEndpoints')))],
+    ['ec2:DescribeRouteTables', (f: Facts) => (dropSsm(f), (f.routeTables[VPC] = failed(denied('ec2:DescribeRouteTables'))))],
+    ['ec2:DescribeInstances', (f: Facts) => (f.instances[IID] = failed(denied('ec2:DescribeInstances')))],
+  ])('errors naming %s when it was denied', (api, edit) => {
+    const r = run(edit);
+    expect(r.status).toBe('error');
+    expect(r.detail).toContain(api);
+  });
+});

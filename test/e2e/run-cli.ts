@@ -1,0 +1,56 @@
+// Spawns the built CLI exactly as a user would (node bin/ssm-doctor.js ...), with a clean AWS environment.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'ssm-doctor.js');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A folder with a fake `session-manager-plugin` so client.plugin sees an installed plugin. */
+export function fakePluginDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ssm-doctor-plugin-'));
+  const bin = join(dir, 'session-manager-plugin');
+  writeFileSync(bin, '#!/bin/sh\necho 1.2.764.0\n');
+  chmodSync(bin, 0o755);
+  return dir;
+}
+
+/** Environment with fake credentials and no trace of the developer's real AWS config. */
+export function awsEnv(endpoint: string | undefined, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const home = mkdtempSync(join(tmpdir(), 'ssm-doctor-home-'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${fakePluginDir()}:${process.env.PATH}`,
+    HOME: home,
+    AWS_CONFIG_FILE: join(home, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    AWS_REGION: 'us-east-1',
+    ...(endpoint ? { AWS_ENDPOINT_URL: endpoint } : {}),
+    ...extra,
+  };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return env;
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}

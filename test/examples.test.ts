@@ -1,0 +1,52 @@
+// The shipped example snapshots: still what scripts/make-examples.ts generates, and still diagnosed as described.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { allChecks } from '../checks/index.js';
+import { buildReport } from '../src/report/model.js';
+import { parseSnapshot } from '../src/snapshot.js';
+import { examples } from '../scripts/make-examples.js';
+
+const load = (name: string) => parseSnapshot(readFileSync(new URL(`../examples/${name}.json`, import.meta.url), 'utf8'), name);
+const statuses = (name: string) => {
+  const r = buildReport(load(name), allChecks, { tool: { name: 'ssm-doctor', version: 'test' }, source: 'snapshot' });
+  const t = r.targets[0]!;
+  return { ok: t.ok, reboot: t.rebootSuggested, by: Object.fromEntries(t.checks.map((c) => [c.id, c.status])) };
+};
+
+describe('examples/', () => {
+  it.each(Object.keys(examples))('%s.json is up to date with scripts/make-examples.ts (npm run examples)', (name) => {
+    expect(load(name)).toEqual(JSON.parse(JSON.stringify(examples[name]!.facts)));
+  });
+
+  it('healthy: every check passes or skips for a reason', () => {
+    const s = statuses('healthy');
+    expect(s.ok).toBe(true);
+    expect(Object.values(s.by).every((v) => v === 'pass' || v === 'skip')).toBe(true);
+  });
+
+  it.each([
+    ['missing-ssmmessages-endpoint', 'vpc-endpoint.ssmmessages'],
+    ['endpoint-sg-without-ingress', 'security-group.endpoint-ingress'],
+    ['no-instance-profile', 'iam.instance-profile'],
+    ['nacl-blocks-ephemeral', 'network.acl'],
+    ['imds-disabled', 'instance.metadata'],
+    ['kms-without-decrypt', 'session.preferences'],
+  ])('%s fails %s and suggests no reboot', (name, id) => {
+    const s = statuses(name);
+    expect(s.ok).toBe(false);
+    expect(s.by[id]).toBe('fail');
+    expect(s.reboot).toBe(false);
+  });
+
+  it('transit-gateway-route: the unprovable path is a warning, not a pass or a failure', () => {
+    const s = statuses('transit-gateway-route');
+    expect(s.by['network.route']).toBe('warn');
+    expect(s.by['vpc-endpoint.ssmmessages']).toBe('warn');
+  });
+
+  it('agent-offline-config-ok: configuration passes, agent offline, so a reboot is suggested', () => {
+    const s = statuses('agent-offline-config-ok');
+    expect(s.by['agent.ping']).toBe('fail');
+    expect(s.reboot).toBe(true);
+  });
+});

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { allChecks } from '../checks/index.js';
+import { withChecksTable } from '../src/readme-table.js';
+
+describe('README', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+  it('lists every check in its table, as generated from the checks (run `npm run readme` to refresh)', () => {
+    expect(readme).toBe(withChecksTable(readme, allChecks));
+  });
+
+  it('check ids are unique and every check has a title, description and fix summary', () => {
+    const ids = allChecks.map((c) => c.meta.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const c of allChecks) {
+      expect(c.meta.title, c.meta.id).toBeTruthy();
+      expect(c.meta.description, c.meta.id).toBeTruthy();
+      expect(c.meta.fixes, c.meta.id).toBeTruthy();
+    }
+  });
+
+  it('.ci/run calls the README test command', () => {
+    const ci = readFileSync(new URL('../.ci/run', import.meta.url), 'utf8');
+    expect(readme).toContain('npm test');
+    expect(ci).toMatch(/^npm test$/m);
+  });
+});
