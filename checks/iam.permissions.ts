@@ -68,6 +68,17 @@ export const iamPermissions: Check = {
       };
     }
 
+    if (ec2Missing.length > 0 && version !== undefined) {
+      // A known agent >= 3.3.40.0 talks to ssmmessages only: ec2messages:* is not needed.
+      return {
+        status: 'pass',
+        detail:
+          `${whose} allows ${AGENT_CORE_ACTIONS.join(', ')}. It does not allow ${list(ec2Missing)}, which agent ${version} ` +
+          `does not use (only agents older than ${MIN_AGENT.ssmmessagesFirst} do). ${decidedBy(method)}`,
+        data,
+      };
+    }
+
     if (ec2Missing.length > 0) {
       return {
         status: 'warn',

@@ -124,21 +124,27 @@ describe('iam.permissions', () => {
     expect(r.fix?.cli[0]).toContain('attach-role-policy');
   });
 
-  it('warns when only ec2messages is missing and the agent is new enough', () => {
+  it('passes, naming them, when only ec2messages is missing and the agent is new enough not to use it', () => {
     const r = run(docs(CORE_ONLY));
-    expect(r.status).toBe('warn');
+    expect(r.status).toBe('pass');
     expect(r.detail).toContain('ec2messages:* (implicitly denied)');
     expect(r.detail).toContain('3.3.40.0');
   });
 
   it('names the single ec2messages action that is missing', () => {
     const r = run(simulate({ 'ec2messages:GetMessages': 'explicitDeny' }));
-    expect(r.status).toBe('warn');
-    expect(r.detail).toContain('not ec2messages:GetMessages (explicitly denied)');
+    expect(r.status).toBe('pass');
+    expect(r.detail).toContain('not allow ec2messages:GetMessages (explicitly denied)');
   });
 
-  it('warns for ssm*:* alone (covers ssm and ssmmessages, not ec2messages)', () => {
-    expect(run(docs(inline('wild', { Effect: 'Allow', Action: 'ssm*:*', Resource: '*' }))).status).toBe('warn');
+  it('passes for ssm*:* alone with a new agent (covers ssm and ssmmessages, not ec2messages)', () => {
+    expect(run(docs(inline('wild', { Effect: 'Allow', Action: 'ssm*:*', Resource: '*' }))).status).toBe('pass');
+  });
+
+  it('warns when ec2messages is missing and the agent version is unknown (not registered)', () => {
+    const r = run(both(docs(CORE_ONLY), (f) => (f.agents[IID] = ok(null))));
+    expect(r.status).toBe('warn');
+    expect(r.detail).toContain('the agent version is unknown');
   });
 
   it('fails when ec2messages is missing and the agent is older than 3.3.40.0', () => {
