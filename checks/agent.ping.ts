@@ -1,7 +1,6 @@
 // Guards: the SSM Agent on the instance is registered with Systems Manager and Online (it heartbeats every ~5 minutes).
 import { need, skip, type Check, type Fix } from '../src/check.js';
-import type { Instance } from '../src/facts.js';
-import { instanceOf } from '../src/lookup.js';
+import { agentTargetOf, type AgentTarget } from '../src/lookup.js';
 import { agentRestartCommands, minutesBetween } from '../src/reboot-advice.js';
 
 export const agentPing: Check = {
@@ -15,11 +14,27 @@ export const agentPing: Check = {
     fixes: 'restart the agent or reboot; install and enable it at boot (user_data)',
   },
   run(ctx) {
-    const inst = instanceOf(ctx);
+    const inst = agentTargetOf(ctx);
     if (inst.state !== 'running') skip(`instance ${inst.id} is ${inst.state}; instance.state covers it`);
     const agent = need(ctx.facts.agents[ctx.id], `the SSM registration of ${ctx.id}`);
     const now = ctx.facts.collectedAt;
 
+    if (agent === null && inst.managedNode) {
+      return {
+        status: 'fail',
+        detail:
+          `Managed node ${inst.id} is not registered with Systems Manager in ${ctx.region} (ssm:DescribeInstanceInformation does not list it): ` +
+          'it was deregistered, or it lives in another region or account (pass --region / --profile).',
+        fix: {
+          summary: `Look for ${inst.id} in the region and account it was activated in; re-register the node with a hybrid activation if it was deregistered.`,
+          cli: [
+            `aws ssm describe-instance-information --filters Key=InstanceIds,Values=${inst.id} --region ${ctx.region}`,
+            `aws ssm create-activation --iam-role <service-role> --region ${ctx.region}   # then on the node: amazon-ssm-agent -register -code <code> -id <id> -region ${ctx.region}`,
+          ],
+        },
+        data: { registered: false },
+      };
+    }
     if (agent === null) {
       return {
         status: 'fail',
@@ -46,17 +61,25 @@ export const agentPing: Check = {
       detail:
         `${inst.id} is registered with Systems Manager but its agent is ${agent.pingStatus} ${since} (${version}). ` +
         'The agent stopped heartbeating: it is stopped or hung, lost its credentials, or lost its network path to the ssm endpoint. ' +
-        'The iam.* and network checks in this report say which; once they pass, restart the agent or reboot.',
+        (inst.managedNode
+          ? 'On a hybrid node, check on the node itself: the agent service, its outbound HTTPS to the ssm endpoints, and the activation\'s service role.'
+          : 'The iam.* and network checks in this report say which; once they pass, restart the agent or reboot.'),
       fix: {
         summary: `Restart the SSM Agent on ${inst.id}, or reboot it.`,
-        cli: agentRestartCommands(inst.platform, inst.id, ctx.region),
+        cli: restartCommands(inst, ctx.region),
       },
       data,
     };
   },
 };
 
-function neverRegisteredFix(inst: Instance, region: string): Fix {
+/** Restart commands; a hybrid managed node has no EC2 reboot, only the command to run on the node. */
+function restartCommands(inst: AgentTarget, region: string): string[] {
+  const all = agentRestartCommands(inst.platform, inst.id, region);
+  return inst.managedNode ? all.filter((c) => c.startsWith('#')) : all;
+}
+
+function neverRegisteredFix(inst: AgentTarget, region: string): Fix {
   const windows = inst.platform === 'windows';
   const install = windows
     ? [

@@ -1,6 +1,6 @@
 // Guards: the SSM Agent is new enough for Session Manager (>= 2.3.68.0), port forwarding (>= 2.3.672.0) and DHMC (>= 3.2.582.0).
 import { NeedFact, need, skip, type Check, type Status } from '../src/check.js';
-import { credentialSource, instanceOf } from '../src/lookup.js';
+import { agentTargetOf, credentialSource } from '../src/lookup.js';
 import { MIN_AGENT } from '../src/requirements.js';
 import { isAtLeast } from '../src/version.js';
 
@@ -17,7 +17,7 @@ export const agentVersion: Check = {
     fixes: 'AWS-UpdateSSMAgent via Run Command; aws_ssm_association to keep it updated',
   },
   run(ctx) {
-    const inst = instanceOf(ctx);
+    const inst = agentTargetOf(ctx);
     const agent = need(ctx.facts.agents[ctx.id], `the SSM registration of ${ctx.id}`);
     if (agent === null) skip(`${inst.id} is not registered with Systems Manager; agent.ping covers it`);
     const v = agent.agentVersion;
@@ -34,18 +34,21 @@ export const agentVersion: Check = {
     if (!isAtLeast(v, MIN_AGENT.sessionManager)) {
       raise('fail', `SSM Agent ${v} is older than ${MIN_AGENT.sessionManager}, the minimum for Session Manager.`);
     } else {
-      try {
-        const src = credentialSource(ctx);
-        if (src.kind === 'dhmc' && !isAtLeast(v, MIN_AGENT.dhmc)) {
-          raise(
-            'fail',
-            `The agent gets its credentials from Default Host Management Configuration (role ${src.roleName}), which needs SSM Agent ${MIN_AGENT.dhmc} or later; ${inst.id} runs ${v}.`,
-          );
-        }
-      } catch (e) {
-        if (!(e instanceof NeedFact)) throw e;
-        if (!isAtLeast(v, MIN_AGENT.dhmc)) {
-          raise('warn', `Could not tell whether the agent relies on Default Host Management Configuration (${e.message}); if it does, ${v} is below the required ${MIN_AGENT.dhmc}.`);
+      // Default Host Management Configuration only concerns EC2 instances, not hybrid managed nodes.
+      if (!inst.managedNode) {
+        try {
+          const src = credentialSource(ctx);
+          if (src.kind === 'dhmc' && !isAtLeast(v, MIN_AGENT.dhmc)) {
+            raise(
+              'fail',
+              `The agent gets its credentials from Default Host Management Configuration (role ${src.roleName}), which needs SSM Agent ${MIN_AGENT.dhmc} or later; ${inst.id} runs ${v}.`,
+            );
+          }
+        } catch (e) {
+          if (!(e instanceof NeedFact)) throw e;
+          if (!isAtLeast(v, MIN_AGENT.dhmc)) {
+            raise('warn', `Could not tell whether the agent relies on Default Host Management Configuration (${e.message}); if it does, ${v} is below the required ${MIN_AGENT.dhmc}.`);
+          }
         }
       }
       if (!isAtLeast(v, MIN_AGENT.portForwarding)) {

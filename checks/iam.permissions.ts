@@ -5,8 +5,13 @@ import { awsManagedPolicyArn, decide, tfLabel, type PermissionAnswer } from '../
 import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, MIN_AGENT } from '../src/requirements.js';
 import { compareVersions } from '../src/version.js';
 
-const BACKOFF =
-  'After fixing it, the SSM Agent may back off for up to an hour: restart it (sudo systemctl restart amazon-ssm-agent) or reboot the instance.';
+/** After a fix the agent may back off; how to restart it depends on the OS (PowerShell on Windows). */
+function backoff(ctx: TargetContext): string {
+  const inst = ctx.facts.instances[ctx.id];
+  const windows = inst?.ok === true && inst.value?.platform === 'windows';
+  const restart = windows ? 'Restart-Service AmazonSSMAgent in PowerShell as Administrator' : 'sudo systemctl restart amazon-ssm-agent';
+  return `After fixing it, the SSM Agent may back off for up to an hour: restart it (${restart}) or reboot the instance.`;
+}
 
 export const iamPermissions: Check = {
   meta: {
@@ -63,7 +68,7 @@ export const iamPermissions: Check = {
         status: 'warn',
         detail:
           `${whose}: ${list(unsure)} depend on a Condition, policy variable or permissions boundary that ` +
-          `ssm-doctor could not evaluate; the agent may be denied. ${decidedBy(method)} ${BACKOFF}`,
+          `ssm-doctor could not evaluate; the agent may be denied. ${decidedBy(method)} ${backoff(ctx)}`,
         data,
       };
     }
@@ -146,7 +151,7 @@ function fixFor(ctx: TargetContext, roleName: string, managed: string, missing: 
     );
     cli.push(`aws iam list-role-policies --role-name ${roleName}`, `aws iam list-attached-role-policies --role-name ${roleName}`);
   }
-  parts.push(BACKOFF);
+  parts.push(backoff(ctx));
   return {
     summary: parts.join(' '),
     cli,

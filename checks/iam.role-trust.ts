@@ -101,8 +101,11 @@ function trustedPrincipals(doc: PolicyDocument): string[] {
   const out: string[] = [];
   for (const st of statementsOf(doc)) {
     if (st.Effect !== 'Allow' || !st.Principal) continue;
-    if (st.Principal === '*') out.push('*');
-    else for (const v of Object.values(st.Principal)) out.push(...(Array.isArray(v) ? v : [v]));
+    // A Principal that is a bare string other than "*" is invalid IAM, but name it as it is, not letter by letter.
+    if (typeof st.Principal === 'string') out.push(st.Principal);
+    else if (typeof st.Principal === 'object') {
+      for (const v of Object.values(st.Principal)) out.push(...(Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string'));
+    }
   }
   return [...new Set(out)];
 }

@@ -1,5 +1,6 @@
 // Guards: the instance exists in the region asked and is `running` (SSM only sees running instances).
 import { need, type Check } from '../src/check.js';
+import { skipIfManagedNode } from '../src/lookup.js';
 
 export const instanceState: Check = {
   meta: {
@@ -10,6 +11,7 @@ export const instanceState: Check = {
     description: 'Session Manager can only reach a running instance in the region and account you ask.',
   },
   run(ctx) {
+    skipIfManagedNode(ctx);
     const inst = need(ctx.facts.instances[ctx.id], `instance ${ctx.id}`);
     if (inst === null) {
       const caller = ctx.facts.caller.ok ? ` of account ${ctx.facts.caller.value.account}` : '';
@@ -39,16 +41,27 @@ export const instanceState: Check = {
           status: 'fail',
           detail: `${where} is ${inst.state}. Session Manager needs a running instance.`,
           fix: {
-            summary: `Start ${inst.id}.`,
+            // A stopping instance cannot be started yet (IncorrectInstanceState).
+            summary: `Start ${inst.id}${inst.state === 'stopping' ? ` once it has stopped (aws ec2 wait instance-stopped --instance-ids ${inst.id})` : ''}.`,
             cli: [`aws ec2 start-instances --instance-ids ${inst.id} --region ${ctx.region}`],
             terraform: `resource "aws_ec2_instance_state" "${safeName(inst.name)}" {\n  instance_id = "${inst.id}"\n  state       = "running"\n}`,
           },
         };
-      default:
+      case 'shutting-down':
+      case 'terminated':
         return {
           status: 'fail',
           detail: `${where} is ${inst.state}; it cannot be reached any more. Launch a replacement.`,
           fix: { summary: `Launch a new instance; ${inst.id} is ${inst.state}.`, cli: [] },
+        };
+      default:
+        // Not an EC2 state ssm-doctor knows: say so rather than guess that the instance is gone.
+        return {
+          status: 'warn',
+          detail:
+            `${where} is in state "${inst.state || '(empty)'}", which ssm-doctor does not know (EC2 states: pending, running, ` +
+            'stopping, stopped, shutting-down, terminated). Session Manager can only reach a running instance.',
+          data: { state: inst.state },
         };
     }
   },

@@ -8,7 +8,9 @@ import {
   intervalToCidrs,
   naclDecideSpace,
   naclRuleLabel,
+  normalizeProtocol,
   parseCidr,
+  parseIp,
   publicIpv4,
   summarizeNacl,
   type Interval,
@@ -22,6 +24,8 @@ import {
   endpointEnis,
   endpointTargets,
   instancePrimaryIp,
+  ipv6OnlyNote,
+  isIpv6Only,
   osEphemeral,
   portsLabel,
 } from '../src/eval/net-targets.js';
@@ -76,7 +80,11 @@ export const networkAcl: Check = {
     const vpcId = vpcIdOf(ctx);
     if (!inst.subnetId) skip(`instance ${inst.id} has no subnet`);
     const ip = instancePrimaryIp(inst);
-    if (!ip) skip(`instance ${inst.id} has no private IPv4 address`);
+    if (!ip) {
+      if (!isIpv6Only(inst)) skip(`instance ${inst.id} has no private IPv4 address`);
+      // Network ACLs filter IPv6 too, but the entries that matter depend on addresses ssm-doctor does not know.
+      return { status: 'warn', detail: `${ipv6OnlyNote(inst)}, including the network ACL entries for IPv6 (ipv6-cidr-block) both ways.`, data: { ipv6Only: true } };
+    }
     const paths = agentPaths(ctx);
     const targets = endpointTargets(paths);
     const publicServices = paths.filter((p) => p.path.kind !== 'endpoint' && reachOf(p.path) === 'public');
@@ -105,7 +113,8 @@ export const networkAcl: Check = {
     const instLabel = `the instance (${ip})`;
 
     for (const { service, endpoint } of targets) {
-      const enis = endpointEnis(ctx, endpoint).filter((n) => n.privateIp);
+      // Only IPv4 addresses: the ACL legs are judged for IPv4 (an unparsable address is treated as missing).
+      const enis = endpointEnis(ctx, endpoint).filter((n) => n.privateIp && parseIp(n.privateIp)?.family === 4);
       if (enis.length === 0) notes.push(`The network interfaces of ${endpoint.id} (${service}) were not found, so their subnets' ACLs were not judged.`);
       for (const eni of enis) {
         const eip = eni.privateIp!;
@@ -264,7 +273,12 @@ function groupProblems(problems: Problem[]): ProblemGroup[] {
 function describeDenied(leg: Leg, denied: NaclCell[], everything: boolean): string {
   const byRule = new Map<number, NaclCell[]>();
   for (const c of denied) byRule.set(c.ruleNumber, [...(byRule.get(c.ruleNumber) ?? []), c]);
-  return [...byRule.entries()]
+  // Hundreds of denying entries would make a sentence nobody reads: the first few, then how many more.
+  const rules = [...byRule.entries()];
+  const more = rules.length > MAX_RULES_DESCRIBED ? rules.slice(MAX_RULES_DESCRIBED).map(([n]) => naclRuleLabel(n)) : [];
+  const moreText = more.length ? `; and ${more.length} more rule${more.length === 1 ? '' : 's'} (${more.slice(0, 10).join(', ')}${more.length > 10 ? ', ...' : ''})` : '';
+  return rules
+    .slice(0, MAX_RULES_DESCRIBED)
     .map(([rule, cells]) => {
       const ports = [...new Set(cells.map((c) => portsLabel(c.ports)))];
       const portText = ports.length > 3 ? `${ports.slice(0, 3).join(', ')}, ...` : ports.join(', ');
@@ -278,12 +292,15 @@ function describeDenied(leg: Leg, denied: NaclCell[], everything: boolean): stri
       const what = entry && rule < NACL_DEFAULT_RULE ? `rule ${rule} (${describeEntry(entry)})` : 'the final rule * (deny all): no rule allows it';
       return `ports ${portText}${addr} hit ${what}`;
     })
-    .join('; ');
+    .join('; ') + moreText;
 }
 
+const MAX_RULES_DESCRIBED = 5;
+
 function describeEntry(e: NetworkAclEntry): string {
-  const proto = e.protocol === '-1' ? 'all traffic' : e.protocol === '6' ? 'TCP' : e.protocol === '17' ? 'UDP' : `protocol ${e.protocol}`;
-  const ports = e.protocol !== '-1' && e.portRange ? ` ${portsLabel(e.portRange)}` : '';
+  const p = normalizeProtocol(e.protocol);
+  const proto = p === '-1' ? 'all traffic' : p === '6' ? 'TCP' : p === '17' ? 'UDP' : `protocol ${e.protocol}`;
+  const ports = (p === '6' || p === '17') && e.portRange && e.portRange.from !== -1 ? ` ${portsLabel(e.portRange)}` : '';
   return `${e.action} ${proto}${ports} ${e.egress ? 'to' : 'from'} ${e.cidr ?? e.ipv6Cidr ?? '?'}`;
 }
 

@@ -2,6 +2,7 @@
 import { need, skip, type Check, type Fix, type Status, type Verdict } from '../src/check.js';
 import { agentEndpointsOfVpc, agentSkipsEc2messages, agentVersionOf, createEndpointsFix } from '../src/endpoint-fix.js';
 import type { NatGateway, VpcEndpoint } from '../src/facts.js';
+import { ipv6OnlyNote, isIpv6Only } from '../src/eval/net-targets.js';
 import { instanceOf, vpcIdOf } from '../src/lookup.js';
 import { agentPath, defaultRoute, describePath, reachOf, verifyHint, type InternetPath } from '../src/path.js';
 import { AGENT_SERVICES, MIN_AGENT, type AgentService } from '../src/requirements.js';
@@ -42,11 +43,12 @@ export const networkRoute: Check = {
     const subnetId = inst.subnetId;
     const ec2Optional = agentSkipsEc2messages(ctx);
     const services: AgentService[] = AGENT_SERVICES.filter((s) => s !== 'ec2messages' || !ec2Optional);
+    const where: Where = { vpcId, subnetId, instanceId: inst.id, ...(isIpv6Only(inst) ? { ipv6Only: ipv6OnlyNote(inst) } : {}) };
 
     // Judge each service, then group services that share the same outcome.
     const groups = new Map<string, { services: AgentService[]; judged: Judged }>();
     for (const service of services) {
-      const judged = judgeService(ctx, service, { vpcId, subnetId, instanceId: inst.id });
+      const judged = judgeService(ctx, service, where);
       const key = judged.endpointIds ? 'endpoint' : `${judged.status}|${judged.text}|${judged.why ?? ''}`;
       const g = groups.get(key);
       if (g) {
@@ -57,7 +59,7 @@ export const networkRoute: Check = {
     // Rebuild fixes for groups of several services (endpoint creation covers them all).
     for (const g of groups.values()) {
       if (g.services.length > 1 && g.judged.status !== 'pass') {
-        g.judged = judgeService(ctx, g.services[0]!, { vpcId, subnetId, instanceId: inst.id }, g.services);
+        g.judged = judgeService(ctx, g.services[0]!, where, g.services);
       }
     }
 
@@ -112,6 +114,8 @@ interface Where {
   vpcId: string;
   subnetId: string;
   instanceId: string;
+  /** Set for an IPv6-only instance: why its IPv4 route cannot be judged. */
+  ipv6Only?: string;
 }
 
 /** One service's path, judged. `services` = all services sharing the outcome (for the fix). */
@@ -127,7 +131,7 @@ function judgeService(ctx: Parameters<Check['run']>[0], service: AgentService, w
   const why = path.endpoints.map(unusableReason).join(', ');
   const fallback = defaultRoute(ctx, service);
   const judged = judgeInternet(ctx, fallback, w, services);
-  if (reachOf(fallback) !== 'none') {
+  if (reachOf(fallback) !== 'none' || w.ipv6Only) {
     return { ...judged, text: `${judged.text} (${why}, so the endpoint is not used)` };
   }
   const routeText = fallback.kind === 'none' ? `${fallback.routeTableId} has no default route (0.0.0.0/0)` : `the default route goes ${describePath(fallback)}`;
@@ -160,6 +164,8 @@ function unusableReason(e: VpcEndpoint): string {
 function judgeInternet(ctx: Parameters<Check['run']>[0], path: InternetPath, w: Where, services: AgentService[]): Judged {
   const r = ctx.region;
   const text = describePath(path);
+  // Without an IPv4 address the agent never uses the 0.0.0.0/0 route this path is made of.
+  if (w.ipv6Only) return { status: 'warn', text, why: w.ipv6Only, kind: 'ipv6-only' };
   switch (path.kind) {
     case 'nat': {
       let nat: NatGateway | undefined = path.nat;

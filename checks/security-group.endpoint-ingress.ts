@@ -1,17 +1,22 @@
 // Guards: the security groups of the ssm/ssmmessages/ec2messages interface endpoints admit inbound TCP 443 from the instance.
-import { skip, type Check, type Fix, type Verdict } from '../src/check.js';
+import { skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check.js';
 import { agentSkipsEc2messages } from '../src/endpoint-fix.js';
 import { sgGroupsAllow, sgRuleCoversTraffic } from '../src/eval/net.js';
 import {
   agentPaths,
   describeSgRule,
   endpointTargets,
-  instanceGroupIds,
-  instanceIpv4s,
+  allSources,
+  hasOtherEnis,
+  isIpv6Only,
+  otherEniNote,
+  primarySource,
+  someOf,
   vpcCidrFor,
   type EndpointTarget,
+  type Source,
 } from '../src/eval/net-targets.js';
-import type { SecurityGroup } from '../src/facts.js';
+import type { Instance, SecurityGroup } from '../src/facts.js';
 import { tfLabel } from '../src/permissions.js';
 import { instanceOf, securityGroup, vpcIdOf } from '../src/lookup.js';
 import { describePath } from '../src/path.js';
@@ -40,80 +45,93 @@ export const securityGroupEndpointIngress: Check = {
       const how = paths.map((p) => `${p.service} ${describePath(p.path)}`).join('; ');
       skip(`No agent service goes through an existing interface endpoint (${how}); endpoint security groups do not apply.`);
     }
-    const ips = instanceIpv4s(inst);
-    const groupIds = instanceGroupIds(inst);
-    const who = `${inst.id} (${[...ips, ...groupIds].join(', ')})`;
-
-    const outcomes: Outcome[] = targets.map((target) => {
-      const groups = target.endpoint.securityGroupIds.map((id) => securityGroup(ctx, id));
-      let unknown: Outcome | undefined;
-      for (const ip of ips.length ? ips : [undefined]) {
-        const r = sgGroupsAllow(groups, 'ingress', {
-          protocol: 'tcp',
-          port: 443,
-          peer: { ip, groupIds },
-          prefixLists: ctx.facts.prefixLists,
-        });
-        if (r?.result === 'match') return { kind: 'admits', target, groupId: r.groupId, via: r.via, source: r.source };
-        if (r && !unknown) unknown = { kind: 'unknown', target, groupId: r.groupId, prefixListIds: r.prefixListIds };
-      }
-      return unknown ?? { kind: 'blocks', target, groups };
-    });
-
-    const data = {
-      endpoints: outcomes.map((o) => ({
-        id: o.target.endpoint.id,
-        service: o.target.service,
-        securityGroupIds: o.target.endpoint.securityGroupIds,
-        result: o.kind,
-        ...(o.kind === 'admits' ? { groupId: o.groupId, via: o.via, source: o.source } : {}),
-        ...(o.kind === 'unknown' ? { groupId: o.groupId, prefixListIds: o.prefixListIds } : {}),
-      })),
-    };
-
-    const optionalEc2messages = agentSkipsEc2messages(ctx);
-    const blocks = outcomes.filter((o): o is Extract<Outcome, { kind: 'blocks' }> => o.kind === 'blocks');
-    const hard = blocks.filter((o) => !(optionalEc2messages && o.target.service === 'ec2messages'));
-    const unknowns = outcomes.filter((o): o is Extract<Outcome, { kind: 'unknown' }> => o.kind === 'unknown');
-
-    if (blocks.length > 0) {
-      const lines = groupBySgs(blocks).map((os) => {
-        const groups = os[0]!.groups;
-        const verb = os.length === 1 ? 'does' : 'do';
-        return `${labels(os.map((o) => o.target))} ${verb} not admit TCP 443 from ${who}: ${groups.length ? groups.map(explain).join(' ') : 'no security group is attached.'}`;
-      });
-      const soft =
-        hard.length === 0
-          ? ` The agent (>= 3.3.40.0) uses ssmmessages instead of ec2messages, so only agents older than that are affected.`
-          : '';
-      return {
-        status: hard.length > 0 ? 'fail' : 'warn',
-        detail: lines.join(' ') + soft,
-        fix: ingressFix(ctx.region, blocks, groupIds[0], vpcCidrFor(ctx, vpcId)),
-        data,
-      };
-    }
-    if (unknowns.length > 0) {
-      return {
-        status: 'warn',
-        detail:
-          unknowns
-            .map((o) => `${label(o.target)}: only ${o.groupId}'s rule with prefix list ${o.prefixListIds.join(', ')} could admit TCP 443 from ${who}, and that prefix list could not be read.`)
-            .join(' ') + ' Grant ec2:GetManagedPrefixListEntries to ssm-doctor, or check the prefix list entries by hand.',
-        data,
-      };
-    }
-    const admits = outcomes as Extract<Outcome, { kind: 'admits' }>[];
-    return {
-      status: 'pass',
-      detail:
-        groupBy(admits, (o) => `${o.groupId}|${o.source}`)
-          .map((os) => `${labels(os.map((o) => o.target))} ${os.length === 1 ? 'admits' : 'admit'} TCP 443 from ${inst.id} (${os[0]!.groupId}: ${os[0]!.source})`)
-          .join('; ') + '.',
-      data,
-    };
+    // The agent connects from the primary interface; another one only counts when the OS routes through it.
+    const primary = primarySource(inst);
+    const verdict = judge(ctx, inst, vpcId, targets, primary);
+    if (verdict.status === 'pass' || !hasOtherEnis(inst)) return verdict;
+    const anyEni = judge(ctx, inst, vpcId, targets, allSources(inst));
+    if (anyEni.status !== 'pass') return verdict;
+    return { ...verdict, status: 'warn', detail: `${verdict.detail} ${otherEniNote(inst, primary)}`, data: { ...verdict.data, otherInterfaceAdmits: anyEni.data } };
   },
 };
+
+/** The verdict for the agent connecting from these addresses and security groups. */
+function judge(ctx: TargetContext, inst: Instance, vpcId: string, targets: EndpointTarget[], from: Source): Verdict {
+  // An IPv6-only instance connects from its IPv6 addresses; every other one over IPv4.
+  const ipv6Only = isIpv6Only(inst);
+  const ips = ipv6Only ? from.ipv6s : from.ipv4s;
+  const groupIds = from.groupIds;
+  const who = `${inst.id} (${[...ips, ...groupIds].join(', ')})`;
+
+  const outcomes: Outcome[] = targets.map((target) => {
+    const groups = target.endpoint.securityGroupIds.map((id) => securityGroup(ctx, id));
+    let unknown: Outcome | undefined;
+    for (const ip of ips.length ? ips : [undefined]) {
+      const r = sgGroupsAllow(groups, 'ingress', {
+        protocol: 'tcp',
+        port: 443,
+        peer: { ip, groupIds },
+        prefixLists: ctx.facts.prefixLists,
+      });
+      if (r?.result === 'match') return { kind: 'admits', target, groupId: r.groupId, via: r.via, source: r.source };
+      if (r && !unknown) unknown = { kind: 'unknown', target, groupId: r.groupId, prefixListIds: r.prefixListIds };
+    }
+    return unknown ?? { kind: 'blocks', target, groups };
+  });
+
+  const data = {
+    endpoints: outcomes.map((o) => ({
+      id: o.target.endpoint.id,
+      service: o.target.service,
+      securityGroupIds: o.target.endpoint.securityGroupIds,
+      result: o.kind,
+      ...(o.kind === 'admits' ? { groupId: o.groupId, via: o.via, source: o.source } : {}),
+      ...(o.kind === 'unknown' ? { groupId: o.groupId, prefixListIds: o.prefixListIds } : {}),
+    })),
+  };
+
+  const optionalEc2messages = agentSkipsEc2messages(ctx);
+  const blocks = outcomes.filter((o): o is Extract<Outcome, { kind: 'blocks' }> => o.kind === 'blocks');
+  const hard = blocks.filter((o) => !(optionalEc2messages && o.target.service === 'ec2messages'));
+  const unknowns = outcomes.filter((o): o is Extract<Outcome, { kind: 'unknown' }> => o.kind === 'unknown');
+
+  if (blocks.length > 0) {
+    const lines = groupBySgs(blocks).map((os) => {
+      const groups = os[0]!.groups;
+      const verb = os.length === 1 ? 'does' : 'do';
+      return `${labels(os.map((o) => o.target))} ${verb} not admit TCP 443 from ${who}: ${groups.length ? groups.map((g) => explain(g, ipv6Only)).join(' ') : 'no security group is attached.'}`;
+    });
+    const soft =
+      hard.length === 0
+        ? ` The agent (>= 3.3.40.0) uses ssmmessages instead of ec2messages, so only agents older than that are affected.`
+        : '';
+    return {
+      status: hard.length > 0 ? 'fail' : 'warn',
+      detail: lines.join(' ') + soft,
+      fix: ingressFix(ctx.region, blocks, groupIds[0], vpcCidrFor(ctx, vpcId)),
+      data,
+    };
+  }
+  if (unknowns.length > 0) {
+    return {
+      status: 'warn',
+      detail:
+        unknowns
+          .map((o) => `${label(o.target)}: only ${o.groupId}'s rule with prefix list ${o.prefixListIds.join(', ')} could admit TCP 443 from ${who}, and that prefix list could not be read.`)
+          .join(' ') + ' Grant ec2:GetManagedPrefixListEntries to ssm-doctor, or check the prefix list entries by hand.',
+      data,
+    };
+  }
+  const admits = outcomes as Extract<Outcome, { kind: 'admits' }>[];
+  return {
+    status: 'pass',
+    detail:
+      groupBy(admits, (o) => `${o.groupId}|${o.source}`)
+        .map((os) => `${labels(os.map((o) => o.target))} ${os.length === 1 ? 'admits' : 'admit'} TCP 443 from ${inst.id} (${os[0]!.groupId}: ${os[0]!.source})`)
+        .join('; ') + '.',
+    data,
+  };
+}
 
 function label(t: EndpointTarget): string {
   return `${t.endpoint.id} (${t.service}, security group${t.endpoint.securityGroupIds.length === 1 ? '' : 's'} ${t.endpoint.securityGroupIds.join(', ') || 'none'})`;
@@ -137,7 +155,7 @@ function groupBySgs<T extends { target: EndpointTarget }>(xs: T[]): T[][] {
 }
 
 /** Why one security group does not admit the instance. */
-function explain(g: SecurityGroup): string {
+function explain(g: SecurityGroup, ipv6Only: boolean): string {
   const name = `${g.id}${g.name ? ` (${g.name})` : ''}`;
   if (g.ingress.length === 0) {
     return (
@@ -150,13 +168,13 @@ function explain(g: SecurityGroup): string {
   }
   const https = g.ingress.filter((r) => sgRuleCoversTraffic(r, 'tcp', 443));
   if (https.length === 0) {
-    return `${name} admits only ${g.ingress.map((r) => describeSgRule(r, 'ingress')).join('; ')}: nothing on TCP 443.`;
+    return `${name} admits only ${someOf(g.ingress.map((r) => describeSgRule(r, 'ingress')))}: nothing on TCP 443.`;
   }
   const v6only = https.every((r) => r.ipv6Cidrs.length > 0 && !r.cidrs.length && !r.groupIds.length && !r.prefixListIds.length);
-  if (v6only) {
+  if (v6only && !ipv6Only) {
     return `In ${name} the HTTPS rules name only IPv6 ranges (${https.flatMap((r) => r.ipv6Cidrs).join(', ')}), but the agent reaches the endpoint over IPv4.`;
   }
-  return `${name} admits TCP 443 only ${https.map((r) => describeSgRule(r, 'ingress').replace(/^.*? from /, 'from ')).join('; ')}, which matches neither the instance's addresses nor its security groups.`;
+  return `${name} admits TCP 443 only ${someOf(https.map((r) => describeSgRule(r, 'ingress').replace(/^.*? from /, 'from ')))}, which matches neither the instance's addresses nor its security groups.`;
 }
 
 function ingressFix(region: string, blocks: Extract<Outcome, { kind: 'blocks' }>[], instanceSg: string | undefined, vpcCidr: string): Fix {

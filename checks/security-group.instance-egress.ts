@@ -1,5 +1,5 @@
 // Guards: the instance's security groups allow outbound TCP 443 to the SSM endpoints (endpoint ENIs / endpoint SGs, or the internet on the NAT/IGW path).
-import { skip, type Check, type Fix, type Verdict } from '../src/check.js';
+import { skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check.js';
 import { agentSkipsEc2messages } from '../src/endpoint-fix.js';
 import { publicIpv4, sgGroupsAllow, sgReach, sgRuleCoversTraffic, type SgReach } from '../src/eval/net.js';
 import {
@@ -7,12 +7,18 @@ import {
   describeSgRule,
   endpointEnis,
   endpointTargets,
+  hasOtherEnis,
   instanceGroupIds,
+  ipv6OnlyNote,
+  isIpv6Only,
+  otherEniNote,
+  primarySource,
+  someOf,
   vpcCidrFor,
   type EndpointTarget,
   type ServicePath,
 } from '../src/eval/net-targets.js';
-import type { SecurityGroup } from '../src/facts.js';
+import type { Instance, SecurityGroup } from '../src/facts.js';
 import { tfLabel } from '../src/permissions.js';
 import { instanceOf, securityGroup, vpcIdOf } from '../src/lookup.js';
 import { describePath, reachOf } from '../src/path.js';
@@ -35,90 +41,118 @@ export const securityGroupInstanceEgress: Check = {
   run(ctx): Verdict {
     const inst = instanceOf(ctx);
     const vpcId = vpcIdOf(ctx);
+    if (isIpv6Only(inst)) {
+      // The endpoints' IPv6 addresses are not collected and the public path is judged for IPv4: say what is there.
+      const ids = instanceGroupIds(inst);
+      const gs = ids.map((id) => securityGroup(ctx, id));
+      return {
+        status: 'warn',
+        detail: `${ipv6OnlyNote(inst)}. Outbound TCP 443 in security group${ids.length === 1 ? '' : 's'} ${ids.join(', ')}: ${httpsEgress(gs).replace(/^only /, '')}.`,
+        data: { securityGroupIds: ids, ipv6Only: true },
+      };
+    }
     const paths = agentPaths(ctx);
     const targets = endpointTargets(paths);
     const publicServices = paths.filter((p) => p.path.kind !== 'endpoint' && reachOf(p.path) === 'public');
     if (targets.length === 0 && publicServices.length === 0) {
       skip(`No agent service has a path to judge (${paths.map((p) => `${p.service} ${describePath(p.path)}`).join('; ')}); see network.route and vpc-endpoint.*.`);
     }
-    const groupIds = instanceGroupIds(inst);
-    const groups = groupIds.map((id) => securityGroup(ctx, id));
-    const one = groups.length === 1;
-    const sgs = `${inst.id}'s security group${one ? '' : 's'} ${groupIds.join(', ')}`;
-    const [allows, doNot, they] = one ? ['allows', 'does not allow', 'it allows'] : ['allow', 'do not allow', 'they allow'];
-
-    const endpointOutcomes = targets.map((t) => judgeEndpoint(ctx, t, groups));
-    const reach = publicServices.length
-      ? sgReach(groups.flatMap((g) => g.egress), { protocol: 'tcp', port: 443, target: publicIpv4(), prefixLists: ctx.facts.prefixLists })
-      : undefined;
-
-    const optionalEc2messages = agentSkipsEc2messages(ctx);
-    const isHard = (service: string) => !(optionalEc2messages && service === 'ec2messages');
-    const fails: string[] = [];
-    const warns: string[] = [];
-    const passes: string[] = [];
-    let fixEndpoint = false;
-    let fixPublic = false;
-
-    const passed = new Map<string, string[]>();
-    const blocked: Record<'hard' | 'soft', string[]> = { hard: [], soft: [] };
-    for (const o of endpointOutcomes) {
-      const name = `${o.target.endpoint.id} (${o.target.service})`;
-      if (o.kind === 'admits') {
-        const via = [...new Set(o.matches.map((m) => `${m.groupId}: ${m.source}`))].join(', ');
-        passed.set(via, [...(passed.get(via) ?? []), name]);
-      } else if (o.kind === 'unknown') {
-        warns.push(`${name}: ${o.why}`);
-      } else {
-        const partly = o.admitted.length ? ` (only ${o.admitted.join(', ')} allowed: connections fail whenever DNS answers with a blocked address)` : '';
-        blocked[isHard(o.target.service) ? 'hard' : 'soft'].push(`${name} at ${o.blocked.join(', ')}${partly}`);
-        fixEndpoint = true;
-      }
-    }
-    for (const [via, names] of passed) passes.push(`to ${names.join(', ')} (${via})`);
-    const blockedLine = (xs: string[]) => `${sgs} ${doNot} TCP 443 out to ${xs.join(', ')}; ${they} ${httpsEgress(groups)}.`;
-    if (blocked.hard.length) fails.push(blockedLine(blocked.hard));
-    if (blocked.soft.length) {
-      warns.push(`${blockedLine(blocked.soft)} The agent (>= 3.3.40.0) uses ssmmessages instead of ec2messages, so only agents older than that are affected.`);
-    }
-
-    if (reach) {
-      const services = publicServices.map((p) => p.service).join(', ');
-      const route = describePath(publicServices[0]!.path);
-      if (reach.covered === 'all') {
-        passes.push(`to the internet for ${services} (${reach.admitted.slice(0, 2).join(', ')}${reach.admitted.length > 2 ? ', ...' : ''})`);
-      } else if (reach.covered === 'some') {
-        warns.push(
-          `${sgs} ${allows} TCP 443 out to only part of the internet (${reach.admitted.join(', ')}), and ${services} go ${route} to public ` +
-            `addresses: this works only if the ${ctx.region} service addresses (AWS ip-ranges.json) fall inside.${unknownNote(reach)}`,
-        );
-        fixPublic = true;
-      } else {
-        const line =
-          `${sgs} ${doNot} TCP 443 out to the internet, and ${services} go ${route} to public addresses; ` +
-          `${they} ${httpsEgress(groups)}.${unknownNote(reach)}`;
-        (reach.unknownPrefixLists.length || !publicServices.some((p) => isHard(p.service)) ? warns : fails).push(line);
-        fixPublic = true;
-      }
-    }
-
-    const data = {
-      securityGroupIds: groupIds,
-      endpoints: endpointOutcomes.map((o) => ({
-        id: o.target.endpoint.id,
-        service: o.target.service,
-        result: o.kind,
-        ...(o.kind === 'admits' ? { matches: o.matches } : {}),
-        ...(o.kind === 'blocks' ? { blocked: o.blocked } : {}),
-      })),
-      ...(reach ? { internet: { services: publicServices.map((p) => p.service), covered: reach.covered, admitted: reach.admitted } } : {}),
-    };
-    const fix = egressFix(ctx.region, groupIds[0] ?? '<instance-sg>', fixEndpoint ? vpcCidrFor(ctx, vpcId) : undefined, fixPublic);
-    if (fails.length) return { status: 'fail', detail: [...fails, ...warns].join(' '), fix, data };
-    if (warns.length) return { status: 'warn', detail: warns.join(' ') + notEvaluated(paths), ...(fixEndpoint || fixPublic ? { fix } : {}), data };
-    return { status: 'pass', detail: `${sgs} ${allows} TCP 443 out ${passes.join('; ')}.${notEvaluated(paths)}`, data };
+    // The agent's connections leave through the primary interface; another one only when the OS routes through it.
+    const primary = primarySource(inst);
+    const verdict = judge(ctx, inst, vpcId, paths, targets, publicServices, primary.groupIds);
+    if (verdict.status === 'pass' || !hasOtherEnis(inst)) return verdict;
+    const anyEni = judge(ctx, inst, vpcId, paths, targets, publicServices, instanceGroupIds(inst));
+    if (anyEni.status !== 'pass') return verdict;
+    return { ...verdict, status: 'warn', detail: `${verdict.detail} ${otherEniNote(inst, primary)}`, data: { ...verdict.data, otherInterfaceAllows: anyEni.data } };
   },
 };
+
+/** The verdict for the agent's traffic leaving through these security groups. */
+function judge(
+  ctx: TargetContext,
+  inst: Instance,
+  vpcId: string,
+  paths: ServicePath[],
+  targets: EndpointTarget[],
+  publicServices: ServicePath[],
+  groupIds: string[],
+): Verdict {
+  const groups = groupIds.map((id) => securityGroup(ctx, id));
+  const one = groups.length === 1;
+  const sgs = `${inst.id}'s security group${one ? '' : 's'} ${groupIds.join(', ')}`;
+  const [allows, doNot, they] = one ? ['allows', 'does not allow', 'it allows'] : ['allow', 'do not allow', 'they allow'];
+
+  const endpointOutcomes = targets.map((t) => judgeEndpoint(ctx, t, groups));
+  const reach = publicServices.length
+    ? sgReach(groups.flatMap((g) => g.egress), { protocol: 'tcp', port: 443, target: publicIpv4(), prefixLists: ctx.facts.prefixLists })
+    : undefined;
+
+  const optionalEc2messages = agentSkipsEc2messages(ctx);
+  const isHard = (service: string) => !(optionalEc2messages && service === 'ec2messages');
+  const fails: string[] = [];
+  const warns: string[] = [];
+  const passes: string[] = [];
+  let fixEndpoint = false;
+  let fixPublic = false;
+
+  const passed = new Map<string, string[]>();
+  const blocked: Record<'hard' | 'soft', string[]> = { hard: [], soft: [] };
+  for (const o of endpointOutcomes) {
+    const name = `${o.target.endpoint.id} (${o.target.service})`;
+    if (o.kind === 'admits') {
+      const via = [...new Set(o.matches.map((m) => `${m.groupId}: ${m.source}`))].join(', ');
+      passed.set(via, [...(passed.get(via) ?? []), name]);
+    } else if (o.kind === 'unknown') {
+      warns.push(`${name}: ${o.why}`);
+    } else {
+      const partly = o.admitted.length ? ` (only ${o.admitted.join(', ')} allowed: connections fail whenever DNS answers with a blocked address)` : '';
+      blocked[isHard(o.target.service) ? 'hard' : 'soft'].push(`${name} at ${o.blocked.join(', ')}${partly}`);
+      fixEndpoint = true;
+    }
+  }
+  for (const [via, names] of passed) passes.push(`to ${names.join(', ')} (${via})`);
+  const blockedLine = (xs: string[]) => `${sgs} ${doNot} TCP 443 out to ${xs.join(', ')}; ${they} ${httpsEgress(groups)}.`;
+  if (blocked.hard.length) fails.push(blockedLine(blocked.hard));
+  if (blocked.soft.length) {
+    warns.push(`${blockedLine(blocked.soft)} The agent (>= 3.3.40.0) uses ssmmessages instead of ec2messages, so only agents older than that are affected.`);
+  }
+
+  if (reach) {
+    const services = publicServices.map((p) => p.service).join(', ');
+    const route = describePath(publicServices[0]!.path);
+    if (reach.covered === 'all') {
+      passes.push(`to the internet for ${services} (${reach.admitted.slice(0, 2).join(', ')}${reach.admitted.length > 2 ? ', ...' : ''})`);
+    } else if (reach.covered === 'some') {
+      warns.push(
+        `${sgs} ${allows} TCP 443 out to only part of the internet (${reach.admitted.join(', ')}), and ${services} go ${route} to public ` +
+          `addresses: this works only if the ${ctx.region} service addresses (AWS ip-ranges.json) fall inside.${unknownNote(reach)}`,
+      );
+      fixPublic = true;
+    } else {
+      const line =
+        `${sgs} ${doNot} TCP 443 out to the internet, and ${services} go ${route} to public addresses; ` +
+        `${they} ${httpsEgress(groups)}.${unknownNote(reach)}`;
+      (reach.unknownPrefixLists.length || !publicServices.some((p) => isHard(p.service)) ? warns : fails).push(line);
+      fixPublic = true;
+    }
+  }
+
+  const data = {
+    securityGroupIds: groupIds,
+    endpoints: endpointOutcomes.map((o) => ({
+      id: o.target.endpoint.id,
+      service: o.target.service,
+      result: o.kind,
+      ...(o.kind === 'admits' ? { matches: o.matches } : {}),
+      ...(o.kind === 'blocks' ? { blocked: o.blocked } : {}),
+    })),
+    ...(reach ? { internet: { services: publicServices.map((p) => p.service), covered: reach.covered, admitted: reach.admitted } } : {}),
+  };
+  const fix = egressFix(ctx.region, groupIds[0] ?? '<instance-sg>', fixEndpoint ? vpcCidrFor(ctx, vpcId) : undefined, fixPublic);
+  if (fails.length) return { status: 'fail', detail: [...fails, ...warns].join(' '), fix, data };
+  if (warns.length) return { status: 'warn', detail: warns.join(' ') + notEvaluated(paths), ...(fixEndpoint || fixPublic ? { fix } : {}), data };
+  return { status: 'pass', detail: `${sgs} ${allows} TCP 443 out ${passes.join('; ')}.${notEvaluated(paths)}`, data };
+}
 
 function judgeEndpoint(ctx: Parameters<Check['run']>[0], target: EndpointTarget, groups: SecurityGroup[]): EndpointOutcome {
   const { endpoint } = target;
@@ -151,7 +185,7 @@ function judgeEndpoint(ctx: Parameters<Check['run']>[0], target: EndpointTarget,
 /** What HTTPS egress the groups do have, for the detail line. */
 function httpsEgress(groups: SecurityGroup[]): string {
   const rules = groups.flatMap((g) => g.egress.filter((r) => sgRuleCoversTraffic(r, 'tcp', 443)).map((r) => `${g.id}: ${describeSgRule(r, 'egress')}`));
-  return rules.length ? `only ${rules.join('; ')}` : 'no outbound TCP 443 at all';
+  return rules.length ? `only ${someOf(rules)}` : 'no outbound TCP 443 at all';
 }
 
 function unknownNote(reach: SgReach): string {

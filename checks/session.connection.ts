@@ -1,6 +1,6 @@
 // Guards: Session Manager itself reports the instance as connectable (ssm:GetConnectionStatus = connected).
 import { need, skip, type Check } from '../src/check.js';
-import { instanceOf } from '../src/lookup.js';
+import { agentTargetOf } from '../src/lookup.js';
 import { agentRestartCommands } from '../src/reboot-advice.js';
 
 export const sessionConnection: Check = {
@@ -13,7 +13,7 @@ export const sessionConnection: Check = {
     fixes: 'points to the failing checks; restart the agent or reboot',
   },
   run(ctx) {
-    const inst = instanceOf(ctx);
+    const inst = agentTargetOf(ctx);
     if (inst.state !== 'running') skip(`instance ${inst.id} is ${inst.state}; instance.state covers it`);
     const status = need(ctx.facts.connections[ctx.id], `the Session Manager connection status of ${ctx.id}`);
     if (status === 'connected') {
@@ -29,7 +29,7 @@ export const sessionConnection: Check = {
           `Fix the other failing checks for ${inst.id} first; if they all pass, restart the SSM Agent or reboot the instance, ` +
           'then check the connection status again.',
         cli: [
-          ...agentRestartCommands(inst.platform, inst.id, ctx.region),
+          ...agentRestartCommands(inst.platform, inst.id, ctx.region).filter((c) => !inst.managedNode || c.startsWith('#')),
           `aws ssm get-connection-status --target ${inst.id} --region ${ctx.region}`,
         ],
       },

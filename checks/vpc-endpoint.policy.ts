@@ -1,7 +1,7 @@
 // Guards: the VPC endpoint policies of the agent's ssm / ssmmessages (/ ec2messages) endpoints let the agent's role call what Session Manager needs (iam:SimulatePrincipalPolicy never sees endpoint policies).
 import { NeedFact, SkipCheck, skip, type Check, type TargetContext, type Verdict } from '../src/check.js';
 import { agentSkipsEc2messages } from '../src/endpoint-fix.js';
-import { evaluatePolicies, type EvalResult } from '../src/eval/iam-policy.js';
+import { evaluatePolicies, statementsOf, type EvalResult } from '../src/eval/iam-policy.js';
 import type { PolicyDocument, PolicyStatement, VpcEndpoint } from '../src/facts.js';
 import { agentRoleArn, instanceOf, vpcIdOf } from '../src/lookup.js';
 import { agentEndpoints } from '../src/path.js';
@@ -90,7 +90,7 @@ export const vpcEndpointPolicy: Check = {
     for (const [ep, fs] of byEndpoint(conditional)) {
       lines.push(`${ep.id} decides ${fs.map((f) => f.action).join(', ')} by a condition that was not evaluated (${stmt(fs[0]!.result)})`);
     }
-    for (const ep of unparsable) lines.push(`${ep.id} has a policy that could not be parsed as JSON`);
+    for (const ep of unparsable) lines.push(`${ep.id} has a policy that could not be parsed as a policy document (not JSON, or no Statement objects), so what it allows is unknown`);
 
     const affected = [...new Map([...denied, ...conditional].map((f) => [f.ep.id, f.ep])).values(), ...unparsable];
     const actions = [...new Set([...denied, ...conditional].map((f) => f.action))];
@@ -127,10 +127,15 @@ function safeRoleArn(ctx: TargetContext): string | undefined {
   }
 }
 
+const isObject = (x: unknown): boolean => x !== null && typeof x === 'object' && !Array.isArray(x);
+
+/** A JSON object whose Statement is one statement object or a list of them; anything else is not a policy. */
 function parse(text: string): PolicyDocument | undefined {
   try {
     const doc = JSON.parse(text) as PolicyDocument;
-    return doc && typeof doc === 'object' && 'Statement' in doc ? doc : undefined;
+    if (!isObject(doc) || !('Statement' in doc)) return undefined;
+    const sts: unknown = doc.Statement;
+    return isObject(sts) || (Array.isArray(sts) && sts.every(isObject)) ? doc : undefined;
   } catch {
     return undefined;
   }
@@ -143,7 +148,7 @@ export function isDefaultPolicy(text: string | undefined): boolean {
   if (text === undefined || text.trim() === '') return true;
   const doc = parse(text);
   if (!doc) return false;
-  const sts = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as PolicyStatement[];
+  const sts: PolicyStatement[] = statementsOf(doc);
   if (sts.length !== 1) return false;
   const s = sts[0]!;
   const principal = one(s.Principal);

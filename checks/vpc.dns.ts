@@ -41,6 +41,8 @@ export const vpcDns: Check = {
       };
     }
 
+    // Whether custom DNS matters depends on the endpoints: unreadable is an error, not "no endpoints".
+    need(ctx.facts.endpoints[vpc.id], `the VPC endpoints of ${vpc.id}`);
     const endpoints = agentEndpointsOfVpc(ctx, vpc.id);
     const custom = servers.filter((s) => !isAmazon(s));
     if (endpoints.length === 0) {

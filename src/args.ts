@@ -3,6 +3,14 @@
 /** `i-` followed by 8 or 17 lowercase hex digits. */
 export const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 
+/** A hybrid (on-premises / non-EC2) managed node: `mi-` followed by 17 lowercase hex digits. */
+export const MANAGED_NODE_ID = /^mi-[0-9a-f]{17}$/;
+
+/** True for `mi-` ids: registered with Systems Manager but not EC2 instances. */
+export function isManagedNode(id: string): boolean {
+  return MANAGED_NODE_ID.test(id);
+}
+
 /** AWS region names: us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ap-southeast-5, us-isob-east-1 ... */
 export const REGION = /^[a-z]{2}(?:-(?:gov|iso[a-z]?))?-[a-z]+-\d{1,2}$/;
 
@@ -13,5 +21,5 @@ export function quote(s: string): string {
 }
 
 export function invalidInstanceIds(ids: string[]): string[] {
-  return ids.filter((id) => !INSTANCE_ID.test(id));
+  return ids.filter((id) => !INSTANCE_ID.test(id) && !MANAGED_NODE_ID.test(id));
 }

@@ -4,6 +4,7 @@ import { skip, type Check, type Verdict } from './check.js';
 import { agentSkipsEc2messages, agentVersionOf, createEndpointsFix, subnetsWithAz } from './endpoint-fix.js';
 import type { VpcEndpoint } from './facts.js';
 import { instanceOf, serviceName, vpcIdOf } from './lookup.js';
+import { ipv6OnlyNote, isIpv6Only } from './eval/net-targets.js';
 import { agentPath, describePath, reachOf, verifyHint } from './path.js';
 import { MIN_AGENT, type AgentService } from './requirements.js';
 
@@ -87,6 +88,10 @@ export function endpointCheck(service: AgentService): Check {
 
       const route = describePath(path);
       const data = { path: path.kind, routeTableId: path.routeTableId };
+      if (isIpv6Only(inst)) {
+        // The route judged below is the IPv4 default route, which an IPv6-only instance never uses.
+        return { status: 'warn', detail: `No ${name} endpoint in ${vpcId}. ${ipv6OnlyNote(inst)}.${optionalNote}`, fix, data: { ...data, ipv6Only: true } };
+      }
       switch (reachOf(path)) {
         case 'public':
           skip(`No ${name} endpoint in ${vpcId}: the agent reaches the public ${service} endpoint ${route} (network.route judges that path).`);

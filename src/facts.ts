@@ -287,7 +287,10 @@ export interface InternetGateway {
 
 export interface PrefixList {
   id: string;
+  /** From ec2:DescribeManagedPrefixLists, e.g. `com.amazonaws.us-east-1.s3` for the AWS-managed S3 list. */
   name?: string;
+  /** Why the name could not be read (ec2:DescribeManagedPrefixLists failed); the entries may still be known. */
+  nameError?: ApiError;
   cidrs: string[];
 }
 

@@ -1,5 +1,6 @@
 // Shared, pure lookups over the facts for one target: every check reads the world through these,
 // so "which subnet / VPC / endpoints / role" is decided in one place.
+import { isManagedNode } from './args.js';
 import { need, skip, type TargetContext } from './check.js';
 import type {
   Instance,
@@ -17,12 +18,50 @@ export function serviceName(region: string, service: string): string {
   return `com.amazonaws.${region}.${service}`;
 }
 
+/** Why EC2-side checks do not apply to a hybrid managed node (`mi-...`). */
+export function managedNodeReason(id: string): string {
+  return (
+    `${id} is a hybrid managed node: network path, instance profile and IMDS are on-premises and not visible to AWS APIs; ` +
+    'only its Systems Manager registration, agent version and connection status are checked'
+  );
+}
+
+/** Skips the check for hybrid managed nodes (`mi-...`): they are not EC2 instances. */
+export function skipIfManagedNode(ctx: TargetContext): void {
+  if (isManagedNode(ctx.id)) skip(managedNodeReason(ctx.id));
+}
+
 /** The target instance; skips the check when it does not exist or is terminated. Errors when unreadable. */
 export function instanceOf(ctx: TargetContext): Instance {
+  skipIfManagedNode(ctx);
   const inst = need(ctx.facts.instances[ctx.id], `instance ${ctx.id}`);
   if (inst === null) skip(`instance ${ctx.id} was not found in ${ctx.region}`);
   if (inst.state === 'terminated' || inst.state === 'shutting-down') skip(`instance ${ctx.id} is ${inst.state}`);
   return inst;
+}
+
+/** What the agent-level checks need about a target, EC2 instance or hybrid managed node. */
+export interface AgentTarget {
+  id: string;
+  /** EC2 state; `running` for a managed node (SSM's ping status tells the rest). */
+  state: string;
+  platform: 'windows' | 'linux';
+  /** A hybrid managed node (`mi-...`): no EC2 instance behind it. */
+  managedNode: boolean;
+}
+
+/**
+ * The target as the agent checks (agent.ping, agent.version, session.connection) see it: the EC2 instance
+ * (skips like instanceOf), or for a hybrid managed node what Systems Manager reports about it.
+ */
+export function agentTargetOf(ctx: TargetContext): AgentTarget {
+  if (!isManagedNode(ctx.id)) {
+    const inst = instanceOf(ctx);
+    return { id: inst.id, state: inst.state, platform: inst.platform, managedNode: false };
+  }
+  const a = ctx.facts.agents[ctx.id];
+  const windows = a?.ok && a.value?.platformType?.toLowerCase() === 'windows';
+  return { id: ctx.id, state: 'running', platform: windows ? 'windows' : 'linux', managedNode: true };
 }
 
 /** The instance's VPC id; skips for instances without one (EC2-Classic leftovers, terminated). */

@@ -1,14 +1,18 @@
 // The command line: parse, validate, collect (or read a snapshot), check, render, exit code.
+import { appendFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { allChecks } from '../checks/index.js';
-import { invalidInstanceIds, quote, REGION } from './args.js';
+import { INSTANCE_ID, invalidInstanceIds, MANAGED_NODE_ID, quote, REGION } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 import type { Facts } from './facts.js';
 import { buildReport, type Report } from './report/model.js';
-import { renderJson } from './report/json.js';
-import { renderText } from './report/text.js';
+import { FORMATS, render, resolveFormat } from './report/format.js';
+import { renderGithubSummary } from './report/github.js';
+import { SelectionError, selectChecks, splitSelectors } from './report/select-checks.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
+import { DEFAULT_WAIT, hasSelection, noMatchMessage, parseDuration, selectionFilters, selectionOf, SelectionSyntaxError, type Selection } from './select.js';
+import type { AwsClients } from './collect/index.js';
 
 export const TOOL = { name: 'ssm-doctor', version: pkg.version };
 
@@ -16,14 +20,23 @@ interface Options {
   region?: string;
   profile?: string;
   json?: boolean;
+  format?: string;
+  failOn: string;
+  only: string[];
+  skip: string[];
   color: boolean;
   snapshot?: string;
   saveSnapshot?: string;
+  redact?: boolean;
   reboot?: boolean;
   yes?: boolean;
   verbose?: boolean;
   timeout: string;
   debug?: boolean;
+  tag?: string[];
+  filter?: string[];
+  allRunning?: boolean;
+  wait?: string | boolean;
 }
 
 const EXAMPLES = `
@@ -34,25 +47,48 @@ Examples:
   $ ssm-doctor i-0123456789abcdef0 --save-snapshot case.json   keep the facts to re-check or share later
   $ ssm-doctor --snapshot examples/missing-ssmmessages-endpoint.json   no AWS account needed
   $ ssm-doctor i-0123456789abcdef0 --reboot             reboot it if only a reboot can help (asks first)
+  $ ssm-doctor --tag Env=prod --tag App=web --wait 10m  every (non-terminated) instance tagged so, once online
+  $ ssm-doctor --all-running --filter Name=vpc-id,Values=vpc-0abc   every running instance of a VPC
+  $ ssm-doctor mi-0123456789abcdef0                     a hybrid managed node: agent and connection only
+  $ ssm-doctor i-0aaa11112222333aa i-0bbb11112222333bb --format junit --skip client > ssm-doctor.xml   CI test report
 
-Exit codes: 0 all ok · 1 a check failed or could not be checked · 2 usage error · 3 could not run
+Exit codes: 0 all ok · 1 a check failed or could not be checked (or warned, with --fail-on warn) · 2 usage error · 3 could not run
 `;
+
+/** Repeatable option values, collected in order. */
+function appendList(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Repeatable option values without a default (none shown in --help). */
+function appendOptional(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 function program(): Command {
   return new Command()
     .name('ssm-doctor')
     .description('Explains why an EC2 instance cannot be reached with AWS Session Manager, and what to change.')
     .version(TOOL.version, '-V, --version')
-    .argument('[instance-ids...]', 'EC2 instance ids (i-0123456789abcdef0)')
+    .argument('[instance-ids...]', 'EC2 instance ids (i-0123456789abcdef0) or hybrid managed node ids (mi-...)')
     .option('-r, --region <region>', 'AWS region (default: AWS_REGION or the profile\'s region)')
     .option('-p, --profile <profile>', 'AWS named profile (default: AWS_PROFILE or the default chain)')
-    .option('--json', 'print one JSON document (schemaVersion 1) on stdout')
+    .option('--tag <key=value>', 'also check the instances with this tag (repeatable: all must match; Key alone: has the tag)', appendOptional)
+    .option('--filter <filter>', 'also check the instances matching an EC2 filter, Name=vpc-id,Values=vpc-1,vpc-2 (repeatable: all must match)', appendOptional)
+    .option('--all-running', 'select running instances only (alone: every running instance in the region)')
+    .option('--wait [duration]', `re-check targets that are not ok until all are, up to DURATION (default ${DEFAULT_WAIT}; 30s, 5m, 1h)`)
+    .option('--json', 'print one JSON document (schemaVersion 1) on stdout (short for --format json)')
+    .addOption(new Option('--format <format>', 'output: text, json, junit (JUnit XML) or github (annotations + $GITHUB_STEP_SUMMARY)').choices(FORMATS))
+    .addOption(new Option('--fail-on <level>', 'what makes the run fail (exit 1): fail (failures, errors) or warn (warnings too)').choices(['fail', 'warn']).default('fail'))
+    .option('--only <checks>', 'run only these checks: ids, groups (network) or id prefixes (vpc-endpoint), comma-separated', appendList, [])
+    .option('--skip <checks>', 'do not run these checks (same syntax as --only; e.g. --skip client in CI)', appendList, [])
     .option('--no-color', 'no colours (also NO_COLOR, or when stdout is not a terminal)')
     .option('--snapshot <file>', 'run the checks on a saved snapshot instead of AWS')
     .option('--save-snapshot <file>', 'write the collected facts to a file (no credentials in it)')
+    .option('--redact', 'replace account ids, people\'s names and public IPs in the snapshot and report, to share them (same verdicts)')
     .option('--reboot', 'reboot targets whose configuration is right but whose agent is offline (asks first)')
     .option('-y, --yes', 'do not ask before --reboot')
-    .option('-v, --verbose', 'show the details of passing checks too')
+    .option('-v, --verbose', 'show the details of passing checks, and the path to every service')
     .addOption(new Option('--timeout <seconds>', 'timeout of each AWS request').default('10'))
     .option('--debug', 'print stack traces of unexpected errors')
     .addHelpText('after', EXAMPLES)
@@ -100,27 +136,92 @@ function usage(message: string): never {
 }
 
 async function diagnose(ids: string[], opts: Options, io: Io): Promise<number> {
+  // `--wait i-0123...`: commander took the id as the optional duration.
+  if (typeof opts.wait === 'string' && (INSTANCE_ID.test(opts.wait) || MANAGED_NODE_ID.test(opts.wait))) {
+    ids = [opts.wait, ...ids];
+    opts.wait = true;
+  }
   const bad = invalidInstanceIds(ids);
-  if (bad.length) usage(`invalid instance id ${quote(bad[0]!)}: expected "i-" followed by 8 or 17 hex digits`);
+  if (bad.length) usage(`invalid instance id ${quote(bad[0]!)}: expected "i-" followed by 8 or 17 hex digits, or "mi-" and 17 (hybrid node)`);
+  let targeting: Selection;
+  let waitMs: number | undefined;
+  try {
+    targeting = selectionOf(opts);
+    if (opts.wait !== undefined) waitMs = parseDuration(typeof opts.wait === 'string' ? opts.wait : DEFAULT_WAIT);
+  } catch (e) {
+    if (e instanceof SelectionSyntaxError) usage(e.message);
+    throw e;
+  }
+  if (opts.snapshot && hasSelection(targeting)) usage('--tag, --filter and --all-running select live instances; they cannot be used with --snapshot');
+  if (opts.snapshot && waitMs !== undefined) usage('--wait re-reads live instances; it cannot be used with --snapshot');
   const timeout = Number(opts.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 600) usage(`--timeout must be a number of seconds between 0 and 600`);
   if (opts.region !== undefined && !REGION.test(opts.region)) {
     usage(`invalid region ${quote(opts.region)}: expected a region name like us-east-1`);
   }
+  const format = resolveFormat(opts.json, opts.format);
+  if (typeof format !== 'string') usage(format.usage);
+  if (format === 'json') opts.json = true;
+  const selection = selectedChecks(opts);
   if (opts.snapshot && opts.saveSnapshot) usage('--snapshot and --save-snapshot cannot be used together');
   if (opts.snapshot && opts.reboot) usage('--reboot acts on live instances; it cannot be used with --snapshot');
-  if (!opts.snapshot && ids.length === 0) usage('no instance id given (or use --snapshot FILE); see --help');
+  if (!opts.snapshot && ids.length === 0 && !hasSelection(targeting)) {
+    usage('no instance id given (or use --tag, --filter, --all-running, or --snapshot FILE); see --help');
+  }
 
   const unique = [...new Set(ids)];
-  const facts = opts.snapshot ? fromSnapshot(opts.snapshot, unique) : await collectLive(unique, opts, timeout * 1000, io);
-  if (opts.saveSnapshot) writeSnapshot(opts.saveSnapshot, facts);
+  const live = opts.snapshot ? undefined : await collectLive(unique, opts, timeout * 1000, io, targeting);
+  let facts = live ? live.facts : fromSnapshot(opts.snapshot!, unique);
 
-  const report = buildReport(facts, allChecks, { tool: TOOL, source: opts.snapshot ? 'snapshot' : 'aws' });
-  const color = opts.color && !io.env.NO_COLOR && Boolean(io.stdout.isTTY) && !opts.json;
-  io.stdout.write(opts.json ? renderJson(report) : renderText(report, { color, verbose: opts.verbose }));
+  const reportOptions = {
+    tool: TOOL,
+    source: opts.snapshot ? ('snapshot' as const) : ('aws' as const),
+    failOn: opts.failOn === 'warn' ? ('warn' as const) : ('fail' as const),
+    omittedChecks: selection.omitted,
+  };
+  let report = buildReport(facts, selection.checks, reportOptions);
+  let waitedOut = false;
+  if (live && waitMs !== undefined) {
+    const waited = await waitLive(live, report, (f) => buildReport(f, selection.checks, reportOptions), waitMs, io);
+    ({ facts, report } = waited);
+    waitedOut = waited.outcome === 'timeout';
+  }
+  live?.close();
+  if (opts.redact) {
+    // Before anything leaves the process: the snapshot and the report come from the same redacted facts.
+    const { redactFacts } = await import('./redact.js');
+    facts = redactFacts(facts);
+    report = buildReport(facts, selection.checks, reportOptions);
+  }
+  if (opts.saveSnapshot) writeSnapshot(opts.saveSnapshot, facts);
+  const color = opts.color && !io.env.NO_COLOR && Boolean(io.stdout.isTTY) && format === 'text';
+  io.stdout.write(render(report, format, { color, verbose: opts.verbose }));
+  if (format === 'github') writeStepSummary(report, io);
 
   if (opts.reboot) await maybeReboot(report, facts, opts, timeout * 1000, io);
-  return report.ok ? EXIT.OK : EXIT.FINDINGS;
+  // A wait that ran out is a failed gate, even when what is left only warns (a still pending instance).
+  return report.ok && !waitedOut ? EXIT.OK : EXIT.FINDINGS;
+}
+
+/** The checks --only/--skip leave, validated against the registry (unknown id: usage error naming the valid ones). */
+function selectedChecks(opts: Options): ReturnType<typeof selectChecks> {
+  try {
+    return selectChecks(allChecks, splitSelectors(opts.only), splitSelectors(opts.skip));
+  } catch (e) {
+    if (e instanceof SelectionError) usage(e.message);
+    throw e;
+  }
+}
+
+/** `--format github`: append the Markdown job summary to $GITHUB_STEP_SUMMARY when set (never fatal). */
+function writeStepSummary(report: Report, io: Io): void {
+  const file = io.env.GITHUB_STEP_SUMMARY;
+  if (!file) return;
+  try {
+    appendFileSync(file, renderGithubSummary(report));
+  } catch (e) {
+    io.stderr.write(`ssm-doctor: could not write the job summary to ${file}: ${(e as Error).message}\n`);
+  }
 }
 
 function fromSnapshot(path: string, ids: string[]): Facts {
@@ -135,30 +236,94 @@ function fromSnapshot(path: string, ids: string[]): Facts {
   return facts;
 }
 
-async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: Io): Promise<Facts> {
+/** Live facts, and the AWS clients --wait keeps using (close() releases them). */
+interface Live {
+  facts: Facts;
+  clients: AwsClients;
+  close(): void;
+}
+
+async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: Io, targeting: Selection): Promise<Live> {
   const { resolveRegion } = await import('./aws-region.js');
   const region = opts.region ?? (await resolveRegion(opts.profile));
   if (!region) {
-    throw new CliError('no AWS region: pass --region, set AWS_REGION, or set a region in your AWS profile', EXIT.CANNOT_RUN);
+    // A profile missing from the config files has no region either: name the profile, not the region.
+    const { unknownProfileProblem } = await import('./credentials.js');
+    const problem = unknownProfileProblem(opts.profile);
+    throw new CliError(problem ?? 'no AWS region: pass --region, set AWS_REGION, or set a region in your AWS profile', EXIT.CANNOT_RUN);
   }
   if (!REGION.test(region)) usage(`invalid region ${quote(region)}: expected a region name like us-east-1`);
-  const spinner = await startSpinner(io, `Reading ${ids.length === 1 ? ids[0] : `${ids.length} instances`} in ${region}`);
+  const selecting = hasSelection(targeting);
+  const spinner = await startSpinner(io, selecting ? `Selecting instances in ${region}` : `Reading ${ids.length === 1 ? ids[0] : `${ids.length} instances`} in ${region}`);
+  const { collect, createAwsClients } = await import('./collect/index.js');
+  // One set of clients for the selection, the collection and every --wait round (credentials resolved once).
+  const clients = await createAwsClients({ region, profile: opts.profile, timeoutMs });
+  const close = () => {
+    for (const c of [clients.ec2, clients.ssm, clients.iam, clients.sts]) c.destroy();
+  };
   try {
-    const { collect } = await import('./collect/index.js');
+    let targets = ids;
+    let instances;
+    if (selecting) {
+      const { resolveTargets } = await import('./collect/select.js');
+      const r = await resolveTargets(clients, ids, selectionFilters(targeting));
+      if (!r.ok) {
+        const { explainCredentials } = await import('./credentials.js');
+        const { describeApiError } = await import('./check.js');
+        const why = r.error.kind === 'credentials' ? explainCredentials(r.error, opts.profile) : describeApiError(r.error, 'the instances to select');
+        throw new CliError(why, EXIT.CANNOT_RUN);
+      }
+      if (r.matched === 0) {
+        if (ids.length === 0) throw new CliError(noMatchMessage(targeting, region), EXIT.FINDINGS);
+        io.stderr.write(`ssm-doctor: ${noMatchMessage(targeting, region)}; checking the ids given only\n`);
+      }
+      ({ targets, instances } = r);
+      spinner.update(`Reading ${targets.length === 1 ? targets[0] : `${targets.length} instances`} in ${region}`);
+    }
     const facts = await collect({
       region,
       profile: opts.profile,
-      targets: ids,
+      targets,
       timeoutMs,
       local: true,
       onProgress: (msg) => spinner.update(msg),
+      clients,
+      instances,
     });
     const { credentialsProblem } = await import('./credentials.js');
     const problem = credentialsProblem(facts, opts.profile);
     if (problem) throw new CliError(problem, EXIT.CANNOT_RUN);
-    return facts;
+    return { facts, clients, close };
+  } catch (e) {
+    close();
+    throw e;
   } finally {
     spinner.stop();
+  }
+}
+
+/** --wait: refresh rounds until every target is ready, time runs out, or waiting cannot help. */
+async function waitLive(live: Live, first: Report, evaluate: (f: Facts) => Report, waitMs: number, io: Io) {
+  const { pollInterval, waitForTargets, waitSummary } = await import('./wait.js');
+  const { refresh } = await import('./collect/refresh.js');
+  const tty = Boolean(io.stderr.isTTY) && !io.env.CI;
+  const spinner = tty ? await startSpinner(io, 'waiting') : undefined;
+  try {
+    const result = await waitForTargets({
+      facts: live.facts,
+      timeoutMs: waitMs,
+      pollMs: pollInterval(io.env),
+      evaluate: (f) => (f === live.facts ? first : evaluate(f)),
+      refresh: (f, ids) => refresh(f, ids, { clients: live.clients }),
+      progress: (line) => (spinner ? spinner.update(line) : io.stderr.write(`ssm-doctor: ${line}\n`)),
+    });
+    spinner?.stop();
+    const summary = waitSummary(result, waitMs);
+    if (summary) io.stderr.write(`ssm-doctor: ${summary}\n`);
+    return result;
+  } finally {
+    spinner?.stop();
+    live.close();
   }
 }
 

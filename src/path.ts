@@ -58,7 +58,11 @@ export function defaultRoute(ctx: TargetContext, service?: string): InternetPath
   const table = instanceRouteTable(ctx);
   const routeTableId = table.id;
   const route = servicePrefixListRoute(ctx, table.routes, service) ?? table.routes.find((r) => r.destinationCidr === '0.0.0.0/0');
-  if (!route) return { kind: 'none', routeTableId };
+  if (!route) {
+    // A prefix-list route whose list name is unknown may be this service's: neither provable nor "no way out".
+    const maybe = unnamedPrefixListRoute(ctx, table.routes, service);
+    return maybe ? { kind: 'unproven', routeTableId, target: maybe.target } : { kind: 'none', routeTableId };
+  }
   const target = route.target;
   if (route.state === 'blackhole') return { kind: 'blackhole', routeTableId, target };
   switch (target.type) {
@@ -84,6 +88,22 @@ function servicePrefixListRoute(ctx: TargetContext, routes: Route[], service: st
     if (!r.destinationPrefixListId) return false;
     const pl = ctx.facts.prefixLists[r.destinationPrefixListId];
     return pl?.ok === true && pl.value.name === name;
+  });
+}
+
+/** Services AWS publishes a managed prefix list for (`com.amazonaws.<region>.s3`, gateway endpoints). */
+const PREFIX_LIST_SERVICES = new Set(['s3', 'dynamodb']);
+
+/**
+ * For a service with an AWS-managed prefix list: an active route to a prefix list whose name is unknown (the
+ * list or its name could not be read: ec2:DescribeManagedPrefixLists denied, say).
+ */
+function unnamedPrefixListRoute(ctx: TargetContext, routes: Route[], service: string | undefined): Route | undefined {
+  if (!service || !PREFIX_LIST_SERVICES.has(service)) return undefined;
+  return routes.find((r) => {
+    if (!r.destinationPrefixListId || r.state === 'blackhole') return false;
+    const pl = ctx.facts.prefixLists[r.destinationPrefixListId];
+    return !pl?.ok || pl.value.name === undefined;
   });
 }
 

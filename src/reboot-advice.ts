@@ -4,7 +4,7 @@ import type { CheckResult } from './check.js';
 import type { Facts, Instance } from './facts.js';
 
 /** Results that describe the symptom (agent offline, no session) or the operator's machine, not the configuration. */
-function isConfigurationCheck(id: string): boolean {
+export function isConfigurationCheck(id: string): boolean {
   return id !== 'agent.ping' && id !== 'session.connection' && !id.startsWith('client.');
 }
 

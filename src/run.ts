@@ -13,7 +13,7 @@ export function runCheck(check: Check, ctx: TargetContext): CheckResult {
         ...head,
         status: 'error',
         detail: describeApiError(e.apiError, e.what),
-        data: { api: e.apiError.api, code: e.apiError.code },
+        data: { api: e.apiError.api, code: e.apiError.code, kind: e.apiError.kind },
       };
     }
     const message = e instanceof Error ? e.message : String(e);

@@ -12,7 +12,14 @@ const CREDENTIALS = new Set([
   'UnrecognizedClientException',
   'AuthFailure',
   'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'MissingAuthenticationToken',
+  'IncompleteSignature',
+  // Thrown by the SDK's credential chain before any request: no credentials, unknown profile, SSO token
+  // missing or expired (the SSO token provider throws TokenProviderError, its refresh InvalidGrantException).
   'CredentialsProviderError',
+  'TokenProviderError',
+  'InvalidGrantException',
 ]);
 
 export function classify(codes: string[]): ApiError['kind'] {

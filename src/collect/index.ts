@@ -31,6 +31,7 @@ import {
   SESSION_PREFERENCES_DOCUMENT,
   type PermissionQuestion,
 } from '../requirements.js';
+import { isManagedNode } from '../args.js';
 import { clientConfig, quietSdkWarnings, type ClientOptions } from './config.js';
 import { toApiError } from './errors.js';
 import { createLimiter, type Limiter } from './limiter.js';
@@ -83,6 +84,8 @@ export interface CollectOptions {
   onProgress?: (msg: string) => void;
   /** Requests in flight at most (default 16). */
   concurrency?: number;
+  /** Instances already read (by a --tag/--filter selection), by id: not read again. */
+  instances?: Record<string, Fetched<Instance | null>>;
 }
 
 /** How many requests the last collect() sent (the bench reads it). */
@@ -91,14 +94,14 @@ export interface CollectStats {
   byApi: Record<string, number>;
 }
 
-type Sdk = {
+export type Sdk = {
   ec2: typeof import('@aws-sdk/client-ec2');
   ssm: typeof import('@aws-sdk/client-ssm');
   iam: typeof import('@aws-sdk/client-iam');
   sts: typeof import('@aws-sdk/client-sts');
 };
 
-async function loadSdk(): Promise<Sdk> {
+export async function loadSdk(): Promise<Sdk> {
   quietSdkWarnings();
   const [ec2, ssm, iam, sts] = await Promise.all([
     import('@aws-sdk/client-ec2'),
@@ -156,7 +159,7 @@ const MAX_PAGES = 500;
 
 // ---------------------------------------------------------------- small helpers
 
-function chunks<T>(xs: T[], size: number): T[][] {
+export function chunks<T>(xs: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
   return out;
@@ -184,7 +187,7 @@ function short(ids: string[], max = 3): string {
 }
 
 /** Memoizing, rate-limited, error-capturing reads. */
-class Reader {
+export class Reader {
   private readonly memo = new Map<string, Promise<Fetched<unknown>>>();
   readonly stats: CollectStats = { requests: 0, byApi: {} };
 
@@ -240,7 +243,7 @@ class Reader {
   }
 }
 
-const nextToken = <I>(i: I, t: string): I => ({ ...i, NextToken: t });
+export const nextToken = <I>(i: I, t: string): I => ({ ...i, NextToken: t });
 const nextMarker = <I>(i: I, t: string): I => ({ ...i, Marker: t });
 
 // ---------------------------------------------------------------- the collector
@@ -374,9 +377,11 @@ class Collector {
   }
 
   private async readInstances(): Promise<void> {
+    // Hybrid managed nodes (mi-) are not EC2 instances; instances a selection already read are not read again.
+    const todo = this.targets.filter((id) => !isManagedNode(id) && !(id in this.facts.instances));
     // The `instance-id` filter, not InstanceIds: one unknown id would fail the whole call.
     await Promise.all(
-      chunks(this.targets, EC2_FILTER_CHUNK).map(async (ids) => {
+      chunks(todo, EC2_FILTER_CHUNK).map(async (ids) => {
         const res = await this.r.pages(
           'ec2:DescribeInstances',
           { Filters: [{ Name: 'instance-id', Values: ids }] as Filter[] },
@@ -744,27 +749,55 @@ class Collector {
     const todo = ids.filter((id) => !this.prefixListsRequested.has(id));
     if (!todo.length) return;
     for (const id of todo) this.prefixListsRequested.add(id);
-    const entries = await Promise.all(
-      todo.map((id) =>
-        this.r.pages(
-          'ec2:GetManagedPrefixListEntries',
-          { PrefixListId: id },
-          (i) => this.c.ec2.send(new this.sdk.ec2.GetManagedPrefixListEntriesCommand(i)),
-          (o) => ({ items: o.Entries, next: o.NextToken }),
-          nextToken,
+    const [entries, names] = await Promise.all([
+      Promise.all(
+        todo.map((id) =>
+          this.r.pages(
+            'ec2:GetManagedPrefixListEntries',
+            { PrefixListId: id },
+            (i) => this.c.ec2.send(new this.sdk.ec2.GetManagedPrefixListEntriesCommand(i)),
+            (o) => ({ items: o.Entries, next: o.NextToken }),
+            nextToken,
+          ),
         ),
       ),
-    );
+      this.readPrefixListNames(todo),
+    ]);
     todo.forEach((id, n) => {
       const e = entries[n]!;
       if (!e.ok) {
         this.facts.prefixLists[id] = failed(e.error);
         return;
       }
-      // Entries only (what the checks need); the optional name would cost ec2:DescribeManagedPrefixLists.
       const pl: PrefixList = { id, cidrs: e.value.map((x) => x.Cidr).filter((c): c is string => !!c) };
+      const name = names.get(id);
+      if (name?.ok && name.value) pl.name = name.value;
+      else if (name && !name.ok) pl.nameError = name.error;
       this.facts.prefixLists[id] = ok(pl);
     });
+  }
+
+  /**
+   * Prefix list names by id (`com.amazonaws.<region>.s3` tells the AWS-managed S3 list apart), one filtered call
+   * per 200 ids. A failed call is recorded per id (PrefixList.nameError), never fatal: the entries still count.
+   */
+  private async readPrefixListNames(ids: string[]): Promise<Map<string, Fetched<string | undefined>>> {
+    const out = new Map<string, Fetched<string | undefined>>();
+    await Promise.all(
+      chunks(ids, EC2_FILTER_CHUNK).map(async (batch) => {
+        const res = await this.r.pages(
+          'ec2:DescribeManagedPrefixLists',
+          { Filters: [{ Name: 'prefix-list-id', Values: batch }] },
+          (i) => this.c.ec2.send(new this.sdk.ec2.DescribeManagedPrefixListsCommand(i)),
+          (o) => ({ items: o.PrefixLists, next: o.NextToken }),
+          nextToken,
+        );
+        for (const id of batch) {
+          out.set(id, res.ok ? ok(res.value.find((p) => p.PrefixListId === id)?.PrefixListName) : failed(res.error));
+        }
+      }),
+    );
+    return out;
   }
 
   /** Distinct roles the agents of the targets may use: instance profile roles, and the DHMC role when on. */
@@ -931,6 +964,10 @@ export async function collect(opts: CollectOptions): Promise<Facts> {
 
   const reader = new Reader(createLimiter(opts.concurrency ?? DEFAULT_CONCURRENCY));
   const collector = new Collector(sdk, clients, reader, opts.region, targets, progress);
+  for (const id of targets) {
+    const known = opts.instances?.[id];
+    if (known) collector.facts.instances[id] = known;
+  }
   try {
     await collector.run();
   } finally {

@@ -52,7 +52,9 @@ export function evaluatePolicies(policies: { name: string; document: PolicyDocum
     const statements = statementsOf(policy.document);
     for (let index = 0; index < statements.length; index++) {
       const st = statements[index]!;
-      const effect = st.Effect === 'Deny' ? 'Deny' : 'Allow';
+      // IAM only accepts `Allow` and `Deny`; a statement with any other Effect is never taken as an Allow.
+      if (st.Effect !== 'Allow' && st.Effect !== 'Deny') continue;
+      const effect = st.Effect;
       if (effect === 'Allow' && hardAllow) continue;
       const m = statementApplies(st, req);
       if (m === 'no') continue;
@@ -72,16 +74,20 @@ export function evaluatePolicies(policies: { name: string; document: PolicyDocum
   return { decision: 'implicitDeny' };
 }
 
-/** The statements of a document, whether `Statement` is one object or a list (absent: none). */
+/**
+ * The statements of a document, whether `Statement` is one object or a list (absent: none). Entries that are
+ * not objects (`null`, strings: IAM rejects such documents, a hand-edited snapshot may hold them) are dropped.
+ */
 export function statementsOf(doc: PolicyDocument | undefined): PolicyStatement[] {
-  const s = doc?.Statement as PolicyStatement | PolicyStatement[] | undefined;
+  const s = (doc !== null && typeof doc === 'object' ? doc.Statement : undefined) as PolicyStatement | PolicyStatement[] | undefined;
   if (!s) return [];
-  return Array.isArray(s) ? s : [s];
+  return (Array.isArray(s) ? s : [s]).filter((x): x is PolicyStatement => x !== null && typeof x === 'object' && !Array.isArray(x));
 }
 
+/** A string-or-list element as a list; values that are not strings (garbage IAM would reject) are dropped. */
 function list(v: string | string[] | undefined): string[] | undefined {
   if (v === undefined) return undefined;
-  return Array.isArray(v) ? v : [v];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
 }
 
 /** Whether one statement applies to the request, ignoring its Effect. */

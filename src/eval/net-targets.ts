@@ -5,7 +5,7 @@ import type { EndpointInterface, Instance, NetworkAcl, SecurityGroupRule, VpcEnd
 import { vpcIdOf } from '../lookup.js';
 import { agentPath, type AgentPath } from '../path.js';
 import { AGENT_SERVICES, type AgentService } from '../requirements.js';
-import { normalizeProtocol, type PortRange } from './net.js';
+import { normalizeProtocol, parseIp, type PortRange } from './net.js';
 
 export interface ServicePath {
   service: AgentService;
@@ -51,10 +51,76 @@ export function endpointEnis(ctx: TargetContext, endpoint: VpcEndpoint): Endpoin
   return enis.filter((n) => n.vpcEndpointId === endpoint.id || endpoint.networkInterfaceIds.includes(n.id));
 }
 
-/** The instance's private IPv4 addresses, primary first, no duplicates. */
+/** The instance's private IPv4 addresses, primary first, no duplicates (anything that is not one is left out). */
 export function instanceIpv4s(inst: Instance): string[] {
   const ips = [inst.privateIp, ...[...inst.networkInterfaces].sort((a, b) => a.deviceIndex - b.deviceIndex).flatMap((n) => n.privateIps)];
-  return [...new Set(ips.filter((x): x is string => !!x))];
+  return [...new Set(ips.filter((x): x is string => !!x && parseIp(x)?.family === 4))];
+}
+
+/** The instance's IPv6 addresses (all ENIs, primary first), no duplicates. */
+export function instanceIpv6s(inst: Instance): string[] {
+  const ips = [...inst.networkInterfaces].sort((a, b) => a.deviceIndex - b.deviceIndex).flatMap((n) => n.ipv6s ?? []);
+  return [...new Set(ips.filter((x) => !!x && parseIp(x)?.family === 6))];
+}
+
+/**
+ * An IPv6-only instance: IPv6 addresses and no private IPv4 one. The agent then cannot use IPv4 at all, so
+ * judgements built on IPv4 (0.0.0.0/0 routes, endpoint ENI IPv4 addresses, IPv4 ACL entries) do not apply.
+ */
+export function isIpv6Only(inst: Instance): boolean {
+  return instanceIpv4s(inst).length === 0 && instanceIpv6s(inst).length > 0;
+}
+
+/** Why the IPv4-based network checks cannot judge an IPv6-only instance, and what to verify instead. */
+export function ipv6OnlyNote(inst: Instance): string {
+  return (
+    `${inst.id} has no private IPv4 address (IPv6 only: ${instanceIpv6s(inst).join(', ')}), and ssm-doctor judges the agent's ` +
+    'IPv4 path only. Over IPv6 the agent reaches Systems Manager through interface endpoints with IPv6 addresses ' +
+    '(IP address type dualstack or ipv6), the dual-stack public endpoints (with the agent configured to use them), or ' +
+    'NAT64 (a 64:ff9b::/96 route to a NAT gateway and DNS64 on the subnet): verify that path by hand'
+  );
+}
+
+/** The interfaces' sources, as the security-group checks judge them. */
+export interface Source {
+  /** The primary network interface's id, when EC2 listed the interfaces. */
+  eniId?: string;
+  ipv4s: string[];
+  ipv6s: string[];
+  groupIds: string[];
+}
+
+/**
+ * Where the agent's connections come from unless the OS routes a destination through another interface (one in
+ * the destination's subnet, say, which ssm-doctor cannot see): the primary network interface (device index 0), its
+ * addresses and security groups. Without interface details from EC2: everything the instance has.
+ */
+export function primarySource(inst: Instance): Source {
+  const eni = inst.networkInterfaces.find((n) => n.deviceIndex === 0);
+  if (!eni) return allSources(inst);
+  const v4 = [...new Set([inst.privateIp, ...eni.privateIps].filter((x): x is string => !!x && parseIp(x)?.family === 4))];
+  const v6 = [...new Set((eni.ipv6s ?? []).filter((x) => parseIp(x)?.family === 6))];
+  return { eniId: eni.id, ipv4s: v4, ipv6s: v6, groupIds: [...new Set(eni.securityGroupIds)] };
+}
+
+/** Every interface of the instance together: all addresses and security groups, primary first. */
+export function allSources(inst: Instance): Source {
+  return { ipv4s: instanceIpv4s(inst), ipv6s: instanceIpv6s(inst), groupIds: instanceGroupIds(inst) };
+}
+
+/** The instance has network interfaces besides the primary one (they may add addresses and security groups). */
+export function hasOtherEnis(inst: Instance): boolean {
+  return inst.networkInterfaces.some((n) => n.deviceIndex !== 0);
+}
+
+/** What to add to a verdict that holds for another interface of the instance, but not for the primary one. */
+export function otherEniNote(inst: Instance, primary: Source): string {
+  const what = [...primary.ipv4s, ...primary.groupIds].join(', ');
+  return (
+    `Another network interface of ${inst.id} would be allowed, but the agent's connections leave through the primary interface` +
+    `${primary.eniId ? ` ${primary.eniId}` : ''}${what ? ` (${what})` : ''} unless the OS routes the destination through the other one ` +
+    "(for instance because it lies in that interface's subnet): verify on the instance, or allow it for the primary interface."
+  );
 }
 
 /** The source address of the agent's connections: the primary private IPv4. */
@@ -91,13 +157,22 @@ export function portsLabel(p: PortRange): string {
   return p.from === p.to ? String(p.from) : `${p.from}-${p.to}`;
 }
 
+/** `a; b; c` for a few items; for hundreds of rules the first `max` and how many more. */
+export function someOf(items: string[], max = 5): string {
+  if (items.length <= max) return items.join('; ');
+  return `${items.slice(0, max).join('; ')}; and ${items.length - max} more`;
+}
+
 /** One security-group rule, short: `tcp 443 from 10.0.0.0/16, sg-1`. */
 export function describeSgRule(rule: SecurityGroupRule, direction: 'ingress' | 'egress'): string {
   const proto = normalizeProtocol(rule.protocol);
-  const what =
-    proto === '-1'
-      ? 'all traffic'
-      : `${rule.protocol}${rule.fromPort === undefined || rule.fromPort === -1 ? '' : ` ${portsLabel({ from: rule.fromPort, to: rule.toPort ?? rule.fromPort })}`}`;
+  const anyPort = rule.fromPort === undefined || rule.fromPort === -1 || rule.toPort === -1;
+  let what: string;
+  if (proto === '-1') what = 'all traffic';
+  else if (proto === '6' || proto === '17') what = `${rule.protocol}${anyPort ? '' : ` ${portsLabel({ from: rule.fromPort!, to: rule.toPort ?? rule.fromPort! })}`}`;
+  // ICMP keeps the type in FromPort and the code in ToPort: they are no port range.
+  else if (proto === '1' || proto === '58') what = `${rule.protocol}${rule.fromPort === undefined || rule.fromPort === -1 ? '' : ` type ${rule.fromPort}`}`;
+  else what = /^\d+$/.test(proto) ? `protocol ${rule.protocol}` : rule.protocol;
   const peers = [...rule.cidrs, ...rule.ipv6Cidrs, ...rule.groupIds, ...rule.prefixListIds];
   return `${what} ${direction === 'ingress' ? 'from' : 'to'} ${peers.length ? peers.join(', ') : '(nothing)'}`;
 }

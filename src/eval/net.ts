@@ -496,23 +496,61 @@ export function naclDecideSpace(
     }
   }
   const ports = [...portCuts].sort((a, b) => a - b);
+  const portCells = ports.length - 1;
+  // Each entry parsed once (hundreds of entries x thousands of cells must not re-parse CIDR strings):
+  // its address range per family, and the ports it is limited to (undefined = all, as naclEntryMatches reads it).
+  const parsed = relevant.map((e) => {
+    const limited = withPorts && normalizeProtocol(e.protocol) !== '-1' && e.portRange && e.portRange.from !== -1 && e.portRange.to !== -1;
+    return {
+      entry: e,
+      v4: e.cidr === undefined ? null : parseCidr(e.cidr),
+      v6: e.ipv6Cidr === undefined ? null : parseCidr(e.ipv6Cidr),
+      ports: limited ? e.portRange : undefined,
+    };
+  });
   const cells: NaclCell[] = [];
   for (const block of mergeIntervals(q.ips)) {
     const ipCuts = new Set<bigint>([block.lo, block.hi + 1n]);
-    for (const e of relevant) {
-      const c = parseCidr((block.family === 4 ? e.cidr : e.ipv6Cidr) ?? '');
+    for (const p of parsed) {
+      const c = block.family === 4 ? p.v4 : p.v6;
       if (!c || c.family !== block.family) continue;
       for (const v of [c.lo, c.hi + 1n]) if (v > block.lo && v <= block.hi) ipCuts.add(v);
     }
     const ips = [...ipCuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (let i = 0; i + 1 < ips.length; i++) {
       const iv: Interval = { family: block.family, lo: ips[i]!, hi: ips[i + 1]! - 1n };
-      const ip = formatIp(block.family, iv.lo);
-      for (let j = 0; j + 1 < ports.length; j++) {
+      // Every address of the cell meets the same entries; in rule order, each entry decides the port cells
+      // no earlier entry decided ("paint" with a next-undecided pointer: linear in cells, not cells x entries).
+      const decided: (NaclDecision | undefined)[] = new Array(portCells);
+      const next = Array.from({ length: portCells + 1 }, (_, k) => k);
+      const find = (k: number): number => {
+        let r = k;
+        while (next[r] !== r) r = next[r]!;
+        while (next[k] !== r) {
+          const up = next[k]!;
+          next[k] = r;
+          k = up;
+        }
+        return r;
+      };
+      let left = portCells;
+      for (const p of parsed) {
+        if (left === 0) break;
+        const c = block.family === 4 ? p.v4 : p.v6;
+        if (!c || c.family !== block.family || iv.lo < c.lo || iv.lo > c.hi) continue;
+        const from = p.ports ? firstAtLeast(ports, p.ports.from) : 0;
+        const to = p.ports ? firstAtLeast(ports, p.ports.to + 1) : portCells;
+        for (let j = find(from); j < Math.min(to, portCells); j = find(j + 1)) {
+          decided[j] = { action: p.entry.action, ruleNumber: p.entry.ruleNumber, entry: p.entry };
+          next[j] = j + 1;
+          left--;
+        }
+      }
+      for (let j = 0; j < portCells; j++) {
         const range = { from: ports[j]!, to: ports[j + 1]! - 1 };
-        const d = naclDecide(relevant, { egress: q.egress, protocol: q.protocol, port: range.from, ip });
+        const d: NaclDecision = decided[j] ?? { action: 'deny', ruleNumber: NACL_DEFAULT_RULE };
         const last = cells[cells.length - 1];
-        if (last && last.ips === iv && last.ruleNumber === d.ruleNumber && last.ports.to + 1 === range.from) {
+        if (last && last.ips === iv && last.ruleNumber === d.ruleNumber && last.action === d.action && last.ports.to + 1 === range.from) {
           last.ports = { from: last.ports.from, to: range.to };
         } else {
           cells.push({ ...d, ports: range, ips: iv });
@@ -521,6 +559,18 @@ export function naclDecideSpace(
     }
   }
   return cells;
+}
+
+/** Index of the first element of an ascending list that is >= x (the length when none is). */
+function firstAtLeast(sorted: number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export interface NaclSpaceSummary {

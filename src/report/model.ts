@@ -2,7 +2,8 @@
 import type { Check, CheckResult, Fix } from '../check.js';
 import type { Facts } from '../facts.js';
 import { runChecks } from '../run.js';
-import { rebootAdvice, rebootSuggested } from '../reboot-advice.js';
+import { isConfigurationCheck, rebootAdvice, rebootSuggested } from '../reboot-advice.js';
+import { pathPictures, type PathPicture } from './path-picture.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -14,6 +15,17 @@ export interface TargetReport {
   reboot?: Fix;
   instance?: { name?: string; state?: string; vpcId?: string; subnetId?: string; privateIp?: string; platform?: string };
   checks: CheckResult[];
+  /**
+   * IAM actions the identity running ssm-doctor was denied (from `error` results whose read was refused),
+   * sorted, no duplicates. Present only when not empty.
+   */
+  missingPermissions?: string[];
+  /**
+   * The hop chain of the agent's connection to each service it uses (ssm, ssmmessages, ec2messages for agents
+   * < 3.3.40.0, kms/logs/s3 when the preferences need them), each hop judged (src/report/path-picture.ts).
+   * Present when the instance and its VPC could be read.
+   */
+  paths?: PathPicture[];
 }
 
 export interface Report {
@@ -23,6 +35,12 @@ export interface Report {
   collectedAt: string;
   source: 'aws' | 'snapshot';
   ok: boolean;
+  /** What fails the gate: `fail` (fail and error) or `warn` (warnings too; `--fail-on warn`). */
+  failOn: 'fail' | 'warn';
+  /** Ids of registered checks left out by `--only` / `--skip`. Present only when some were. */
+  omittedChecks?: string[];
+  /** Union of the targets' `missingPermissions`. Present only when not empty. */
+  missingPermissions?: string[];
   targets: TargetReport[];
 }
 
@@ -31,18 +49,43 @@ export interface ReportOptions {
   source: 'aws' | 'snapshot';
   /** `warn` makes warnings fail a target too. */
   failOn?: 'fail' | 'warn';
+  /** Ids of registered checks left out by `--only` / `--skip` (recorded; no reboot is suggested without the configuration checks). */
+  omittedChecks?: string[];
 }
 
 export function targetOk(checks: CheckResult[], failOn: 'fail' | 'warn' = 'fail'): boolean {
   return checks.every((c) => c.status !== 'fail' && c.status !== 'error' && !(failOn === 'warn' && c.status === 'warn'));
 }
 
+/** Error codes AWS uses for a refused call, for results that carry no `kind`. */
+const DENIAL_CODE = /^(?:AccessDenied(?:Exception)?|UnauthorizedOperation|UnauthorizedException|Unauthorized|AuthorizationError)$/;
+
+/**
+ * IAM actions that `error` results could not read because the call was refused, sorted and distinct.
+ * The runner puts `data: { api, code, kind }` on results of unreadable facts (src/run.ts).
+ */
+export function missingPermissionsOf(checks: CheckResult[]): string[] {
+  const actions = new Set<string>();
+  for (const c of checks) {
+    if (c.status !== 'error' || !c.data) continue;
+    const { api, code, kind } = c.data as { api?: unknown; code?: unknown; kind?: unknown };
+    if (typeof api !== 'string' || !/^[a-z0-9-]+:[A-Za-z0-9]+$/.test(api)) continue;
+    const denied = kind === 'denied' || (kind === undefined && typeof code === 'string' && DENIAL_CODE.test(code));
+    if (denied) actions.add(api);
+  }
+  return [...actions].sort();
+}
+
 export function buildReport(facts: Facts, checks: Check[], opts: ReportOptions): Report {
+  const omitted = opts.omittedChecks ?? [];
+  // Without every configuration check, "the configuration looks right" cannot be claimed.
+  const configComplete = !omitted.some(isConfigurationCheck);
   const targets = facts.targets.map((id): TargetReport => {
     const results = runChecks(checks, facts, id);
-    const suggested = rebootSuggested(facts, id, results);
+    const suggested = configComplete && rebootSuggested(facts, id, results);
     const inst = facts.instances[id];
     const i = inst?.ok && inst.value ? inst.value : undefined;
+    const missing = missingPermissionsOf(results);
     return {
       target: id,
       ok: targetOk(results, opts.failOn),
@@ -52,8 +95,11 @@ export function buildReport(facts: Facts, checks: Check[], opts: ReportOptions):
         ? { instance: { name: i.name, state: i.state, vpcId: i.vpcId, subnetId: i.subnetId, privateIp: i.privateIp, platform: i.platform } }
         : {}),
       checks: results,
+      ...(missing.length ? { missingPermissions: missing } : {}),
+      ...pathsOf(facts, id),
     };
   });
+  const missing = [...new Set(targets.flatMap((t) => t.missingPermissions ?? []))].sort();
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: opts.tool,
@@ -61,8 +107,26 @@ export function buildReport(facts: Facts, checks: Check[], opts: ReportOptions):
     collectedAt: facts.collectedAt,
     source: opts.source,
     ok: targets.every((t) => t.ok),
+    failOn: opts.failOn ?? 'fail',
+    ...(omitted.length ? { omittedChecks: omitted } : {}),
+    ...(missing.length ? { missingPermissions: missing } : {}),
     targets,
   };
+}
+
+/** The path pictures of one target; a crash there never costs the report (the checks already judged the path). */
+function pathsOf(facts: Facts, id: string): { paths?: PathPicture[] } {
+  try {
+    const paths = pathPictures(facts, id);
+    return paths.length ? { paths } : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The statuses that make a target not ok under this report's gate. */
+export function isBlocking(status: CheckResult['status'], failOn: Report['failOn']): boolean {
+  return status === 'fail' || status === 'error' || (failOn === 'warn' && status === 'warn');
 }
 
 export interface Tally {

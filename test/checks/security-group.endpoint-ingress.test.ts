@@ -25,10 +25,20 @@ describe('security-group.endpoint-ingress', () => {
     expect((r.data?.endpoints as { via: string }[]).every((e) => e.via === via)).toBe(true);
   });
 
-  it('passes when a CIDR contains the address of a secondary ENI of the instance', () => {
+  it('only warns (never passes) when a CIDR contains just the address of a secondary ENI: the agent connects from the primary one', () => {
     const r = run((f) => {
       ingress(rule({ cidrs: ['10.0.9.0/24'] }))(f);
       val(f.instances[IID])!.networkInterfaces.push({ id: 'eni-0second', deviceIndex: 1, subnetId: 'subnet-0other', privateIps: ['10.0.9.5'], ipv6s: [], securityGroupIds: [SG_EC2] });
+    });
+    expect(r.status).toBe('warn');
+    expect(r.detail).toContain('Another network interface');
+    expect(r.fix?.cli.join('\n')).toContain('--source-group');
+  });
+
+  it('passes when a CIDR contains the address of the primary ENI, whatever other ENIs have', () => {
+    const r = run((f) => {
+      ingress(rule({ cidrs: ['10.0.1.0/24'] }))(f);
+      val(f.instances[IID])!.networkInterfaces.push({ id: 'eni-0second', deviceIndex: 1, subnetId: 'subnet-0other', privateIps: ['10.0.9.5'], ipv6s: [], securityGroupIds: ['sg-0other'] });
     });
     expect(r.status).toBe('pass');
   });

@@ -8,6 +8,7 @@ import type {
   InternetGateway,
   NatGateway,
   NetworkAcl,
+  PrefixList,
   Route,
   RouteTable,
   SecurityGroupRule,
@@ -1027,6 +1028,50 @@ const GetManagedPrefixListEntries: Handler = (c) => {
   return { entrySet: items(pg.items.map((cidr) => ({ cidr }))), nextToken: pg.next };
 };
 
+const DescribeManagedPrefixLists: Handler = (c) => {
+  const filters = qfilters(c.p);
+  // A list whose entries could not be read, or whose name read failed (nameError), fails this call too.
+  const pool: Pool<PrefixList> = { items: [], errors: [] };
+  for (const [key, f] of Object.entries(c.world.facts.prefixLists)) {
+    if (!f.ok) pool.errors.push({ key, error: f.error });
+    else if (f.value.nameError) pool.errors.push({ key, error: f.value.nameError });
+    else pool.items.push(f.value);
+  }
+  const ownerOf = (p: PrefixList) => (p.name?.startsWith('com.amazonaws.') ? 'AWS' : c.world.account);
+  const list = select(pool, {
+    ids: qlist(c.p, 'PrefixListId'),
+    idOf: (p) => p.id,
+    keep: (p) =>
+      matchesFilters(
+        filters,
+        { 'prefix-list-id': [p.id], 'prefix-list-name': p.name ? [p.name] : [], 'owner-id': [ownerOf(p)] },
+        ['prefix-list-id', 'prefix-list-name', 'owner-id'],
+        'DescribeManagedPrefixLists',
+      ),
+    notFound: notFound('InvalidPrefixListID.NotFound', (id) => `The prefix list ID '${id}' does not exist`),
+    keyedById: true,
+    errorConcerns: idFilterConcerns(filters, 'prefix-list-id'),
+    fail,
+  });
+  const pg = page(c, 'DescribeManagedPrefixLists', list);
+  return {
+    prefixListSet: items(
+      pg.items.map((p) => ({
+        prefixListId: p.id,
+        addressFamily: p.cidrs.some((x) => x.includes(':')) ? 'IPv6' : 'IPv4',
+        state: 'create-complete',
+        prefixListArn: `arn:aws:ec2:${c.world.region}:${ownerOf(p) === 'AWS' ? 'aws' : c.world.account}:prefix-list/${p.id}`,
+        prefixListName: p.name,
+        maxEntries: Math.max(p.cidrs.length, 1),
+        version: 1,
+        tagSet: items([]),
+        ownerId: ownerOf(p),
+      })),
+    ),
+    nextToken: pg.next,
+  };
+};
+
 export const EC2_HANDLERS: Record<string, Handler> = {
   DescribeInstances,
   RebootInstances,
@@ -1042,4 +1087,5 @@ export const EC2_HANDLERS: Record<string, Handler> = {
   DescribeNatGateways,
   DescribeInternetGateways,
   GetManagedPrefixListEntries,
+  DescribeManagedPrefixLists,
 };

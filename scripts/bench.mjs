@@ -1,0 +1,508 @@
+// `npm run bench`: how many AWS requests and sequential round trips ssm-doctor needs, how fast it starts and
+// how much memory it takes, measured on the BUILT CLI (node bin/ssm-doctor.js) spawned as a user runs it,
+// against the local AWS wire-format server (test/e2e/aws-server.ts) on 127.0.0.1 with injected latency.
+//
+//   node scripts/bench.mjs [--check] [--repeat N] [--latency MS] [--fleet N] [--rss-fleet N] [--json FILE]
+//
+// Round trips = (wall(latency L) - wall(latency 0)) / L: every sequential request adds L, parallel ones don't.
+// The wall time is split at the first request the server receives: the start-up before it (node, CLI, SDK
+// loading) does not depend on L but is the noisiest part, so the targets use the part after it (the AWS
+// phase); the raw wall formula and the longest request chain in the server's log are printed next to it.
+// The CLI runs from a copy of bin/ + dist/ taken after the build. Timings need a quiet machine: the load
+// average is printed with the results.
+// Benchmarks are not tests: exit 0 whatever the numbers, unless --check (exit 1 when a target is missed).
+import { spawn } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CACHE = join(ROOT, 'node_modules', '.cache', 'bench');
+
+// ---------------------------------------------------------------- options
+
+function parseArgs(argv) {
+  const o = { check: false, repeat: 5, latency: 50, fleet: 200, vpcs: 4, roles: 3, rssFleet: 1000, coldRuns: 10, json: undefined, timeoutMs: 180_000 };
+  const num = (name, v, min) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) {
+      console.error(`bench: ${name} needs a number >= ${min}, got ${JSON.stringify(v)}`);
+      process.exit(2);
+    }
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => argv[++i];
+    if (a === '--check') o.check = true;
+    else if (a === '--repeat') o.repeat = Math.round(num(a, next(), 1));
+    else if (a === '--latency') o.latency = num(a, next(), 1);
+    else if (a === '--fleet') o.fleet = Math.round(num(a, next(), 1));
+    else if (a === '--rss-fleet') o.rssFleet = Math.round(num(a, next(), 1));
+    else if (a === '--cold-runs') o.coldRuns = Math.round(num(a, next(), 1));
+    else if (a === '--timeout') o.timeoutMs = num(a, next(), 1) * 1000;
+    else if (a === '--json') o.json = next();
+    else if (a === '-h' || a === '--help') {
+      console.log('usage: node scripts/bench.mjs [--check] [--repeat N=5] [--latency MS=50] [--fleet N=200] [--rss-fleet N=1000] [--cold-runs N=10] [--timeout S=180] [--json FILE]');
+      process.exit(0);
+    } else {
+      console.error(`bench: unknown argument ${JSON.stringify(a)} (see --help)`);
+      process.exit(2);
+    }
+  }
+  return o;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+
+// ---------------------------------------------------------------- helpers
+
+const log = (s) => process.stderr.write(`${s}\n`);
+
+function median(xs) {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+/** Bundles the TypeScript the bench needs (server, fixtures, fleet generator) and imports it. */
+async function loadLib() {
+  mkdirSync(CACHE, { recursive: true });
+  const outfile = join(CACHE, 'lib.mjs');
+  await build({
+    entryPoints: [join(ROOT, 'scripts', 'bench', 'lib.ts')],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  return import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
+}
+
+/**
+ * The environment of test/e2e/run-cli.ts awsEnv() plus CI=true: fake credentials, no real AWS config, a fake
+ * session-manager-plugin on PATH (reporting a current version, so client.plugin passes in a healthy world).
+ */
+function makeEnv(tmp, endpoint) {
+  const home = join(tmp, 'home');
+  const pluginDir = join(tmp, 'plugin');
+  mkdirSync(home, { recursive: true });
+  mkdirSync(pluginDir, { recursive: true });
+  const plugin = join(pluginDir, 'session-manager-plugin');
+  if (!existsSync(plugin)) {
+    writeFileSync(plugin, '#!/bin/sh\necho 1.2.764.0\n');
+    chmodSync(plugin, 0o755);
+  }
+  return {
+    PATH: `${pluginDir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    HOME: home,
+    AWS_CONFIG_FILE: join(home, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    AWS_REGION: 'us-east-1',
+    CI: 'true',
+    ...(endpoint ? { AWS_ENDPOINT_URL: endpoint } : {}),
+  };
+}
+
+/** Spawns a command with a hard timeout; resolves with its output, exit code and wall time (ms). */
+function run(cmd, args, env, timeoutMs) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const startedAt = Date.now();
+    const child = spawn(cmd, args, { env, cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: null, stdout, stderr: `${stderr}${e.message}`, ms: performance.now() - t0, startedAt, endedAt: Date.now(), timedOut });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: performance.now() - t0, startedAt, endedAt: Date.now(), timedOut });
+    });
+  });
+}
+
+/** What went wrong with a diagnosis run, or null when it produced a report. */
+function runProblem(r, targets) {
+  if (r.timedOut) return `timed out after ${opts.timeoutMs / 1000}s`;
+  if (r.code !== 0 && r.code !== 1) return `exit code ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`;
+  try {
+    const rep = JSON.parse(r.stdout);
+    if (!Array.isArray(rep.targets) || rep.targets.length !== targets) return `report has ${rep.targets?.length} targets, expected ${targets}`;
+    return null;
+  } catch (e) {
+    return `stdout is not one JSON document (${e.message})`;
+  }
+}
+
+/** Checks that are not `pass` in a report (a healthy world should pass them all), counted by `id:status`. */
+function nonPassing(stdout) {
+  const out = {};
+  try {
+    for (const t of JSON.parse(stdout).targets)
+      for (const c of t.checks) {
+        if (c.status === 'pass') continue;
+        out[`${c.id}:${c.status}`] = (out[`${c.id}:${c.status}`] ?? 0) + 1;
+      }
+  } catch {
+    // reported by runProblem
+  }
+  return out;
+}
+
+/**
+ * Longest chain of requests each received after the previous one's answer could have left (arrival + L):
+ * sequential round trips read from the server's log, insensitive to CPU speed (a cross-check of the timing).
+ */
+function chainDepth(requests, latencyMs) {
+  const at = requests.map((r) => r.at).sort((a, b) => a - b);
+  const depth = [];
+  const prefixMax = [];
+  let j = 0;
+  for (let i = 0; i < at.length; i++) {
+    while (j < i && at[j] + latencyMs <= at[i]) j++;
+    depth[i] = 1 + (j > 0 ? prefixMax[j - 1] : 0);
+    prefixMax[i] = Math.max(depth[i], i > 0 ? prefixMax[i - 1] : 0);
+  }
+  return at.length ? prefixMax[at.length - 1] : 0;
+}
+
+function countByAction(requests) {
+  const out = {};
+  for (const r of requests) {
+    const k = `${r.service}:${r.action}`;
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- measurements
+
+const tmp = mkdtempSync(join(tmpdir(), 'ssm-doctor-bench-'));
+/**
+ * The CLI as built: bin/ and dist/ (self-contained bundles) copied once, right after the build, into the
+ * temp dir, as an installed package would be. A rebuild of dist/ during the benchmark (npm test, another
+ * bench) then cannot swap files under a running measurement.
+ */
+const BIN = join(tmp, 'ssm-doctor', 'bin', 'ssm-doctor.js');
+
+function installCli() {
+  for (const d of ['bin', 'dist']) cpSync(join(ROOT, d), join(tmp, 'ssm-doctor', d), { recursive: true });
+  writeFileSync(join(tmp, 'ssm-doctor', 'package.json'), JSON.stringify({ name: 'ssm-doctor', type: 'module', private: true }));
+}
+const servers = new Set();
+let interrupted = false;
+process.on('SIGINT', () => {
+  interrupted = true;
+  log('bench: interrupted, closing the server');
+  Promise.all([...servers].map((s) => s.close())).finally(() => {
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(130);
+  });
+});
+
+async function withServer(lib, facts, latencyMs, fn) {
+  const server = await lib.startAwsServer({ facts, latencyMs });
+  servers.add(server);
+  try {
+    if (!server.url.startsWith('http://127.0.0.1:')) throw new Error(`server is not on 127.0.0.1: ${server.url}`);
+    return await fn(server);
+  } finally {
+    await server.close();
+    servers.delete(server);
+  }
+}
+
+/**
+ * `repeat` diagnosis runs of `facts.targets` at one latency: median wall time, median AWS phase (first
+ * request received -> CLI exited: the wall time without the process start-up, which does not depend on the
+ * latency but is the noisiest part of a run), requests, per-action counts.
+ */
+async function measure(lib, name, facts, latencyMs) {
+  const ids = facts.targets;
+  return withServer(lib, facts, latencyMs, async (server) => {
+    const env = makeEnv(tmp, server.url);
+    const walls = [];
+    const phases = [];
+    const startups = [];
+    const depths = [];
+    const counts = [];
+    let byAction = {};
+    let problems = [];
+    let findings = {};
+    // One unmeasured warm-up run (file cache, JIT of the server's renderers).
+    await run(process.execPath, [BIN, ...ids, '--json'], env, opts.timeoutMs);
+    for (let i = 0; i < opts.repeat && !interrupted; i++) {
+      server.requests.length = 0;
+      const r = await run(process.execPath, [BIN, ...ids, '--json'], env, opts.timeoutMs);
+      const problem = runProblem(r, ids.length);
+      if (problem) problems.push(problem);
+      walls.push(r.ms);
+      const first = server.requests.length ? Math.min(...server.requests.map((q) => q.at)) : NaN;
+      phases.push(r.endedAt - first);
+      startups.push(first - r.startedAt);
+      if (latencyMs > 0) depths.push(chainDepth(server.requests, latencyMs));
+      counts.push(server.requests.length);
+      byAction = countByAction(server.requests);
+      findings = nonPassing(r.stdout);
+    }
+    problems = [...new Set(problems)];
+    const res = {
+      name,
+      instances: ids.length,
+      latencyMs,
+      wallMs: median(walls),
+      awsPhaseMs: median(phases),
+      startupMs: median(startups),
+      chainDepth: median(depths),
+      walls,
+      phases,
+      requests: median(counts),
+      byAction,
+      problems,
+      findings,
+    };
+    log(
+      `  ${name} @ ${latencyMs} ms: wall ${fmt(res.wallMs)} ms [${walls.map((w) => fmt(w)).join(' ')}], ` +
+        `AWS phase ${fmt(res.awsPhaseMs)} ms [${phases.map((w) => fmt(w)).join(' ')}], ${res.requests} requests` +
+        (problems.length ? `  PROBLEM: ${problems.join('; ')}` : ''),
+    );
+    return res;
+  });
+}
+
+async function scenario(lib, name, facts) {
+  const at0 = await measure(lib, name, facts, 0);
+  const atL = await measure(lib, name, facts, opts.latency);
+  return {
+    name,
+    instances: facts.targets.length,
+    at0,
+    atL,
+    /** The definition: (wall(L) - wall(0)) / L. */
+    roundTripsWall: (atL.wallMs - at0.wallMs) / opts.latency,
+    /** Same quantity without the start-up noise: (phase(L) - phase(0)) / L. Used for the targets. */
+    roundTrips: (atL.awsPhaseMs - at0.awsPhaseMs) / opts.latency,
+    /** From the server's log at latency L. */
+    chainDepth: atL.chainDepth,
+    requestsPerInstance: at0.requests / facts.targets.length,
+    ok: at0.problems.length === 0 && atL.problems.length === 0,
+  };
+}
+
+async function coldStart() {
+  const env = makeEnv(tmp, undefined);
+  await run(process.execPath, [BIN, '--version'], env, 30_000); // warm the file cache
+  const walls = [];
+  const problems = [];
+  for (let i = 0; i < opts.coldRuns && !interrupted; i++) {
+    const r = await run(process.execPath, [BIN, '--version'], env, 30_000);
+    if (r.timedOut || r.code !== 0) problems.push(r.timedOut ? 'timed out' : `exit code ${r.code}: ${r.stderr.trim().slice(0, 200)}`);
+    walls.push(r.ms);
+  }
+  return { medianMs: median(walls), walls, problems: [...new Set(problems)] };
+}
+
+/** Runs the CLI once and reports its peak RSS: GNU time -v when it works here, else an exit hook. */
+async function cliPeakRss(args, env) {
+  const gnuTime = existsSync('/usr/bin/time') && (await run('/usr/bin/time', ['-v', 'true'], env, 10_000)).stderr.includes('Maximum resident set size');
+  if (gnuTime) {
+    const r = await run('/usr/bin/time', ['-v', process.execPath, BIN, ...args], env, opts.timeoutMs);
+    return { r, kb: Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1]), method: '/usr/bin/time -v, max resident set size of the node process' };
+  }
+  const hook = join(CACHE, 'rss-hook.mjs');
+  writeFileSync(hook, "process.on('exit', () => process.stderr.write(`\\nBENCH_MAX_RSS_KB=${process.resourceUsage().maxRSS}\\n`));\n");
+  const r = await run(process.execPath, ['--import', pathToFileURL(hook).href, BIN, ...args], env, opts.timeoutMs);
+  return { r, kb: Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(r.stderr)?.[1]), method: "process.resourceUsage().maxRSS at 'exit' (node --import hook)" };
+}
+
+/**
+ * Peak RSS of the CLI diagnosing a big fleet live (latency 0), and, to tell collection from checks and
+ * rendering, of the same facts read back with --snapshot (no AWS SDK loaded).
+ */
+async function peakRss(lib, facts) {
+  const ids = facts.targets;
+  const live = await withServer(lib, facts, 0, async (server) => {
+    const { r, kb, method } = await cliPeakRss([...ids, '--json'], makeEnv(tmp, server.url));
+    const problem = runProblem(r, ids.length);
+    return {
+      instances: ids.length,
+      mb: kb / 1024,
+      method,
+      wallMs: r.ms,
+      requests: server.requests.length,
+      byAction: countByAction(server.requests),
+      problems: problem ? [problem] : Number.isFinite(kb) ? [] : ['no RSS figure'],
+      findings: nonPassing(r.stdout),
+    };
+  });
+  const file = join(tmp, 'fleet-snapshot.json');
+  writeFileSync(file, JSON.stringify(facts));
+  const snap = await cliPeakRss(['--snapshot', file, '--json'], makeEnv(tmp, undefined));
+  const snapProblem = runProblem(snap.r, ids.length);
+  live.snapshot = { mb: snap.kb / 1024, wallMs: snap.r.ms, problems: snapProblem ? [snapProblem] : [] };
+  return live;
+}
+
+// ---------------------------------------------------------------- report
+
+function table(rows, align) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  return rows
+    .map((r, i) => {
+      const line = r.map((cell, c) => (align?.[c] === 'r' ? String(cell).padStart(widths[c]) : String(cell).padEnd(widths[c]))).join('  ');
+      return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
+async function main() {
+  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) {
+    console.error('bench: dist/cli.js is missing; run `npm run build` first (npm run bench does).');
+    process.exitCode = 2;
+    return;
+  }
+  installCli();
+  const check = await run(process.execPath, [BIN, '--version'], makeEnv(tmp, undefined), 30_000);
+  if (check.code !== 0) throw new Error(`the built CLI does not start (${check.stderr.trim().slice(0, 300)}); run npm run build`);
+  log('bench: bundling the AWS server and the fleet generator...');
+  const lib = await loadLib();
+  const loadBefore = loadavg()[0];
+
+  const L = opts.latency;
+  log(`bench: ${opts.repeat} runs per measurement (median), latency 0 and ${L} ms, server on 127.0.0.1`);
+  const one = await scenario(lib, '1 instance', lib.healthyFacts());
+  const fleetName = `fleet of ${opts.fleet} (${opts.vpcs} VPCs, ${opts.roles} roles)`;
+  const fleet = await scenario(lib, fleetName, lib.fleetFacts({ instances: opts.fleet, vpcs: opts.vpcs, roles: opts.roles }));
+  log(`bench: --version cold start, ${opts.coldRuns} runs`);
+  const cold = await coldStart();
+  log(`bench: peak RSS, fleet of ${opts.rssFleet}`);
+  const rss = await peakRss(lib, lib.fleetFacts({ instances: opts.rssFleet, vpcs: opts.vpcs, roles: opts.roles }));
+
+  // ---- measurements
+  const out = [];
+  out.push(
+    '',
+    `ssm-doctor benchmark — built CLI against the local AWS server, median of ${opts.repeat} runs`,
+    `node ${process.version}, ${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end (high load = noisy timings)`,
+    '',
+  );
+  const mrows = [['scenario', 'wall @0', `wall @${L}`, 'to 1st request', 'AWS phase @0', `AWS phase @${L}`, 'requests', 'req/instance', 'round trips', '(from wall)', '(request chain)']];
+  for (const s of [one, fleet]) {
+    mrows.push([
+      s.name,
+      `${fmt(s.at0.wallMs)} ms`,
+      `${fmt(s.atL.wallMs)} ms`,
+      `${fmt(median([s.at0.startupMs, s.atL.startupMs]))} ms`,
+      `${fmt(s.at0.awsPhaseMs)} ms`,
+      `${fmt(s.atL.awsPhaseMs)} ms`,
+      String(s.at0.requests),
+      fmt(s.requestsPerInstance, 2),
+      fmt(s.roundTrips, 1),
+      fmt(s.roundTripsWall, 1),
+      String(s.chainDepth),
+    ]);
+  }
+  out.push(table(mrows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
+  out.push(
+    `round trips = (AWS phase @${L} - AWS phase @0) / ${L} ms; AWS phase = first request received -> CLI exited.`,
+    `(from wall) = (wall @${L} - wall @0) / ${L} ms: the same quantity plus the start-up noise.`,
+    `(request chain) = longest chain of requests in the server's log @${L} where each arrived after the previous one's answer.`,
+    'to 1st request = spawn -> first AWS request received (node start-up, CLI and SDK loading, credentials).',
+  );
+  out.push('', `--version cold start: median ${fmt(cold.medianMs)} ms over ${cold.walls.length} runs (${cold.walls.map((w) => fmt(w)).join(', ')})`);
+  out.push(
+    `peak RSS, ${rss.instances} instances: ${fmt(rss.mb, 1)} MB live (wall ${fmt(rss.wallMs)} ms, ${rss.requests} requests); ` +
+      `${fmt(rss.snapshot.mb, 1)} MB from --snapshot of the same facts (wall ${fmt(rss.snapshot.wallMs)} ms)`,
+    `  measured with ${rss.method}`,
+  );
+
+  // ---- targets
+  const targets = [
+    { what: 'one instance: sequential round trips', target: '<= 4', value: one.roundTrips, shown: fmt(one.roundTrips, 1), met: one.ok && one.roundTrips <= 4 },
+    {
+      what: `fleet of ${fleet.instances}: requests per instance`,
+      target: '<= 0.5',
+      value: fleet.requestsPerInstance,
+      shown: fmt(fleet.requestsPerInstance, 2),
+      met: fleet.ok && fleet.requestsPerInstance <= 0.5,
+    },
+    { what: `fleet of ${fleet.instances}: sequential round trips`, target: '<= 8', value: fleet.roundTrips, shown: fmt(fleet.roundTrips, 1), met: fleet.ok && fleet.roundTrips <= 8 },
+    { what: '--version cold start (median)', target: '< 150 ms', value: cold.medianMs, shown: `${fmt(cold.medianMs)} ms`, met: !cold.problems.length && cold.medianMs < 150 },
+    { what: `peak RSS, ${rss.instances} instances`, target: '< 200 MB', value: rss.mb, shown: `${fmt(rss.mb, 1)} MB`, met: !rss.problems.length && rss.mb < 200 },
+  ];
+  out.push('', table([['target', 'goal', 'measured', ''], ...targets.map((t) => [t.what, t.target, t.shown, t.met ? 'met' : 'NOT MET'])], ['l', 'l', 'r', 'l']));
+
+  // ---- per-action breakdown
+  const actions = [...new Set([...Object.keys(one.at0.byAction), ...Object.keys(fleet.at0.byAction), ...Object.keys(rss.byAction)])];
+  actions.sort((a, b) => (rss.byAction[b] ?? 0) - (rss.byAction[a] ?? 0) || (fleet.at0.byAction[b] ?? 0) - (fleet.at0.byAction[a] ?? 0) || a.localeCompare(b));
+  const brows = [['action', '1 instance', `fleet ${fleet.instances}`, `fleet ${rss.instances}`, 'grows with']];
+  for (const a of actions) {
+    const c1 = one.at0.byAction[a] ?? 0;
+    const cf = fleet.at0.byAction[a] ?? 0;
+    const cr = rss.byAction[a] ?? 0;
+    // VPCs and roles are the same in both fleets: growth between them comes from the instance count.
+    const grows = cr >= rss.instances * 0.5 ? 'each instance' : cr > cf ? 'instance batches' : cf > c1 ? 'VPCs / roles' : '-';
+    brows.push([a, String(c1), String(cf), String(cr), grows]);
+  }
+  brows.push(['total', String(one.at0.requests), String(fleet.at0.requests), String(rss.requests), '']);
+  out.push('', 'AWS requests per action (latency 0, one run):', table(brows, ['l', 'r', 'r', 'r', 'l']));
+
+  // ---- problems and findings (a healthy world should pass everywhere)
+  const notes = [];
+  for (const s of [one, fleet]) for (const m of [s.at0, s.atL]) for (const p of m.problems) notes.push(`${s.name} @ ${m.latencyMs} ms: ${p}`);
+  for (const p of cold.problems) notes.push(`--version: ${p}`);
+  for (const p of rss.problems) notes.push(`RSS run: ${p}`);
+  for (const p of rss.snapshot.problems) notes.push(`RSS --snapshot run: ${p}`);
+  for (const [label, f] of [
+    [one.name, one.at0.findings],
+    [fleet.name, fleet.at0.findings],
+    [`fleet of ${rss.instances}`, rss.findings],
+  ]) {
+    const keys = Object.keys(f);
+    if (keys.length) notes.push(`${label}: non-passing checks in a healthy world: ${keys.map((k) => `${k} x${f[k]}`).join(', ')}`);
+  }
+  if (notes.length) out.push('', 'Problems:', ...notes.map((n) => `  - ${n}`));
+  out.push('');
+  process.stdout.write(out.join('\n') + '\n');
+
+  if (opts.json) {
+    writeFileSync(opts.json, JSON.stringify({ latencyMs: L, repeat: opts.repeat, scenarios: [one, fleet], cold, rss, targets }, null, 2) + '\n');
+    log(`bench: results written to ${opts.json}`);
+  }
+  const missed = targets.filter((t) => !t.met);
+  if (opts.check && missed.length) {
+    log(`bench --check: ${missed.length} target(s) missed: ${missed.map((t) => t.what).join('; ')}`);
+    process.exitCode = 1;
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  console.error(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  // A crashed benchmark is not a measurement: report it, but only --check turns it into a failure.
+  if (opts.check) process.exitCode = 1;
+} finally {
+  await Promise.all([...servers].map((s) => s.close()));
+  rmSync(tmp, { recursive: true, force: true });
+}

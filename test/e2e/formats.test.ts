@@ -1,0 +1,145 @@
+// --format junit|github, --fail-on, --only/--skip and the fleet table: the built CLI, as CI runs it.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ok } from '../../src/facts.js';
+import { healthyFacts, IID, SG_VPCE, VPC, val, world } from '../fixtures/world.js';
+import { all, parseXml } from '../report/helpers.js';
+import { extraInstanceId, startAwsServer } from './aws-server.js';
+import { awsEnv, runCli } from './run-cli.js';
+
+type Server = Awaited<ReturnType<typeof startAwsServer>>;
+let server: Server | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'ssm-doctor-formats-'));
+const env = awsEnv(undefined);
+const noSsmmessages = () =>
+  world((f) => {
+    f.endpoints[VPC] = ok(val(f.endpoints[VPC]).filter((e) => !e.serviceName.endsWith('ssmmessages')));
+  });
+
+describe('--format junit', () => {
+  it('live: well-formed JUnit XML on stdout only, one testsuite, the failing check as <failure> with its fix', async () => {
+    server = await startAwsServer({ facts: noSsmmessages() });
+    const r = await runCli([IID, '--format', 'junit'], awsEnv(server.url));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    const root = parseXml(r.stdout);
+    const [suite] = all(root, 'testsuite');
+    expect(suite!.attrs.name).toBe(`${IID} (web-1)`);
+    const tc = all(suite!, 'testcase').find((t) => t.attrs.name!.startsWith('vpc-endpoint.ssmmessages: '))!;
+    expect(tc.attrs.classname).toBe('network');
+    const failure = all(tc, 'failure')[0]!;
+    expect(failure.text).toContain(`aws ec2 create-vpc-endpoint --vpc-id ${VPC}`);
+    expect(failure.text).toContain('resource "aws_vpc_endpoint"');
+    expect(Number(root.attrs.failures)).toBeGreaterThan(0);
+  });
+
+  it('--json with --format junit is a usage error; an unknown format too', async () => {
+    const a = await runCli(['--snapshot', 'examples/healthy.json', '--json', '--format', 'junit'], env);
+    expect(a.code).toBe(2);
+    expect(a.stdout).toBe('');
+    expect(a.stderr).toContain('--json and --format junit cannot be used together');
+    const b = await runCli(['--snapshot', 'examples/healthy.json', '--format', 'xml'], env);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/Allowed choices are text, json, junit, github/);
+    const c = await runCli(['--snapshot', 'examples/healthy.json', '--json', '--format', 'json'], env);
+    expect(c.code).toBe(0);
+    expect(JSON.parse(c.stdout)).toMatchObject({ schemaVersion: 1, failOn: 'fail' });
+  });
+});
+
+describe('--format github', () => {
+  it('annotations on stdout and the Markdown job summary appended to $GITHUB_STEP_SUMMARY', async () => {
+    const summary = join(tmp(), 'summary.md');
+    writeFileSync(summary, '# earlier step\n');
+    server = await startAwsServer({ facts: noSsmmessages() });
+    const r = await runCli([IID, '--format', 'github', '--skip', 'client'], awsEnv(server.url, { GITHUB_STEP_SUMMARY: summary }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.split('\n');
+    const errors = lines.filter((l) => l.startsWith('::error title='));
+    expect(errors.some((l) => l.includes('vpc-endpoint.ssmmessages failed::') && l.includes('create-vpc-endpoint'))).toBe(true);
+    expect(lines.every((l) => !l.includes('\r'))).toBe(true);
+    const md = readFileSync(summary, 'utf8');
+    expect(md.startsWith('# earlier step\n## ssm-doctor')).toBe(true);
+    expect(md).toContain('| instance | Name | verdict | failing checks |');
+    expect(md).toMatch(new RegExp(`\\| \`${IID}\` \\| web-1 \\| ❌ NOT READY \\| .*\`vpc-endpoint.ssmmessages\``));
+    expect(md).toContain('```sh\n');
+    expect(md).toContain('Checks left out (--only/--skip): `client.plugin`, `client.permissions`');
+  });
+
+  it('without $GITHUB_STEP_SUMMARY: annotations only, no file, exit code from the findings', async () => {
+    const r = await runCli(['--snapshot', 'examples/healthy.json', '--format', 'github'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('::error');
+    expect(r.stdout).toContain('1 instance: 1 ok, 0 not ready');
+  });
+});
+
+describe('--fail-on warn', () => {
+  it('transit-gateway-route has only warnings: exit 0 by default, 1 with --fail-on warn (targets not ok)', async () => {
+    const base = ['--snapshot', 'examples/transit-gateway-route.json', '--skip', 'client'];
+    const a = await runCli([...base, '--json'], env);
+    expect(a.code).toBe(0);
+    expect(JSON.parse(a.stdout).ok).toBe(true);
+    const b = await runCli([...base, '--json', '--fail-on', 'warn'], env);
+    expect(b.code).toBe(1);
+    const doc = JSON.parse(b.stdout);
+    expect(doc).toMatchObject({ ok: false, failOn: 'warn' });
+    expect(doc.targets[0].ok).toBe(false);
+    const c = await runCli([...base, '--fail-on', 'warn', '--format', 'github'], env);
+    expect(c.code).toBe(1);
+    expect(c.stdout).toMatch(/^::error title=.*network\.route warning::/m);
+    const d = await runCli([...base, '--fail-on', 'never'], env);
+    expect(d.code).toBe(2);
+  });
+});
+
+describe('--only / --skip', () => {
+  it('select checks by id and group; unknown ids are a usage error naming the valid ones, before any AWS call', async () => {
+    const a = await runCli(['--snapshot', 'examples/nacl-blocks-ephemeral.json', '--json', '--only', 'iam,instance.state'], env);
+    expect(a.code).toBe(0);
+    const doc = JSON.parse(a.stdout);
+    expect(doc.targets[0].checks.map((c: { id: string }) => c.id)).toEqual(['instance.state', 'iam.instance-profile', 'iam.role-trust', 'iam.permissions']);
+    expect(doc.omittedChecks).toContain('network.acl');
+
+    server = await startAwsServer({ facts: healthyFacts() });
+    const b = await runCli([IID, '--skip', 'network.acls'], awsEnv(server.url));
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/--skip: unknown check "network\.acls"\. Valid ids: .*network\.acl,/);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('several instances', () => {
+  it('3 instances: the fleet table first, details only for the one that is not ok', async () => {
+    // The extra instances are running clones of the first one (addresses in 10.200.0.0/16): let the endpoint SG
+    // admit them, and stop the first instance so that only it is not ok.
+    const healthy = world((f) => {
+      val(f.securityGroups[SG_VPCE])!.ingress[0]!.cidrs = ['10.0.0.0/8'];
+      val(f.instances[IID])!.state = 'stopped';
+    });
+    server = await startAwsServer({ facts: healthy, extraInstances: 2 });
+    const ids = [IID, extraInstanceId(0), extraInstanceId(1)];
+    const r = await runCli([...ids, '--no-color', '--skip', 'client'], awsEnv(server.url));
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split('\n');
+    const head = lines.findIndex((l) => l.startsWith('INSTANCE'));
+    expect(lines[head]).toMatch(/^INSTANCE {13}NAME {5}VERDICT {4}FAILING CHECKS$/);
+    const rows = lines.slice(head + 1, head + 4);
+    expect(rows[0]).toMatch(new RegExp(`^${IID} {2}web-1 {4}NOT READY {2}.*instance\\.state`));
+    expect(rows[1]).toBe(`${extraInstanceId(0)}  extra-0  OK`);
+    expect(rows[2]).toBe(`${extraInstanceId(1)}  extra-1  OK`);
+    expect(r.stdout).toContain('3 instances: 2 ok, 1 not ready');
+    // details: only the failing target, only its non-passing checks
+    expect(r.stdout.match(/ · vpc-/g)).toHaveLength(1);
+    expect(r.stdout).toContain('[instance.state]');
+    expect(r.stdout).not.toContain('[iam.instance-profile]');
+  });
+});
