@@ -15,6 +15,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number,
+    /** What lies behind the message (the AWS error, a stack), printed with --debug only. */
+    readonly debugDetail?: string,
   ) {
     super(message);
   }

@@ -349,6 +349,8 @@ export interface Facts {
   prefixLists: Record<string, Fetched<PrefixList>>;
   /** Only when run live on an operator's machine; stripped from snapshots. */
   local?: LocalFacts;
+  /** Set by --redact: account ids, IPs and names were replaced (a second redaction changes nothing). */
+  redacted?: true;
 }
 
 export function ok<T>(value: T): Fetched<T> {

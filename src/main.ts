@@ -121,6 +121,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     if (e instanceof CliError) {
       io.stderr.write(`ssm-doctor: ${e.message}\n`);
+      if (debug && e.debugDetail) io.stderr.write(`${e.debugDetail}\n`);
       return e.exitCode;
     }
     const err = e instanceof Error ? e : new Error(String(e));
@@ -163,6 +164,8 @@ async function diagnose(ids: string[], opts: Options, io: Io): Promise<number> {
   if (typeof format !== 'string') usage(format.usage);
   if (format === 'json') opts.json = true;
   const selection = selectedChecks(opts);
+  // An empty file name is falsy: `--snapshot ""` would silently go live, `--save-snapshot ""` save nothing.
+  if (opts.snapshot === '' || opts.saveSnapshot === '') usage(`--${opts.snapshot === '' ? 'snapshot' : 'save-snapshot'} needs a file name`);
   if (opts.snapshot && opts.saveSnapshot) usage('--snapshot and --save-snapshot cannot be used together');
   if (opts.snapshot && opts.reboot) usage('--reboot acts on live instances; it cannot be used with --snapshot');
   if (!opts.snapshot && ids.length === 0 && !hasSelection(targeting)) {
@@ -292,7 +295,10 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
     });
     const { credentialsProblem } = await import('./credentials.js');
     const problem = credentialsProblem(facts, opts.profile);
-    if (problem) throw new CliError(problem, EXIT.CANNOT_RUN);
+    if (problem) {
+      const cause = facts.caller.ok ? undefined : facts.caller.error;
+      throw new CliError(problem, EXIT.CANNOT_RUN, cause && `${cause.api} failed: ${cause.code}: ${cause.message}`);
+    }
     return { facts, clients, close };
   } catch (e) {
     close();

@@ -27,6 +27,9 @@
 //   `redacted base + 2` even on public (BYOIP) VPC space. IPv6 is permuted on all bits. Addresses embedded
 //   in IPv4-mapped IPv6 (::ffff:a.b.c.d) get the IPv4 permutation.
 //   The key is random per call: two redactions of one snapshot do not reveal each other.
+//   Limits (what keeping the verdicts costs): a public address keeps its maximal public block, which for the
+//   few /24 blocks wedged between special ranges (192.0.1.0/24, 198.51.101.0/24...) names the /24; and a VPC
+//   whose CIDR is a whole maximal public block keeps its first 16 addresses.
 // - Kept as they are (they name infrastructure, not people, and the fixes need them to be pasteable):
 //   resource ids (i-, vpc-, subnet-, sg-, eni-, vpce-, rtb-, acl-, pl-...), the region, role / instance
 //   profile / policy / security-group names, the instance's Name, S3 bucket, log group and KMS key names.

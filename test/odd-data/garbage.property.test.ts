@@ -228,3 +228,29 @@ describe('naclDecideSpace on garbage-laden entries', () => {
     );
   });
 });
+
+describe('naclDecideSpace on entries AWS would not allow', () => {
+  it('two entries with one rule number but different actions: adjacent cells are not merged into one decision', () => {
+    const entries: NetworkAclEntry[] = [
+      { ruleNumber: 100, egress: false, protocol: '6', action: 'deny', cidr: '0.0.0.0/0', portRange: { from: 1024, to: 2000 } },
+      { ruleNumber: 100, egress: false, protocol: '6', action: 'allow', cidr: '0.0.0.0/0', portRange: { from: 2001, to: 65535 } },
+    ];
+    const cells = naclDecideSpace(entries, { egress: false, protocol: '6', ports: { from: 1024, to: 65535 }, ips: intervalsOf(['10.0.2.14/32']) });
+    expect(cells.map((c) => [c.action, c.ports.from, c.ports.to])).toEqual([
+      ['deny', 1024, 2000],
+      ['allow', 2001, 65535],
+    ]);
+  });
+
+  it('reversed and -1 port ranges, garbage CIDRs and unknown protocols decide like naclDecide', () => {
+    const entries: NetworkAclEntry[] = [
+      { ruleNumber: 1, egress: true, protocol: '6', action: 'deny', cidr: '0.0.0.0/0', portRange: { from: 500, to: 100 } },
+      { ruleNumber: 2, egress: true, protocol: '6', action: 'deny', cidr: 'not-a-cidr', portRange: { from: 443, to: 443 } },
+      { ruleNumber: 3, egress: true, protocol: 'esp', action: 'deny', cidr: '0.0.0.0/0' },
+      { ruleNumber: 4, egress: true, protocol: '6', action: 'allow', cidr: '0.0.0.0/0', portRange: { from: -1, to: -1 } },
+    ];
+    const cells = naclDecideSpace(entries, { egress: true, protocol: '6', ports: { from: 443, to: 443 }, ips: intervalsOf(['10.0.2.14/32']) });
+    expect(cells.map((c) => [c.action, c.ruleNumber])).toEqual([['allow', 4]]);
+    expect(naclDecide(entries, { egress: true, protocol: '6', port: 443, ip: '10.0.2.14' })).toMatchObject({ action: 'allow', ruleNumber: 4 });
+  });
+});
