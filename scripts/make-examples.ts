@@ -77,6 +77,7 @@ export const examples: Record<string, { description: string; facts: Facts }> = {
     facts: world((f) => {
       f.endpoints[VPC] = ok([]);
       f.endpointInterfaces[VPC] = ok([]);
+      delete f.securityGroups[SG_VPCE];
       val(f.routeTables[VPC]).push({
         id: 'rtb-0tgw0tgw0tgw0tgw0',
         vpcId: VPC,
