@@ -8,6 +8,7 @@ import {
   intervalToCidrs,
   naclDecideSpace,
   naclRuleLabel,
+  naclSomePortNeverAllowed,
   normalizeProtocol,
   parseCidr,
   parseIp,
@@ -26,13 +27,15 @@ import {
   instancePrimaryIp,
   ipv6OnlyNote,
   isIpv6Only,
+  notJudgedNote,
   osEphemeral,
   portsLabel,
+  publicPaths,
+  skipWithoutJudgeablePath,
 } from '../src/eval/net-targets.js';
 import type { NetworkAcl, NetworkAclEntry } from '../src/facts.js';
 import { tfLabel } from '../src/permissions.js';
 import { instanceOf, vpcIdOf } from '../src/lookup.js';
-import { describePath, reachOf } from '../src/path.js';
 
 const HTTPS: PortRange = { from: 443, to: 443 };
 const INTERNET = 'internet';
@@ -87,10 +90,8 @@ export const networkAcl: Check = {
     }
     const paths = agentPaths(ctx);
     const targets = endpointTargets(paths);
-    const publicServices = paths.filter((p) => p.path.kind !== 'endpoint' && reachOf(p.path) === 'public');
-    if (targets.length === 0 && publicServices.length === 0) {
-      skip(`No agent service has a path to judge (${paths.map((p) => `${p.service} ${describePath(p.path)}`).join('; ')}); see network.route and vpc-endpoint.*.`);
-    }
+    const publicServices = publicPaths(paths);
+    skipWithoutJudgeablePath(paths, targets, publicServices);
     const acls = need(ctx.facts.networkAcls[vpcId], `the network ACLs of ${vpcId}`);
     const ephemeral = osEphemeral(inst.platform);
     const legs = new Map<string, Leg>();
@@ -152,8 +153,7 @@ export const networkAcl: Check = {
       ? ` Not judged: ${sameSubnet.join(', ')} ${sameSubnet.length === 1 ? 'is' : 'are'} in the instance's own subnet ${inst.subnetId}, ` +
         'and network ACLs only filter traffic entering or leaving a subnet, not traffic within it.'
       : '';
-    const otherPaths = paths.filter((p) => p.path.kind !== 'endpoint' && reachOf(p.path) !== 'public');
-    const otherNote = otherPaths.length ? ` Not judged: ${otherPaths.map((p) => `${p.service} (${describePath(p.path)})`).join('; ')}.` : '';
+    const otherNote = notJudgedNote(paths);
 
     if (legs.size === 0 && notes.length === 0) {
       skip(`Network ACLs do not apply:${sameNote}${otherNote}`);
@@ -213,26 +213,12 @@ function ipInterval(ip: string): Interval {
   return { family: c.family, lo: c.lo, hi: c.hi };
 }
 
-/** Ports of `want` that no cell allows, at any address. */
-function uncovered(cells: NaclCell[], want: PortRange): boolean {
-  const allowed = cells
-    .filter((c) => c.action === 'allow' && c.ports.to >= want.from && c.ports.from <= want.to)
-    .map((c) => ({ from: Math.max(c.ports.from, want.from), to: Math.min(c.ports.to, want.to) }))
-    .sort((a, b) => a.from - b.from);
-  let next = want.from;
-  for (const r of allowed) {
-    if (r.from > next) return true;
-    next = Math.max(next, r.to + 1);
-  }
-  return next <= want.to;
-}
-
 function judge(leg: Leg): Problem | null {
   const ips = leg.peer === INTERNET ? publicIpv4() : [ipInterval(leg.peer)];
   const cells = naclDecideSpace(leg.acl.entries, { egress: leg.egress, protocol: '6', ports: leg.ports, ips });
   const sum = summarizeNacl(cells);
   if (sum.allowed === 'all') return null;
-  const requiredBlocked = uncovered(cells, leg.required);
+  const requiredBlocked = naclSomePortNeverAllowed(cells, leg.required);
   const requiredTouched = sum.denied.some((c) => c.ports.to >= leg.required.from && c.ports.from <= leg.required.to);
   const severity = requiredBlocked ? 'fail' : 'warn';
   const dir = leg.egress ? 'outbound' : 'inbound';

@@ -4,22 +4,21 @@ import { agentSkipsEc2messages } from '../src/endpoint-fix.js';
 import { sgGroupsAllow, sgRuleCoversTraffic } from '../src/eval/net.js';
 import {
   agentPaths,
+  describePaths,
   describeSgRule,
   endpointTargets,
   allSources,
-  hasOtherEnis,
   isIpv6Only,
-  otherEniNote,
   primarySource,
+  reconsiderOtherEnis,
   someOf,
   vpcCidrFor,
   type EndpointTarget,
   type Source,
 } from '../src/eval/net-targets.js';
 import type { Instance, SecurityGroup } from '../src/facts.js';
-import { tfLabel } from '../src/permissions.js';
 import { instanceOf, securityGroup, vpcIdOf } from '../src/lookup.js';
-import { describePath } from '../src/path.js';
+import { tfHttpsRule } from '../src/sg-fix.js';
 
 type Outcome =
   | { kind: 'admits'; target: EndpointTarget; groupId: string; via: string; source: string }
@@ -42,16 +41,12 @@ export const securityGroupEndpointIngress: Check = {
     const paths = agentPaths(ctx);
     const targets = endpointTargets(paths);
     if (targets.length === 0) {
-      const how = paths.map((p) => `${p.service} ${describePath(p.path)}`).join('; ');
-      skip(`No agent service goes through an existing interface endpoint (${how}); endpoint security groups do not apply.`);
+      skip(`No agent service goes through an existing interface endpoint (${describePaths(paths)}); endpoint security groups do not apply.`);
     }
     // The agent connects from the primary interface; another one only counts when the OS routes through it.
     const primary = primarySource(inst);
     const verdict = judge(ctx, inst, vpcId, targets, primary);
-    if (verdict.status === 'pass' || !hasOtherEnis(inst)) return verdict;
-    const anyEni = judge(ctx, inst, vpcId, targets, allSources(inst));
-    if (anyEni.status !== 'pass') return verdict;
-    return { ...verdict, status: 'warn', detail: `${verdict.detail} ${otherEniNote(inst, primary)}`, data: { ...verdict.data, otherInterfaceAdmits: anyEni.data } };
+    return reconsiderOtherEnis(inst, primary, verdict, () => judge(ctx, inst, vpcId, targets, allSources(inst)), 'otherInterfaceAdmits');
   },
 };
 
@@ -189,15 +184,14 @@ function ingressFix(region: string, blocks: Extract<Outcome, { kind: 'blocks' }>
     .map(
       (sg) =>
         `# The endpoint SG's ingress needs a source: an ingress block without cidr_blocks or security_groups creates no rule.\n` +
-        `resource "aws_security_group_rule" "${tfLabel(`vpce_https_from_vpc_${sg}`)}" {\n` +
-        `  type              = "ingress"\n` +
-        `  security_group_id = "${sg}"\n` +
-        `  protocol          = "tcp"\n` +
-        `  from_port         = 443\n` +
-        `  to_port           = 443\n` +
-        `  cidr_blocks       = ["${vpcCidr}"] # or: source_security_group_id = "${source}"\n` +
-        `  description       = "HTTPS from the VPC to the SSM interface endpoints"\n` +
-        `}`,
+        tfHttpsRule({
+          name: `vpce_https_from_vpc_${sg}`,
+          type: 'ingress',
+          securityGroupId: sg,
+          cidr: vpcCidr,
+          cidrComment: ` # or: source_security_group_id = "${source}"`,
+          description: 'HTTPS from the VPC to the SSM interface endpoints',
+        }),
     )
     .join('\n\n');
   return {

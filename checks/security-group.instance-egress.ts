@@ -1,5 +1,5 @@
 // Guards: the instance's security groups allow outbound TCP 443 to the SSM endpoints (endpoint ENIs / endpoint SGs, or the internet on the NAT/IGW path).
-import { skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check.js';
+import { type Check, type Fix, type TargetContext, type Verdict } from '../src/check.js';
 import { agentSkipsEc2messages } from '../src/endpoint-fix.js';
 import { publicIpv4, sgGroupsAllow, sgReach, sgRuleCoversTraffic, type SgReach } from '../src/eval/net.js';
 import {
@@ -7,21 +7,23 @@ import {
   describeSgRule,
   endpointEnis,
   endpointTargets,
-  hasOtherEnis,
   instanceGroupIds,
   ipv6OnlyNote,
   isIpv6Only,
-  otherEniNote,
+  notJudgedNote,
   primarySource,
+  publicPaths,
+  reconsiderOtherEnis,
+  skipWithoutJudgeablePath,
   someOf,
   vpcCidrFor,
   type EndpointTarget,
   type ServicePath,
 } from '../src/eval/net-targets.js';
 import type { Instance, SecurityGroup } from '../src/facts.js';
-import { tfLabel } from '../src/permissions.js';
 import { instanceOf, securityGroup, vpcIdOf } from '../src/lookup.js';
-import { describePath, reachOf } from '../src/path.js';
+import { describePath } from '../src/path.js';
+import { tfHttpsRule } from '../src/sg-fix.js';
 
 type EndpointOutcome =
   | { kind: 'admits'; target: EndpointTarget; matches: { to: string; groupId: string; source: string }[] }
@@ -53,17 +55,13 @@ export const securityGroupInstanceEgress: Check = {
     }
     const paths = agentPaths(ctx);
     const targets = endpointTargets(paths);
-    const publicServices = paths.filter((p) => p.path.kind !== 'endpoint' && reachOf(p.path) === 'public');
-    if (targets.length === 0 && publicServices.length === 0) {
-      skip(`No agent service has a path to judge (${paths.map((p) => `${p.service} ${describePath(p.path)}`).join('; ')}); see network.route and vpc-endpoint.*.`);
-    }
+    const publicServices = publicPaths(paths);
+    skipWithoutJudgeablePath(paths, targets, publicServices);
     // The agent's connections leave through the primary interface; another one only when the OS routes through it.
     const primary = primarySource(inst);
     const verdict = judge(ctx, inst, vpcId, paths, targets, publicServices, primary.groupIds);
-    if (verdict.status === 'pass' || !hasOtherEnis(inst)) return verdict;
-    const anyEni = judge(ctx, inst, vpcId, paths, targets, publicServices, instanceGroupIds(inst));
-    if (anyEni.status !== 'pass') return verdict;
-    return { ...verdict, status: 'warn', detail: `${verdict.detail} ${otherEniNote(inst, primary)}`, data: { ...verdict.data, otherInterfaceAllows: anyEni.data } };
+    const judgeAll = () => judge(ctx, inst, vpcId, paths, targets, publicServices, instanceGroupIds(inst));
+    return reconsiderOtherEnis(inst, primary, verdict, judgeAll, 'otherInterfaceAllows');
   },
 };
 
@@ -150,8 +148,8 @@ function judge(
   };
   const fix = egressFix(ctx.region, groupIds[0] ?? '<instance-sg>', fixEndpoint ? vpcCidrFor(ctx, vpcId) : undefined, fixPublic);
   if (fails.length) return { status: 'fail', detail: [...fails, ...warns].join(' '), fix, data };
-  if (warns.length) return { status: 'warn', detail: warns.join(' ') + notEvaluated(paths), ...(fixEndpoint || fixPublic ? { fix } : {}), data };
-  return { status: 'pass', detail: `${sgs} ${allows} TCP 443 out ${passes.join('; ')}.${notEvaluated(paths)}`, data };
+  if (warns.length) return { status: 'warn', detail: warns.join(' ') + notJudgedNote(paths), ...(fixEndpoint || fixPublic ? { fix } : {}), data };
+  return { status: 'pass', detail: `${sgs} ${allows} TCP 443 out ${passes.join('; ')}.${notJudgedNote(paths)}`, data };
 }
 
 function judgeEndpoint(ctx: Parameters<Check['run']>[0], target: EndpointTarget, groups: SecurityGroup[]): EndpointOutcome {
@@ -192,11 +190,6 @@ function unknownNote(reach: SgReach): string {
   return reach.unknownPrefixLists.length ? ` Prefix list ${reach.unknownPrefixLists.join(', ')} could not be read and may allow more.` : '';
 }
 
-function notEvaluated(paths: ServicePath[]): string {
-  const other = paths.filter((p) => p.path.kind !== 'endpoint' && reachOf(p.path) !== 'public');
-  return other.length ? ` Not judged: ${other.map((p) => `${p.service} (${describePath(p.path)})`).join('; ')}.` : '';
-}
-
 function egressFix(region: string, sg: string, vpcCidr: string | undefined, internet: boolean): Fix {
   const cidrs = [...(vpcCidr ? [vpcCidr] : []), ...(internet ? ['0.0.0.0/0'] : [])];
   return {
@@ -206,17 +199,14 @@ function egressFix(region: string, sg: string, vpcCidr: string | undefined, inte
         `aws ec2 authorize-security-group-egress --group-id ${sg} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=${c}}]' --region ${region}`,
     ),
     terraform: cidrs
-      .map(
-        (c) =>
-          `resource "aws_security_group_rule" "${tfLabel(`ec2_https_out_${c === '0.0.0.0/0' ? 'internet' : 'vpc'}`)}" {\n` +
-          `  type              = "egress"\n` +
-          `  security_group_id = "${sg}"\n` +
-          `  protocol          = "tcp"\n` +
-          `  from_port         = 443\n` +
-          `  to_port           = 443\n` +
-          `  cidr_blocks       = ["${c}"]\n` +
-          `  description       = "SSM Agent HTTPS to ${c === '0.0.0.0/0' ? 'the public SSM endpoints' : 'the SSM interface endpoints'}"\n` +
-          `}`,
+      .map((c) =>
+        tfHttpsRule({
+          name: `ec2_https_out_${c === '0.0.0.0/0' ? 'internet' : 'vpc'}`,
+          type: 'egress',
+          securityGroupId: sg,
+          cidr: c,
+          description: `SSM Agent HTTPS to ${c === '0.0.0.0/0' ? 'the public SSM endpoints' : 'the SSM interface endpoints'}`,
+        }),
       )
       .join('\n\n'),
   };

@@ -1,31 +1,24 @@
 // A --wait round (src/collect/refresh.ts) and the selection (src/collect/select.ts) over HTTP against the local
 // AWS wire server: which requests one round sends, and the facts it gives back.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createAwsClients, type AwsClients } from '../src/collect/index.js';
 import { refresh } from '../src/collect/refresh.js';
 import { resolveTargets } from '../src/collect/select.js';
 import { ok, type Facts } from '../src/facts.js';
 import { selectionFilters, parseTag } from '../src/select.js';
 import { IID, VPC, val, world } from './fixtures/world.js';
-import { extraInstanceId, startAwsServer, type AwsServer } from './e2e/aws-server.js';
+import { extraInstanceId } from './e2e/aws-server.js';
+import { useAwsServer } from './fixtures/aws-env.js';
 
-let server: AwsServer | undefined;
+const aws = useAwsServer();
 let clients: AwsClients | undefined;
-afterEach(async () => {
-  vi.unstubAllEnvs();
+afterEach(() => {
   for (const c of Object.values(clients ?? {})) c.destroy();
   clients = undefined;
-  await server?.close();
-  server = undefined;
 });
 
 async function serve(facts: Facts, extraInstances = 0): Promise<AwsClients> {
-  server = await startAwsServer({ facts, extraInstances });
-  vi.stubEnv('AWS_ENDPOINT_URL', server.url);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
-  vi.stubEnv('AWS_SESSION_TOKEN', '');
-  vi.stubEnv('AWS_PROFILE', '');
+  await aws.serve({ facts, extraInstances });
   clients = await createAwsClients({ region: facts.region, timeoutMs: 3000, maxAttempts: 1 });
   return clients;
 }
@@ -36,7 +29,7 @@ const booting = (edit?: (f: Facts) => void) =>
     f.connections[IID] = ok('notconnected');
     edit?.(f);
   });
-const actions = () => server!.requests.map((r) => r.action);
+const actions = () => aws.server.requests.map((r) => r.action);
 const NOW = () => new Date('2026-11-29T10:05:00.000Z');
 
 describe('refresh (one --wait round)', () => {
@@ -70,7 +63,7 @@ describe('refresh (one --wait round)', () => {
     const c = await serve(booting());
     const after = await refresh(pending, [IID], { clients: c });
     expect(actions().sort()).toEqual(['DescribeInstanceInformation', 'DescribeInstances', 'DescribeVpcEndpoints']);
-    const params = (a: string) => server!.requests.find((r) => r.action === a)!.params as Record<string, string>;
+    const params = (a: string) => aws.server.requests.find((r) => r.action === a)!.params as Record<string, string>;
     expect(params('DescribeInstances')).toMatchObject({ 'Filter.1.Name': 'instance-id', 'Filter.1.Value.1': IID });
     expect(params('DescribeVpcEndpoints')).toMatchObject({ 'Filter.1.Name': 'vpc-id', 'Filter.1.Value.1': VPC });
     expect(val(after.instances[IID])!.state).toBe('running');

@@ -1,9 +1,9 @@
 // Who the agent's HTTPS talks to, as seen by the security-group and NACL checks: per agent service its path,
 // the live interface endpoints with their ENIs, the instance's addresses and groups, and fix-friendly CIDRs.
-import { need, type TargetContext } from '../check.js';
+import { need, skip, type TargetContext, type Verdict } from '../check.js';
 import type { EndpointInterface, Instance, NetworkAcl, SecurityGroupRule, VpcEndpoint } from '../facts.js';
 import { vpcIdOf } from '../lookup.js';
-import { agentPath, type AgentPath } from '../path.js';
+import { agentPath, describePath, reachOf, type AgentPath } from '../path.js';
 import { AGENT_SERVICES, type AgentService } from '../requirements.js';
 import { normalizeProtocol, parseIp, type PortRange } from './net.js';
 
@@ -15,6 +15,29 @@ export interface ServicePath {
 /** The path of every agent service (ssm, ssmmessages, ec2messages). */
 export function agentPaths(ctx: TargetContext): ServicePath[] {
   return AGENT_SERVICES.map((service) => ({ service, path: agentPath(ctx, service) }));
+}
+
+/** The services whose path goes to public addresses (NAT or internet gateway) rather than an interface endpoint. */
+export function publicPaths(paths: ServicePath[]): ServicePath[] {
+  return paths.filter((p) => p.path.kind !== 'endpoint' && reachOf(p.path) === 'public');
+}
+
+/** `ssm <path>; ssmmessages <path>; ...`: every service with its path, for skip lines. */
+export function describePaths(paths: ServicePath[]): string {
+  return paths.map((p) => `${p.service} ${describePath(p.path)}`).join('; ');
+}
+
+/** Skips the check when no agent service goes through an interface endpoint or out to public addresses. */
+export function skipWithoutJudgeablePath(paths: ServicePath[], targets: EndpointTarget[], publicServices: ServicePath[]): void {
+  if (targets.length === 0 && publicServices.length === 0) {
+    skip(`No agent service has a path to judge (${describePaths(paths)}); see network.route and vpc-endpoint.*.`);
+  }
+}
+
+/** ` Not judged: ...` for the services whose path is neither an interface endpoint nor public ('' when none). */
+export function notJudgedNote(paths: ServicePath[]): string {
+  const other = paths.filter((p) => p.path.kind !== 'endpoint' && reachOf(p.path) !== 'public');
+  return other.length ? ` Not judged: ${other.map((p) => `${p.service} (${describePath(p.path)})`).join('; ')}.` : '';
 }
 
 /** Endpoint states in which the endpoint (and its ENIs / security groups) no longer exists or never will. */
@@ -121,6 +144,18 @@ export function otherEniNote(inst: Instance, primary: Source): string {
     `${primary.eniId ? ` ${primary.eniId}` : ''}${what ? ` (${what})` : ''} unless the OS routes the destination through the other one ` +
     "(for instance because it lies in that interface's subnet): verify on the instance, or allow it for the primary interface."
   );
+}
+
+/**
+ * `verdict` was judged for the primary interface. When it does not pass and the instance has other interfaces,
+ * `judgeAll` judges them all together: if that passes, the verdict becomes a warn with otherEniNote, and the
+ * passing verdict's data goes under `dataKey`.
+ */
+export function reconsiderOtherEnis(inst: Instance, primary: Source, verdict: Verdict, judgeAll: () => Verdict, dataKey: string): Verdict {
+  if (verdict.status === 'pass' || !hasOtherEnis(inst)) return verdict;
+  const anyEni = judgeAll();
+  if (anyEni.status !== 'pass') return verdict;
+  return { ...verdict, status: 'warn', detail: `${verdict.detail} ${otherEniNote(inst, primary)}`, data: { ...verdict.data, [dataKey]: anyEni.data } };
 }
 
 /** The source address of the agent's connections: the primary private IPv4. */

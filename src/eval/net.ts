@@ -590,6 +590,23 @@ export function summarizeNacl(cells: NaclCell[]): NaclSpaceSummary {
 }
 
 /**
+ * Some port of `want` is allowed at no address at all in these cells (of naclDecideSpace): a required
+ * port blocked, not merely an address range it depends on.
+ */
+export function naclSomePortNeverAllowed(cells: NaclCell[], want: PortRange): boolean {
+  const allowed = cells
+    .filter((c) => c.action === 'allow' && c.ports.to >= want.from && c.ports.from <= want.to)
+    .map((c) => ({ from: Math.max(c.ports.from, want.from), to: Math.min(c.ports.to, want.to) }))
+    .sort((a, b) => a.from - b.from);
+  let next = want.from;
+  for (const r of allowed) {
+    if (r.from > next) return true;
+    next = Math.max(next, r.to + 1);
+  }
+  return next <= want.to;
+}
+
+/**
  * A free rule number (same direction) just below `below` (the first rule that blocks), so a new allow
  * entry is evaluated before it and after everything else; a multiple of 10 when one is free in that
  * last decade. Null when every number below is taken.

@@ -8,6 +8,7 @@ import { agentSkipsEc2messages } from '../endpoint-fix.js';
 import {
   intervalsOf,
   naclDecideSpace,
+  naclSomePortNeverAllowed,
   naclRuleLabel,
   parseCidr,
   publicIpv4,
@@ -15,7 +16,6 @@ import {
   sgReach,
   summarizeNacl,
   type Interval,
-  type NaclCell,
   type PortRange,
 } from '../eval/net.js';
 import {
@@ -404,23 +404,9 @@ function aclHop(
   if (sum.allowed === 'all') return { label, ok: true };
   const rules = `rule ${sum.blockingRules.map(naclRuleLabel).join(', ')}`;
   const hostsOnly = ips.every((iv) => iv.lo === iv.hi);
-  if (hostsOnly || sum.allowed === 'none' || somePortNeverAllowed(cells, ports)) return { label: `${label} ${rules}`, ok: false };
+  if (hostsOnly || sum.allowed === 'none' || naclSomePortNeverAllowed(cells, ports)) return { label: `${label} ${rules}`, ok: false };
   // Every port passes for part of the public address space: it depends on where the service's addresses fall.
   return { label: `${label} partly (${rules})` };
-}
-
-/** Some port of `want` is allowed at no address at all (what network.acl calls a required port blocked). */
-function somePortNeverAllowed(cells: NaclCell[], want: PortRange): boolean {
-  const allowed = cells
-    .filter((c) => c.action === 'allow' && c.ports.to >= want.from && c.ports.from <= want.to)
-    .map((c) => ({ from: Math.max(c.ports.from, want.from), to: Math.min(c.ports.to, want.to) }))
-    .sort((a, b) => a.from - b.from);
-  let next = want.from;
-  for (const r of allowed) {
-    if (r.from > next) return true;
-    next = Math.max(next, r.to + 1);
-  }
-  return next <= want.to;
 }
 
 // --- drawing --------------------------------------------------------------------------------------

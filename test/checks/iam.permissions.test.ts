@@ -4,60 +4,11 @@ import { runCheck } from '../../src/run.js';
 import { failed, ok, type Facts, type NamedPolicy, type PolicyStatement } from '../../src/facts.js';
 import { AGENT_ACTIONS, AGENT_CORE_ACTIONS } from '../../src/requirements.js';
 import { ACCOUNT, EC2_TRUST, IID, PROFILE_ARN, ROLE_ARN, ROLE_NAME, denied, val, world } from '../fixtures/world.js';
+import { MANAGED_INSTANCE_CORE } from '../fixtures/policies.js';
 
 const run = (edit?: (f: Facts) => void) => {
   const facts = world(edit);
   return runCheck(iamPermissions, { facts, id: IID, region: facts.region });
-};
-
-/** AmazonSSMManagedInstanceCore as AWS publishes it (agent-relevant statements). */
-export const MANAGED_INSTANCE_CORE: NamedPolicy = {
-  name: 'AmazonSSMManagedInstanceCore',
-  kind: 'managed',
-  arn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
-  document: {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Action: [
-          'ssm:DescribeAssociation',
-          'ssm:GetDeployablePatchSnapshotForInstance',
-          'ssm:GetDocument',
-          'ssm:DescribeDocument',
-          'ssm:GetManifest',
-          'ssm:GetParameter',
-          'ssm:GetParameters',
-          'ssm:ListAssociations',
-          'ssm:ListInstanceAssociations',
-          'ssm:PutInventory',
-          'ssm:PutComplianceItems',
-          'ssm:PutConfigurePackageResult',
-          'ssm:UpdateAssociationStatus',
-          'ssm:UpdateInstanceAssociationStatus',
-          'ssm:UpdateInstanceInformation',
-        ],
-        Resource: '*',
-      },
-      {
-        Effect: 'Allow',
-        Action: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
-        Resource: '*',
-      },
-      {
-        Effect: 'Allow',
-        Action: [
-          'ec2messages:AcknowledgeMessage',
-          'ec2messages:DeleteMessage',
-          'ec2messages:FailMessage',
-          'ec2messages:GetEndpoint',
-          'ec2messages:GetMessages',
-          'ec2messages:SendReply',
-        ],
-        Resource: '*',
-      },
-    ],
-  },
 };
 
 const inline = (name: string, ...Statement: PolicyStatement[]): NamedPolicy => ({ name, kind: 'inline', document: { Version: '2012-10-17', Statement } });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sessionPreferences } from '../../checks/session.preferences.js';
 import { runCheck } from '../../src/run.js';
-import { failed, ok, type Decision, type Facts, type SessionPreferences, type VpcEndpoint } from '../../src/facts.js';
+import { failed, ok, type Decision, type Facts, type PolicyDocument, type SessionPreferences, type VpcEndpoint } from '../../src/facts.js';
 import { CLOUDWATCH_LOG_ACTIONS } from '../../src/requirements.js';
 import { ACCOUNT, EP_SUBNET, IID, ROLE_ARN, ROLE_NAME, SG_VPCE, VPC, denied, val, world } from '../fixtures/world.js';
 
@@ -39,6 +39,11 @@ const natRoute = (f: Facts) => {
   f.natGateways[VPC] = ok([{ id: 'nat-0abc', vpcId: VPC, subnetId: EP_SUBNET, state: 'available', connectivityType: 'public' }]);
 };
 const all = (...edits: ((f: Facts) => void)[]) => (f: Facts) => edits.forEach((e) => e(f));
+/** No simulation: the role's policy documents are these inline policies, evaluated locally. */
+const inlinePolicies = (...docs: { name: string; document: PolicyDocument }[]) => (f: Facts) => {
+  f.simulations = {};
+  f.roles[ROLE_NAME] = ok({ name: ROLE_NAME, arn: ROLE_ARN, policies: ok(docs.map((d) => ({ name: d.name, kind: 'inline' as const, document: d.document }))) });
+};
 
 const KMS = prefs({ kmsKeyId: KEY_ID });
 const S3 = prefs({ s3BucketName: BUCKET, s3KeyPrefix: 'ssm/', s3EncryptionEnabled: true });
@@ -172,22 +177,14 @@ describe('session.preferences', () => {
 
   it('warns when an Allow depends on a condition it could not evaluate', () => {
     const r = run(
-      all(KMS, endpoint('kms'), (f) => {
-        f.simulations = {};
-        f.roles[ROLE_NAME] = ok({
-          name: ROLE_NAME,
-          arn: ROLE_ARN,
-          policies: ok([
-            {
-              name: 'kms',
-              kind: 'inline',
-              document: {
-                Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:SourceVpc': VPC } } }],
-              },
-            },
-          ]),
-        });
-      }),
+      all(
+        KMS,
+        endpoint('kms'),
+        inlinePolicies({
+          name: 'kms',
+          document: { Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:SourceVpc': VPC } } }] },
+        }),
+      ),
     );
     expect(r.status).toBe('warn');
     expect(r.detail).toMatch(/condition/);
@@ -196,14 +193,7 @@ describe('session.preferences', () => {
 
   it('evaluates the role policies locally when there is no simulation', () => {
     const r = run(
-      all(KMS, endpoint('kms'), (f) => {
-        f.simulations = {};
-        f.roles[ROLE_NAME] = ok({
-          name: ROLE_NAME,
-          arn: ROLE_ARN,
-          policies: ok([{ name: 'kms', kind: 'inline', document: { Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: KEY_ARN }] } }]),
-        });
-      }),
+      all(KMS, endpoint('kms'), inlinePolicies({ name: 'kms', document: { Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: KEY_ARN }] } })),
     );
     expect(r.status).toBe('pass');
     expect(r.detail).toContain('evaluated locally');

@@ -18,22 +18,18 @@ import { DescribeInstanceInformationCommand, GetDocumentCommand, GetServiceSetti
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { collect } from '../../src/collect/index.js';
-import { FACTS_SCHEMA_VERSION, type Facts, type Fetched } from '../../src/facts.js';
+import type { Facts, Fetched } from '../../src/facts.js';
 import { AGENT_ACTIONS, DHMC_SETTING_ID } from '../../src/requirements.js';
 import {
   ACCOUNT,
   ACCOUNT_TRUST,
-  CALLER_ARN,
   CALLER_ROLE_ARN,
   EC2_TRUST,
-  EP_SUBNET,
   IID,
   LAUNCH,
-  PROFILE_ARN,
   REGION,
   ROLE_ARN,
   ROLE_NAME,
-  SERVICES,
   SG_EC2,
   SG_VPCE,
   SUBNET,
@@ -44,10 +40,13 @@ import {
   endpointId,
   healthyAws,
   inputsOf,
+  routeTableWith,
+  sdkAgentRole,
   sdkInstance,
   sentCommands,
   type Mocks,
 } from './fake-aws.js';
+import { val, world } from '../fixtures/world.js';
 
 const READ_ONLY = /^(ec2|ssm|iam|sts):(Describe|Get|List|Simulate)[A-Za-z]+$/;
 
@@ -71,69 +70,16 @@ function allFetched(facts: Facts): [string, Fetched<unknown>][] {
 
 const ok = <T>(value: T) => ({ ok: true as const, value });
 
-/** The facts the healthy mocked world must produce, written out by hand. */
+/**
+ * The facts the healthy mocked world must produce: the healthy world of test/fixtures/world.ts, with the ids
+ * the mocks give differently and what only a live collection knows (the caller's role path and trust policy).
+ */
 function expectedHealthyFacts(): Facts {
-  const endpoints = SERVICES.map((service, i) => ({
-    id: endpointId(i + 1),
-    vpcId: VPC,
-    serviceName: `com.amazonaws.${REGION}.${service}`,
-    type: 'Interface',
-    state: 'available',
-    privateDnsEnabled: true,
-    subnetIds: [EP_SUBNET],
-    securityGroupIds: [SG_VPCE],
-    networkInterfaceIds: [endpointEni(i + 1)],
-    routeTableIds: [],
-  }));
-  return {
-    schemaVersion: FACTS_SCHEMA_VERSION,
-    collectedAt: expect.any(String) as unknown as string,
-    region: REGION,
-    targets: [IID],
-    caller: ok({ account: ACCOUNT, arn: CALLER_ARN, userId: 'AROAEXAMPLE:alice' }),
-    instances: {
-      [IID]: ok({
-        id: IID,
-        state: 'running',
-        name: 'web-1',
-        tags: { Name: 'web-1' },
-        ownerId: ACCOUNT,
-        availabilityZone: 'us-east-1a',
-        launchTime: LAUNCH,
-        platform: 'linux',
-        vpcId: VPC,
-        subnetId: SUBNET,
-        privateIp: '10.0.1.10',
-        securityGroupIds: [SG_EC2],
-        networkInterfaces: [
-          { id: `eni-0instance${IID.slice(-8)}`, deviceIndex: 0, subnetId: SUBNET, privateIps: ['10.0.1.10'], ipv6s: [], securityGroupIds: [SG_EC2] },
-        ],
-        instanceProfileArn: PROFILE_ARN,
-        metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 2, state: 'applied' },
-      }),
-    },
-    agents: {
-      [IID]: ok({
-        instanceId: IID,
-        pingStatus: 'Online',
-        lastPingDateTime: '2026-11-29T09:58:00.000Z',
-        agentVersion: '3.3.1142.0',
-        isLatestVersion: true,
-        platformType: 'Linux',
-        platformName: 'Amazon Linux',
-        resourceType: 'EC2Instance',
-      }),
-    },
-    connections: { [IID]: ok('connected' as const) },
-    dhmc: ok({ roleName: null, settingId: DHMC_SETTING_ID }),
-    preferences: ok(null),
-    instanceProfiles: {
-      [PROFILE_ARN]: ok({ arn: PROFILE_ARN, name: 'ssm-profile', roles: [{ name: ROLE_NAME, arn: ROLE_ARN, trustPolicy: EC2_TRUST }] }),
-    },
-    roles: {
-      Admin: ok({ name: 'Admin', arn: CALLER_ROLE_ARN, trustPolicy: ACCOUNT_TRUST }),
-    },
-    simulations: {
+  return world((f) => {
+    f.collectedAt = expect.any(String) as unknown as string;
+    val(f.instances[IID])!.networkInterfaces[0]!.id = `eni-0instance${IID.slice(-8)}`;
+    f.roles = { Admin: ok({ name: 'Admin', arn: CALLER_ROLE_ARN, trustPolicy: ACCOUNT_TRUST }) };
+    f.simulations = {
       [ROLE_ARN]: ok(AGENT_ACTIONS.map((action) => ({ action, resource: '*', decision: 'allowed' as const }))),
       [CALLER_ROLE_ARN]: ok([
         { action: 'ssm:StartSession', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${IID}`, decision: 'allowed' as const },
@@ -143,74 +89,17 @@ function expectedHealthyFacts(): Facts {
           decision: 'allowed' as const,
         },
       ]),
-    },
-    vpcs: { [VPC]: ok({ id: VPC, cidrs: ['10.0.0.0/16'], ipv6Cidrs: [], dhcpOptionsId: 'dopt-0abc', ownerId: ACCOUNT, isDefault: false }) },
-    vpcDnsAttributes: { [VPC]: ok({ enableDnsSupport: true, enableDnsHostnames: true }) },
-    dhcpOptions: { 'dopt-0abc': ok({ id: 'dopt-0abc', domainNameServers: ['AmazonProvidedDNS'] }) },
-    subnets: {
-      [SUBNET]: ok({ id: SUBNET, vpcId: VPC, cidr: '10.0.1.0/24', ipv6Cidrs: [], availabilityZone: 'us-east-1a' }),
-      [EP_SUBNET]: ok({ id: EP_SUBNET, vpcId: VPC, cidr: '10.0.2.0/24', ipv6Cidrs: [], availabilityZone: 'us-east-1a' }),
-    },
-    routeTables: {
-      [VPC]: ok([
-        {
-          id: 'rtb-0main',
-          vpcId: VPC,
-          main: true,
-          subnetIds: [],
-          routes: [{ destinationCidr: '10.0.0.0/16', target: { type: 'local' as const, id: 'local' }, state: 'active' }],
-        },
-      ]),
-    },
-    networkAcls: {
-      [VPC]: ok([
-        {
-          id: 'acl-0default',
-          vpcId: VPC,
-          isDefault: true,
-          subnetIds: [SUBNET, EP_SUBNET],
-          entries: [
-            { ruleNumber: 100, egress: false, protocol: '-1', action: 'allow' as const, cidr: '0.0.0.0/0' },
-            { ruleNumber: 32767, egress: false, protocol: '-1', action: 'deny' as const, cidr: '0.0.0.0/0' },
-            { ruleNumber: 100, egress: true, protocol: '-1', action: 'allow' as const, cidr: '0.0.0.0/0' },
-            { ruleNumber: 32767, egress: true, protocol: '-1', action: 'deny' as const, cidr: '0.0.0.0/0' },
-          ],
-        },
-      ]),
-    },
-    endpoints: { [VPC]: ok(endpoints) },
-    endpointInterfaces: {
-      [VPC]: ok(
-        endpoints.map((e, i) => ({
-          id: endpointEni(i + 1),
-          subnetId: EP_SUBNET,
-          privateIp: `10.0.2.${14 + i}`,
-          availabilityZone: 'us-east-1a',
-          securityGroupIds: [SG_VPCE],
-          vpcEndpointId: e.id,
-        })),
-      ),
-    },
-    securityGroups: {
-      [SG_EC2]: ok({
-        id: SG_EC2,
-        name: 'for connect to ssm',
-        vpcId: VPC,
-        ingress: [],
-        egress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrs: ['10.0.0.0/16'], ipv6Cidrs: [], groupIds: [], prefixListIds: [] }],
-      }),
-      [SG_VPCE]: ok({
-        id: SG_VPCE,
-        name: 'for endpoint',
-        vpcId: VPC,
-        ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrs: ['10.0.0.0/16'], ipv6Cidrs: [], groupIds: [], prefixListIds: [] }],
-        egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], ipv6Cidrs: [], groupIds: [], prefixListIds: [] }],
-      }),
-    },
-    natGateways: { [VPC]: ok([]) },
-    internetGateways: { [VPC]: ok([]) },
-    prefixLists: {},
-  };
+    };
+    f.dhmc = ok({ roleName: null, settingId: DHMC_SETTING_ID });
+    val(f.endpoints[VPC]).forEach((e, i) => {
+      e.id = endpointId(i + 1);
+      e.networkInterfaceIds = [endpointEni(i + 1)];
+    });
+    val(f.endpointInterfaces[VPC]).forEach((n, i) => {
+      n.id = endpointEni(i + 1);
+      n.vpcEndpointId = endpointId(i + 1);
+    });
+  });
 }
 
 describe('collect: healthy world', () => {
@@ -385,15 +274,9 @@ describe('collect: IAM', () => {
     const inline = { Version: '2012-10-17', Statement: { Effect: 'Deny', Action: 'ssmmessages:OpenDataChannel', Resource: '*' } };
     const coreArn = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
     mocks.iam.on(GetRoleCommand, { RoleName: ROLE_NAME }).resolves({
-      Role: {
-        Path: '/',
-        RoleName: ROLE_NAME,
-        RoleId: 'AROAROLE',
-        Arn: ROLE_ARN,
-        CreateDate: new Date(LAUNCH),
-        AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(EC2_TRUST)),
+      Role: sdkAgentRole({
         PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/boundary` },
-      },
+      }),
     });
     mocks.iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [], IsTruncated: false });
     mocks.iam
@@ -664,24 +547,14 @@ describe('collect: an instance with several ENIs', () => {
         ],
       }),
     ]);
-    const { DescribeRouteTablesCommand } = await import('@aws-sdk/client-ec2');
-    mocks.ec2.on(DescribeRouteTablesCommand).resolves({
-      RouteTables: [
-        {
-          RouteTableId: 'rtb-1',
-          VpcId: VPC,
-          Associations: [{ SubnetId: SUBNET, Main: false }],
-          Routes: [
-            { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' },
-            { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-1', State: 'blackhole' },
-            { DestinationPrefixListId: 'pl-63a5400a', GatewayId: 'vpce-0s3', State: 'active' },
-            { DestinationCidrBlock: '192.168.0.0/16', TransitGatewayId: 'tgw-1', State: 'active' },
-            { DestinationCidrBlock: '172.16.0.0/16', InstanceId: 'i-nat', NetworkInterfaceId: 'eni-nat', State: 'active' },
-            { DestinationIpv6CidrBlock: '::/0', EgressOnlyInternetGatewayId: 'eigw-1', State: 'active' },
-          ],
-        },
-      ],
-    });
+    routeTableWith(mocks, [
+      { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' },
+      { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-1', State: 'blackhole' },
+      { DestinationPrefixListId: 'pl-63a5400a', GatewayId: 'vpce-0s3', State: 'active' },
+      { DestinationCidrBlock: '192.168.0.0/16', TransitGatewayId: 'tgw-1', State: 'active' },
+      { DestinationCidrBlock: '172.16.0.0/16', InstanceId: 'i-nat', NetworkInterfaceId: 'eni-nat', State: 'active' },
+      { DestinationIpv6CidrBlock: '::/0', EgressOnlyInternetGatewayId: 'eigw-1', State: 'active' },
+    ]);
     const { GetManagedPrefixListEntriesCommand } = await import('@aws-sdk/client-ec2');
     mocks.ec2.on(GetManagedPrefixListEntriesCommand).resolves({ Entries: [{ Cidr: '52.216.0.0/15' }, { Cidr: '3.5.0.0/19' }] });
     const facts = await collect({ region: REGION, targets: [IID], clients });

@@ -16,9 +16,10 @@ import {
   EC2Client,
   type Filter,
   type Instance as SdkInstance,
+  type Route as SdkRoute,
   type SecurityGroup as SdkSecurityGroup,
 } from '@aws-sdk/client-ec2';
-import { GetInstanceProfileCommand, GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { GetInstanceProfileCommand, GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand, type Role as SdkRole } from '@aws-sdk/client-iam';
 import {
   DescribeInstanceInformationCommand,
   GetConnectionStatusCommand,
@@ -30,24 +31,12 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../src/collect/index.js';
 import type { PolicyDocument } from '../../src/facts.js';
+import { ACCOUNT, EC2_TRUST, EP_SUBNET, IID, PROFILE_ARN, REGION, ROLE_ARN, ROLE_NAME, SG_EC2, SG_VPCE, SUBNET, VPC } from '../fixtures/world.js';
 
-export const REGION = 'us-east-1';
-export const ACCOUNT = '111122223333';
-export const IID = 'i-0123456789abcdef0';
-export const VPC = 'vpc-0a1b2c3d4e5f60718';
-export const SUBNET = 'subnet-0aaa1111bbbb22223';
-export const EP_SUBNET = 'subnet-0ccc3333dddd44445';
-export const SG_EC2 = 'sg-0ec2ec2ec2ec2ec20';
-export const SG_VPCE = 'sg-0e0e0e0e0e0e0e0e1';
-export const PROFILE_ARN = `arn:aws:iam::${ACCOUNT}:instance-profile/ssm-profile`;
-export const ROLE_NAME = 'ssm-role';
-export const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${ROLE_NAME}`;
+// The ids of the healthy world of test/fixtures/world.ts; what differs from it is below.
+export { ACCOUNT, EC2_TRUST, EP_SUBNET, IID, PROFILE_ARN, REGION, ROLE_ARN, ROLE_NAME, SG_EC2, SG_VPCE, SUBNET, VPC };
 export const CALLER_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice`;
 export const CALLER_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/admins/Admin`; // a path: only GetRole knows it
-export const EC2_TRUST: PolicyDocument = {
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-};
 export const ACCOUNT_TRUST: PolicyDocument = {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
@@ -115,7 +104,27 @@ export const SDK_SECURITY_GROUPS: SdkSecurityGroup[] = [
   },
 ];
 
+/** The agent's role as IAM returns it (GetInstanceProfile, GetRole). */
+export function sdkAgentRole(over: Partial<SdkRole> = {}): SdkRole {
+  return {
+    Path: '/',
+    RoleName: ROLE_NAME,
+    RoleId: 'AROAROLE',
+    Arn: ROLE_ARN,
+    CreateDate: new Date(LAUNCH),
+    AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(EC2_TRUST)),
+    ...over,
+  };
+}
+
 export type Mocks = ReturnType<typeof healthyAws>['mocks'];
+
+/** DescribeRouteTables answers one table, rtb-1, associated with the instance subnet, with these routes. */
+export function routeTableWith(mocks: Mocks, routes: SdkRoute[]): void {
+  mocks.ec2.on(DescribeRouteTablesCommand).resolves({
+    RouteTables: [{ RouteTableId: 'rtb-1', VpcId: VPC, Associations: [{ SubnetId: SUBNET, Main: false }], Routes: routes }],
+  });
+}
 
 /** Injected clients whose `send` is mocked with a healthy world; `instances` are what DescribeInstances knows. */
 export function healthyAws(instances: SdkInstance[] = [sdkInstance()]) {
@@ -264,16 +273,7 @@ export function healthyAws(instances: SdkInstance[] = [sdkInstance()]) {
       InstanceProfileId: 'AIPAEXAMPLE',
       Arn: PROFILE_ARN,
       CreateDate: new Date(LAUNCH),
-      Roles: [
-        {
-          Path: '/',
-          RoleName: ROLE_NAME,
-          RoleId: 'AROAROLE',
-          Arn: ROLE_ARN,
-          CreateDate: new Date(LAUNCH),
-          AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(EC2_TRUST)),
-        },
-      ],
+      Roles: [sdkAgentRole()],
     },
   });
   iam.on(GetRoleCommand, { RoleName: 'Admin' }).resolves({

@@ -1,28 +1,13 @@
 // collect() end to end over HTTP: real SDK clients built by the collector itself, pointed at the local
 // AWS wire server (test/e2e/aws-server.ts) with AWS_ENDPOINT_URL. The server renders its answers from a
 // Facts object, so collecting must give those facts back.
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { collect } from '../../src/collect/index.js';
+import { describe, expect, it } from 'vitest';
 import type { Facts } from '../../src/facts.js';
+import { useAwsServer } from '../fixtures/aws-env.js';
 import { healthyFacts, IID, ROLE_ARN, VPC, denied, world } from '../fixtures/world.js';
-import { startAwsServer, type AwsServer, type ServerOptions } from '../e2e/aws-server.js';
 
-let server: AwsServer | undefined;
-afterEach(async () => {
-  vi.unstubAllEnvs();
-  await server?.close();
-  server = undefined;
-});
-
-async function collectOver(facts: Facts, opts: Partial<ServerOptions> = {}) {
-  server = await startAwsServer({ facts, ...opts });
-  vi.stubEnv('AWS_ENDPOINT_URL', server.url);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
-  vi.stubEnv('AWS_SESSION_TOKEN', '');
-  vi.stubEnv('AWS_PROFILE', '');
-  return collect({ region: facts.region, targets: facts.targets, timeoutMs: 3000, maxAttempts: 2 });
-}
+const aws = useAwsServer();
+const collectOver = aws.collectOver;
 
 /** What collect() adds beyond the world facts: the caller's role (unknown to the world) and its simulation. */
 function withoutCallerExtras(collected: Facts, from: Facts): Facts {
@@ -36,7 +21,7 @@ describe('collect over HTTP (aws-server)', () => {
     const from = healthyFacts();
     const facts = await collectOver(from);
     expect(withoutCallerExtras(facts, from)).toEqual(from);
-    for (const r of server!.requests) expect(r.action).toMatch(/^(Describe|Get|List|Simulate)/);
+    for (const r of aws.server.requests) expect(r.action).toMatch(/^(Describe|Get|List|Simulate)/);
   });
 
   it('a denied fact comes back as the same denied error', async () => {

@@ -23,6 +23,7 @@ import {
   val,
   world,
 } from '../fixtures/world.js';
+import { MANAGED_INSTANCE_CORE } from '../fixtures/policies.js';
 import { extraInstanceId, startAwsServer, type Fault, type RecordedRequest, type ServerOptions } from './aws-server.js';
 import { awsEnv, runCli, type CliRun } from './run-cli.js';
 
@@ -93,56 +94,6 @@ function homeWithConfig(config: string): { HOME: string; AWS_CONFIG_FILE: string
   writeFileSync(file, config);
   return { HOME: home, AWS_CONFIG_FILE: file, AWS_SHARED_CREDENTIALS_FILE: join(home, '.aws', 'credentials') };
 }
-
-/** AmazonSSMManagedInstanceCore's agent statements, as AWS publishes them. */
-const MANAGED_INSTANCE_CORE: NamedPolicy = {
-  name: 'AmazonSSMManagedInstanceCore',
-  kind: 'managed',
-  arn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
-  document: {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Action: [
-          'ssm:DescribeAssociation',
-          'ssm:GetDeployablePatchSnapshotForInstance',
-          'ssm:GetDocument',
-          'ssm:DescribeDocument',
-          'ssm:GetManifest',
-          'ssm:GetParameter',
-          'ssm:GetParameters',
-          'ssm:ListAssociations',
-          'ssm:ListInstanceAssociations',
-          'ssm:PutInventory',
-          'ssm:PutComplianceItems',
-          'ssm:PutConfigurePackageResult',
-          'ssm:UpdateAssociationStatus',
-          'ssm:UpdateInstanceAssociationStatus',
-          'ssm:UpdateInstanceInformation',
-        ],
-        Resource: '*',
-      },
-      {
-        Effect: 'Allow',
-        Action: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
-        Resource: '*',
-      },
-      {
-        Effect: 'Allow',
-        Action: [
-          'ec2messages:AcknowledgeMessage',
-          'ec2messages:DeleteMessage',
-          'ec2messages:FailMessage',
-          'ec2messages:GetEndpoint',
-          'ec2messages:GetMessages',
-          'ec2messages:SendReply',
-        ],
-        Resource: '*',
-      },
-    ],
-  },
-};
 
 const ADMINISTRATOR_ACCESS: NamedPolicy = {
   name: 'AdministratorAccess',

@@ -14,6 +14,7 @@ import {
   mergeIntervals,
   naclDecide,
   naclDecideSpace,
+  naclSomePortNeverAllowed,
   normalizeProtocol,
   parseCidr,
   parseIp,
@@ -429,6 +430,42 @@ describe('naclDecide', () => {
       [{ from: 32768, to: 65535 }, 'allow', 100],
     ]);
     expect(summarizeNacl(cells)).toMatchObject({ allowed: 'some', blockingRules: [32767] });
+  });
+});
+
+describe('naclSomePortNeverAllowed', () => {
+  const space = (entries: NetworkAclEntry[], ports: { from: number; to: number }, cidrs: string[]) =>
+    naclDecideSpace(entries, { egress: false, protocol: '6', ports, ips: intervalsOf(cidrs) });
+  const deny = { ruleNumber: 32767, egress: false, protocol: '-1', action: 'deny' as const, cidr: '0.0.0.0/0' };
+  const allow = (ruleNumber: number, cidr: string, from: number, to: number): NetworkAclEntry => ({
+    ruleNumber,
+    egress: false,
+    protocol: '6',
+    action: 'allow',
+    cidr,
+    portRange: { from, to },
+  });
+
+  it('is false when every port is allowed somewhere, even from different addresses', () => {
+    const entries = [allow(100, '10.0.0.0/24', 1024, 40000), allow(110, '10.0.1.0/24', 40001, 65535), deny];
+    const cells = space(entries, { from: 1024, to: 65535 }, ['10.0.0.0/16']);
+    expect(naclSomePortNeverAllowed(cells, { from: 1024, to: 65535 })).toBe(false);
+    expect(summarizeNacl(cells).allowed).toBe('some');
+  });
+
+  it('is true for a gap in the middle, at the top, or when nothing is allowed', () => {
+    const gap = [allow(100, '0.0.0.0/0', 1024, 30000), allow(110, '0.0.0.0/0', 30002, 65535), deny];
+    expect(naclSomePortNeverAllowed(space(gap, { from: 1024, to: 65535 }, ['10.0.0.0/16']), { from: 1024, to: 65535 })).toBe(true);
+    const top = [allow(100, '0.0.0.0/0', 1024, 65534), deny];
+    expect(naclSomePortNeverAllowed(space(top, { from: 1024, to: 65535 }, ['10.0.0.0/16']), { from: 1024, to: 65535 })).toBe(true);
+    expect(naclSomePortNeverAllowed(space([deny], { from: 443, to: 443 }, ['10.0.0.0/16']), { from: 443, to: 443 })).toBe(true);
+  });
+
+  it('looks only at the wanted ports', () => {
+    const entries = [allow(100, '0.0.0.0/0', 32768, 65535), deny];
+    const cells = space(entries, { from: 1024, to: 65535 }, ['10.0.0.0/16']);
+    expect(naclSomePortNeverAllowed(cells, { from: 32768, to: 65535 })).toBe(false);
+    expect(naclSomePortNeverAllowed(cells, { from: 1024, to: 65535 })).toBe(true);
   });
 });
 

@@ -3,6 +3,7 @@
 // shapes). Each is `(f: Facts) => void`, so they compose: `world(f => { ODD.ipv6(f); ODD.windows(f); })`.
 import { failed, ok, type Facts, type NetworkAclEntry, type RouteTargetType, type SecurityGroupRule } from '../../src/facts.js';
 import { EP_SUBNET, IID, REGION, SG_EC2, SG_VPCE, SUBNET, VPC, denied, val } from '../fixtures/world.js';
+import { sgRule } from '../eval/net-fixtures.js';
 
 export type Edit = (f: Facts) => void;
 
@@ -13,16 +14,8 @@ export const V6_INSTANCE = '2600:1f18:abcd:ef01::10';
 export const PL_VPC = 'pl-0aaaa1111bbbb2222';
 export const PL_S3 = 'pl-63a5400a';
 
-export const rule = (r: Partial<SecurityGroupRule>): SecurityGroupRule => ({
-  protocol: 'tcp',
-  fromPort: 443,
-  toPort: 443,
-  cidrs: [],
-  ipv6Cidrs: [],
-  groupIds: [],
-  prefixListIds: [],
-  ...r,
-});
+/** A security-group rule: TCP 443 and no peer unless given. */
+export const rule = sgRule;
 
 export const sg = (f: Facts, id: string) => val(f.securityGroups[id]);
 export const inst = (f: Facts) => val(f.instances[IID])!;

@@ -2,15 +2,15 @@
 // (ec2:DescribeManagedPrefixLists, so src/path.ts can tell `com.amazonaws.<region>.s3` apart); a denied name
 // read is recorded on the list (nameError) and is never fatal. Over aws-sdk-client-mock, over the local AWS
 // wire server, and what the checks make of named, unnamed and unreadable lists.
-import { DescribeManagedPrefixListsCommand, DescribeRouteTablesCommand, GetManagedPrefixListEntriesCommand } from '@aws-sdk/client-ec2';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DescribeManagedPrefixListsCommand, GetManagedPrefixListEntriesCommand } from '@aws-sdk/client-ec2';
+import { describe, expect, it } from 'vitest';
 import { collect } from '../../src/collect/index.js';
 import { failed, ok, type Facts } from '../../src/facts.js';
 import { defaultRoute } from '../../src/path.js';
 import { runChecks } from '../../src/run.js';
 import { allChecks } from '../../checks/index.js';
-import { awsError, healthyAws, IID as MOCK_IID, REGION as MOCK_REGION, SUBNET as MOCK_SUBNET, VPC as MOCK_VPC } from '../collect/fake-aws.js';
-import { startAwsServer, type AwsServer, type ServerOptions } from '../e2e/aws-server.js';
+import { awsError, healthyAws, routeTableWith } from '../collect/fake-aws.js';
+import { useAwsServer } from '../fixtures/aws-env.js';
 import { ACCOUNT, IID, REGION, ROLE_ARN, VPC, denied, val, world } from '../fixtures/world.js';
 import { agentRoleQuestions } from '../../src/requirements.js';
 import { saneRun } from './harness.js';
@@ -21,20 +21,11 @@ const S3_NAME = `com.amazonaws.${REGION}.s3`;
 describe('collector (aws-sdk-client-mock)', () => {
   function withPrefixListRoutes() {
     const aws = healthyAws();
-    aws.mocks.ec2.on(DescribeRouteTablesCommand).resolves({
-      RouteTables: [
-        {
-          RouteTableId: 'rtb-1',
-          VpcId: MOCK_VPC,
-          Associations: [{ SubnetId: MOCK_SUBNET, Main: false }],
-          Routes: [
-            { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' },
-            { DestinationPrefixListId: 'pl-63a5400a', GatewayId: 'vpce-0s3', State: 'active' },
-            { DestinationPrefixListId: 'pl-0corp', TransitGatewayId: 'tgw-1', State: 'active' },
-          ],
-        },
-      ],
-    });
+    routeTableWith(aws.mocks, [
+      { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' },
+      { DestinationPrefixListId: 'pl-63a5400a', GatewayId: 'vpce-0s3', State: 'active' },
+      { DestinationPrefixListId: 'pl-0corp', TransitGatewayId: 'tgw-1', State: 'active' },
+    ]);
     aws.mocks.ec2.on(GetManagedPrefixListEntriesCommand).callsFake(async (input: { PrefixListId: string }) => ({
       Entries: input.PrefixListId === 'pl-63a5400a' ? [{ Cidr: '52.216.0.0/15' }] : [{ Cidr: '192.168.0.0/16' }],
     }));
@@ -49,7 +40,7 @@ describe('collector (aws-sdk-client-mock)', () => {
         { PrefixListId: 'pl-0corp', PrefixListName: 'corp-networks', OwnerId: '111122223333' },
       ],
     });
-    const facts = await collect({ region: MOCK_REGION, targets: [MOCK_IID], clients });
+    const facts = await collect({ region: REGION, targets: [IID], clients });
     expect(facts.prefixLists).toEqual({
       'pl-63a5400a': ok({ id: 'pl-63a5400a', name: 'com.amazonaws.us-east-1.s3', cidrs: ['52.216.0.0/15'] }),
       'pl-0corp': ok({ id: 'pl-0corp', name: 'corp-networks', cidrs: ['192.168.0.0/16'] }),
@@ -62,40 +53,26 @@ describe('collector (aws-sdk-client-mock)', () => {
   it('a denied DescribeManagedPrefixLists is recorded on each list (nameError), the entries still count, nothing else fails', async () => {
     const { clients, mocks } = withPrefixListRoutes();
     mocks.ec2.on(DescribeManagedPrefixListsCommand).rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
-    const facts = await collect({ region: MOCK_REGION, targets: [MOCK_IID], clients });
+    const facts = await collect({ region: REGION, targets: [IID], clients });
     const pl = facts.prefixLists['pl-63a5400a'];
     expect(pl).toEqual(
       ok({ id: 'pl-63a5400a', nameError: { api: 'ec2:DescribeManagedPrefixLists', code: 'UnauthorizedOperation', message: expect.any(String), kind: 'denied' }, cidrs: ['52.216.0.0/15'] }),
     );
-    expect(facts.routeTables[MOCK_VPC]?.ok).toBe(true);
-    expect(facts.instances[MOCK_IID]?.ok).toBe(true);
+    expect(facts.routeTables[VPC]?.ok).toBe(true);
+    expect(facts.instances[IID]?.ok).toBe(true);
   });
 
   it('a list DescribeManagedPrefixLists does not return gets no name and no error', async () => {
     const { clients, mocks } = withPrefixListRoutes();
     mocks.ec2.on(DescribeManagedPrefixListsCommand).resolves({ PrefixLists: [] });
-    const facts = await collect({ region: MOCK_REGION, targets: [MOCK_IID], clients });
+    const facts = await collect({ region: REGION, targets: [IID], clients });
     expect(facts.prefixLists['pl-0corp']).toEqual(ok({ id: 'pl-0corp', cidrs: ['192.168.0.0/16'] }));
   });
 });
 
 describe('collector over HTTP (the local AWS wire server)', () => {
-  let server: AwsServer | undefined;
-  afterEach(async () => {
-    vi.unstubAllEnvs();
-    await server?.close();
-    server = undefined;
-  });
-
-  async function collectOver(facts: Facts, opts: Partial<ServerOptions> = {}) {
-    server = await startAwsServer({ facts, ...opts });
-    vi.stubEnv('AWS_ENDPOINT_URL', server.url);
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
-    vi.stubEnv('AWS_SESSION_TOKEN', '');
-    vi.stubEnv('AWS_PROFILE', '');
-    return collect({ region: facts.region, targets: facts.targets, timeoutMs: 3000, maxAttempts: 2 });
-  }
+  const aws = useAwsServer();
+  const collectOver = aws.collectOver;
 
   const served = () =>
     world((f) => {
@@ -108,7 +85,7 @@ describe('collector over HTTP (the local AWS wire server)', () => {
     const facts = await collectOver(from);
     expect(facts.prefixLists).toEqual(from.prefixLists);
     // Lists named by routes and instance SGs are read at once, those of endpoint SGs as soon as those are known.
-    const asked = server!.requests
+    const asked = aws.server.requests
       .filter((r) => r.action === 'DescribeManagedPrefixLists')
       .flatMap((r) => Object.entries(r.params as Record<string, string>).filter(([k]) => k.startsWith('Filter.1.Value.')).map(([, v]) => v));
     expect(asked.sort()).toEqual([O.PL_S3, O.PL_VPC].sort());

@@ -1,0 +1,28 @@
+// Terraform for one security-group rule that allows TCP 443, shared by the security-group checks' fixes.
+import { tfLabel } from './permissions.js';
+
+export interface TfHttpsRule {
+  /** Resource name before tfLabel. */
+  name: string;
+  type: 'ingress' | 'egress';
+  securityGroupId: string;
+  cidr: string;
+  /** Appended to the cidr_blocks line (e.g. ` # or: source_security_group_id = "sg-1"`). */
+  cidrComment?: string;
+  description: string;
+}
+
+/** `resource "aws_security_group_rule" ... { ... }` for TCP 443. */
+export function tfHttpsRule(r: TfHttpsRule): string {
+  return (
+    `resource "aws_security_group_rule" "${tfLabel(r.name)}" {\n` +
+    `  type              = "${r.type}"\n` +
+    `  security_group_id = "${r.securityGroupId}"\n` +
+    `  protocol          = "tcp"\n` +
+    `  from_port         = 443\n` +
+    `  to_port           = 443\n` +
+    `  cidr_blocks       = ["${r.cidr}"]${r.cidrComment ?? ''}\n` +
+    `  description       = "${r.description}"\n` +
+    `}`
+  );
+}
