@@ -2,6 +2,7 @@
 import { need, skip, type Check } from '../src/check.js';
 import { agentTargetOf } from '../src/lookup.js';
 import { agentRestartCommands } from '../src/reboot-advice.js';
+import { CONNECTION_STATUS_MAX_TARGETS } from '../src/requirements.js';
 
 export const sessionConnection: Check = {
   meta: {
@@ -15,6 +16,12 @@ export const sessionConnection: Check = {
   run(ctx) {
     const inst = agentTargetOf(ctx);
     if (inst.state !== 'running') skip(`instance ${inst.id} is ${inst.state}; instance.state covers it`);
+    if (ctx.facts.connections[ctx.id] === undefined && ctx.facts.targets.length > CONNECTION_STATUS_MAX_TARGETS) {
+      skip(
+        `not read for runs of more than ${CONNECTION_STATUS_MAX_TARGETS} instances (ssm:GetConnectionStatus costs one request ` +
+          'per instance); agent.ping covers readiness: run ssm-doctor on this instance alone for Session Manager\'s own answer',
+      );
+    }
     const status = need(ctx.facts.connections[ctx.id], `the Session Manager connection status of ${ctx.id}`);
     if (status === 'connected') {
       return { status: 'pass', detail: `Session Manager reports ${inst.id} as connected: a session can be started.`, data: { status } };

@@ -34,6 +34,12 @@ export const MIN_AGENT = {
   imdsv2Only: '3.2.1041.0',
 } as const;
 
+/**
+ * ssm:GetConnectionStatus has no batch form (one request per instance): it is read only for runs of up to this many
+ * targets; bigger fleets rely on agent.ping's PingStatus, and session.connection says so.
+ */
+export const CONNECTION_STATUS_MAX_TARGETS = 20;
+
 export const DHMC_SETTING_ID = '/ssm/managed-instance/default-ec2-instance-management-role';
 export const SESSION_PREFERENCES_DOCUMENT = 'SSM-SessionManagerRunShell';
 

@@ -27,6 +27,7 @@ import {
   agentRoleQuestions,
   callerRoleName,
   clientQuestions,
+  CONNECTION_STATUS_MAX_TARGETS,
   DHMC_SETTING_ID,
   SESSION_PREFERENCES_DOCUMENT,
   type PermissionQuestion,
@@ -156,6 +157,8 @@ const VPC_CHUNK = 50;
 /** Values per `InstanceIds` filter of ssm:DescribeInstanceInformation. */
 const SSM_FILTER_CHUNK = 50;
 const MAX_PAGES = 500;
+/** Resource ARNs per iam:SimulatePrincipalPolicy call (the caller's StartSession on every target). */
+const SIMULATE_RESOURCES = 50;
 
 // ---------------------------------------------------------------- small helpers
 
@@ -429,6 +432,7 @@ class Collector {
   }
 
   private async readConnections(): Promise<void> {
+    if (this.targets.length > CONNECTION_STATUS_MAX_TARGETS) return;
     await Promise.all(
       this.targets.map(async (id) => {
         const r = await this.r.read('ssm:GetConnectionStatus', { Target: id }, (i) =>
@@ -842,25 +846,44 @@ class Collector {
     await Promise.all([...questions].map(([arn, qs]) => this.simulate(arn, [...qs.values()])));
   }
 
+  /**
+   * Questions with the same actions are asked together, up to SIMULATE_RESOURCES resources a call: a fleet's
+   * `ssm:StartSession` on 200 instance ARNs is a handful of calls, not 200. Per-resource decisions come from
+   * ResourceSpecificResults (AWS now returns one EvaluationResult per action), else from the result itself.
+   */
   private async simulate(principalArn: string, questions: PermissionQuestion[]): Promise<void> {
+    const byActions = new Map<string, { actions: string[]; resources: string[] }>();
+    for (const q of questions) {
+      const key = q.actions.join(',');
+      const g = byActions.get(key) ?? { actions: q.actions, resources: [] };
+      if (!g.resources.includes(q.resource)) g.resources.push(q.resource);
+      byActions.set(key, g);
+    }
+    const calls = [...byActions.values()].flatMap((g) =>
+      chunks(g.resources, SIMULATE_RESOURCES).map((resources) => ({ actions: g.actions, resources })),
+    );
     const results = await Promise.all(
-      questions.map(async (q) => {
+      calls.map(async ({ actions, resources }) => {
         const res = await this.r.pages(
           'iam:SimulatePrincipalPolicy',
-          { PolicySourceArn: principalArn, ActionNames: q.actions, ResourceArns: [q.resource] },
+          { PolicySourceArn: principalArn, ActionNames: actions, ResourceArns: resources },
           (i) => this.c.iam.send(new this.sdk.iam.SimulatePrincipalPolicyCommand(i)),
           (o) => ({ items: o.EvaluationResults, next: o.IsTruncated ? o.Marker : undefined }),
           nextMarker,
         );
         if (!res.ok) return failed<SimDecision[]>(res.error);
+        const decision = (d: string | undefined): SimDecision['decision'] =>
+          d === 'allowed' || d === 'explicitDeny' ? d : 'implicitDeny';
         return ok(
-          res.value.map(
-            (e): SimDecision => ({
-              action: e.EvalActionName ?? '',
-              resource: q.resource,
-              decision: e.EvalDecision === 'allowed' || e.EvalDecision === 'explicitDeny' ? e.EvalDecision : 'implicitDeny',
-            }),
-          ),
+          res.value.flatMap((e): SimDecision[] => {
+            const action = e.EvalActionName ?? '';
+            const specific = e.ResourceSpecificResults ?? [];
+            if (specific.length > 0) {
+              return specific.map((r) => ({ action, resource: r.EvalResourceName ?? '', decision: decision(r.EvalResourceDecision) }));
+            }
+            const resource = resources.length === 1 ? resources[0]! : (e.EvalResourceName ?? '*');
+            return [{ action, resource, decision: decision(e.EvalDecision) }];
+          }),
         );
       }),
     );

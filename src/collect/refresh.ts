@@ -8,6 +8,7 @@
 //   ec2:DescribeInstances             one per 200 targets, only for instances still `pending`
 //   ec2:DescribeVpcEndpoints          one per 50 VPCs, only for VPCs of waiting targets with a `pending` endpoint
 // What src/wait.ts assumes "may still change" (optimistic()) is exactly this list.
+import { CONNECTION_STATUS_MAX_TARGETS } from '../requirements.js';
 import type { Filter } from '@aws-sdk/client-ec2';
 import { isManagedNode } from '../args.js';
 import { failed, ok, type Facts, type Instance } from '../facts.js';
@@ -91,7 +92,8 @@ export async function refresh(facts: Facts, ids: string[], opts: RefreshOptions)
       ids
         .filter((id) => {
           const a = next.agents[id];
-          return a?.ok && a.value?.pingStatus === 'Online';
+          // Fleets bigger than CONNECTION_STATUS_MAX_TARGETS never read it (see the collector).
+          return a?.ok && a.value?.pingStatus === 'Online' && facts.targets.length <= CONNECTION_STATUS_MAX_TARGETS;
         })
         .map(async (id) => {
           const c = await r.read('ssm:GetConnectionStatus', { Target: id }, (i) => ssm.send(new sdk.ssm.GetConnectionStatusCommand(i)));

@@ -3,6 +3,7 @@ import { sessionConnection } from '../../checks/session.connection.js';
 import { runCheck } from '../../src/run.js';
 import { failed, ok, type Facts } from '../../src/facts.js';
 import { IID, denied, val, world } from '../fixtures/world.js';
+import { CONNECTION_STATUS_MAX_TARGETS } from '../../src/requirements.js';
 
 const run = (edit?: (f: Facts) => void) => {
   const facts = world(edit);
@@ -35,5 +36,17 @@ describe('session.connection', () => {
     const r = run((f) => (f.connections[IID] = failed(denied('ssm:GetConnectionStatus', 'AccessDeniedException'))));
     expect(r.status).toBe('error');
     expect(r.detail).toContain('ssm:GetConnectionStatus');
+  });
+});
+
+describe('session.connection in big fleets', () => {
+  it('skips, saying why, when the status was not read because the run has more than CONNECTION_STATUS_MAX_TARGETS targets', () => {
+    const facts = world((f) => {
+      delete f.connections[IID];
+      f.targets = [IID, ...Array.from({ length: CONNECTION_STATUS_MAX_TARGETS }, (_, n) => `i-${String(n).padStart(17, '0')}`)];
+    });
+    const r = runCheck(sessionConnection, { facts, id: IID, region: facts.region });
+    expect(r.status).toBe('skip');
+    expect(r.detail).toContain('agent.ping covers readiness');
   });
 });

@@ -137,7 +137,7 @@ describe('collect: healthy world', () => {
       'ec2:DescribeDhcpOptions': 1,
       'iam:GetInstanceProfile': 1,
       'iam:GetRole': 1, // the caller's role, for its real ARN
-      'iam:SimulatePrincipalPolicy': 3, // agent role: 1 question; caller: instance + document
+      'iam:SimulatePrincipalPolicy': 2, // agent role: 1 question; caller: instance + document in one call
     });
     expect(inputsOf(mocks.ec2, DescribeInstancesCommand)).toEqual([{ Filters: [{ Name: 'instance-id', Values: [IID] }] }]);
     expect(inputsOf(mocks.ec2, DescribeNetworkInterfacesCommand)).toEqual([
@@ -465,8 +465,8 @@ describe('collect: sharing reads', () => {
     expect(counts['ec2:DescribeVpcAttribute']).toBe(2);
     expect(counts['ssm:GetConnectionStatus']).toBe(2);
     expect(counts['ec2:DescribeSecurityGroups']).toBe(2);
-    // agent role once (1 question); caller: 2 instance ARNs + the shared document ARN.
-    expect(counts['iam:SimulatePrincipalPolicy']).toBe(4);
+    // agent role once (1 question); caller: 2 instance ARNs + the shared document ARN in one batched call.
+    expect(counts['iam:SimulatePrincipalPolicy']).toBe(2);
     expectReadOnly(mocks);
   });
 
@@ -497,7 +497,8 @@ describe('collect: sharing reads', () => {
     const counts = countCommands(mocks);
     expect(counts['ec2:DescribeInstances']).toBe(1);
     expect(counts['ssm:DescribeInstanceInformation']).toBe(4); // 50 ids per InstanceIds filter
-    expect(counts['ssm:GetConnectionStatus']).toBe(200); // per target by nature
+    expect(counts['ssm:GetConnectionStatus']).toBeUndefined(); // one per instance: not read above CONNECTION_STATUS_MAX_TARGETS
+    expect(facts.connections).toEqual({});
     for (const api of ['ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeRouteTables', 'ec2:DescribeVpcEndpoints', 'ec2:DescribeNatGateways']) {
       expect(counts[api], api).toBe(1); // batched over the 4 VPCs
     }

@@ -286,11 +286,13 @@ export function healthyAws(instances: SdkInstance[] = [sdkInstance()]) {
       AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(ACCOUNT_TRUST)),
     },
   });
+  // As AWS answers today: one result per action, per-resource decisions in ResourceSpecificResults.
   iam.on(SimulatePrincipalPolicyCommand).callsFake(async (input) => ({
     EvaluationResults: (input.ActionNames as string[]).map((a) => ({
       EvalActionName: a,
-      EvalResourceName: input.ResourceArns?.[0] ?? '*',
+      EvalResourceName: input.ResourceArns?.length === 1 ? input.ResourceArns[0] : '*',
       EvalDecision: 'allowed',
+      ResourceSpecificResults: (input.ResourceArns ?? []).map((r: string) => ({ EvalResourceName: r, EvalResourceDecision: 'allowed' })),
     })),
     IsTruncated: false,
   }));

@@ -106,12 +106,16 @@ const SimulatePrincipalPolicy: Handler = (c) => {
   const f = c.world.facts.simulations[arn];
   if (!f) throw noSuchEntity(`The specified entity ${arn} does not exist.`);
   if (!f.ok) throw failIam(f.error);
-  const pairs = actions.flatMap((action) => (resources.length ? resources : ['*']).map((resource) => ({ action, resource })));
-  const results = pairs.map(({ action, resource }) => ({
-    action,
-    resource,
-    decision: f.value.find((d) => d.action.toLowerCase() === action.toLowerCase() && d.resource === resource)?.decision ?? 'implicitDeny',
-  }));
+  // As AWS documents today: one EvaluationResult per action, whatever the number of resources; its top-level
+  // decision is the most restrictive across them, and ResourceSpecificResults holds one decision per resource.
+  const decisionOf = (action: string, resource: string) =>
+    f.value.find((d) => d.action.toLowerCase() === action.toLowerCase() && d.resource === resource)?.decision ?? 'implicitDeny';
+  const RANK = { allowed: 0, implicitDeny: 1, explicitDeny: 2 } as const;
+  const results = actions.map((action) => {
+    const per = (resources.length ? resources : ['*']).map((resource) => ({ resource, decision: decisionOf(action, resource) }));
+    const worst = per.reduce((a, b) => (RANK[b.decision] > RANK[a.decision] ? b : a)).decision;
+    return { action, resource: per.length === 1 ? per[0]!.resource : '*', decision: worst, per };
+  });
   const pg = pageOf(c, 'SimulatePrincipalPolicy', results);
   return {
     EvaluationResults: members(
@@ -122,9 +126,9 @@ const SimulatePrincipalPolicy: Handler = (c) => {
         MatchedStatements: members([]),
         MissingContextValues: members([]),
         ResourceSpecificResults:
-          r.resource === '*'
+          r.per.length === 1 && r.per[0]!.resource === '*'
             ? undefined
-            : members([{ EvalResourceName: r.resource, EvalResourceDecision: r.decision, MatchedStatements: members([]), MissingContextValues: members([]) }]),
+            : members(r.per.map((x) => ({ EvalResourceName: x.resource, EvalResourceDecision: x.decision, MatchedStatements: members([]), MissingContextValues: members([]) }))),
       })),
     ),
     IsTruncated: pg.IsTruncated,
