@@ -9,6 +9,7 @@ import type { Facts } from './facts.js';
 import { buildReport, type Report } from './report/model.js';
 import { FORMATS, render, resolveFormat } from './report/format.js';
 import { renderGithubSummary } from './report/github.js';
+import { writeJson } from './report/json.js';
 import { SelectionError, selectChecks, splitSelectors } from './report/select-checks.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 import { DEFAULT_WAIT, hasSelection, noMatchMessage, parseDuration, selectionFilters, selectionOf, SelectionSyntaxError, type Selection } from './select.js';
@@ -182,6 +183,8 @@ async function diagnose(ids: string[], opts: Options, io: Io): Promise<number> {
     failOn: opts.failOn === 'warn' ? ('warn' as const) : ('fail' as const),
     omittedChecks: selection.omitted,
   };
+  // Without --wait the AWS clients are done: release them (and what they hold) before the report is built.
+  if (live && waitMs === undefined) live.close();
   let report = buildReport(facts, selection.checks, reportOptions);
   let waitedOut = false;
   if (live && waitMs !== undefined) {
@@ -198,7 +201,9 @@ async function diagnose(ids: string[], opts: Options, io: Io): Promise<number> {
   }
   if (opts.saveSnapshot) writeSnapshot(opts.saveSnapshot, facts);
   const color = opts.color && !io.env.NO_COLOR && Boolean(io.stdout.isTTY) && format === 'text';
-  io.stdout.write(render(report, format, { color, verbose: opts.verbose }));
+  // JSON is streamed a target at a time: a fleet's report is tens of MB as one string.
+  if (format === 'json') await writeJson(report, io.stdout);
+  else io.stdout.write(render(report, format, { color, verbose: opts.verbose }));
   if (format === 'github') writeStepSummary(report, io);
 
   if (opts.reboot) await maybeReboot(report, facts, opts, timeout * 1000, io);

@@ -1,0 +1,65 @@
+// `--json`: the streamed report is, byte for byte, JSON.stringify(report, null, 2) and a newline.
+import { PassThrough, Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { renderJson, writeJson } from '../../src/report/json.js';
+import type { Report } from '../../src/report/model.js';
+import { EXAMPLES, exampleFacts, reportOf } from './helpers.js';
+
+const reference = (r: Report) => `${JSON.stringify(r, null, 2)}\n`;
+
+function several(): Report {
+  const one = reportOf('healthy');
+  const bad = reportOf('no-instance-profile');
+  return { ...bad, targets: [...one.targets, ...bad.targets, { ...bad.targets[0]!, target: 'i-0ffffffffffffffff' }] };
+}
+
+describe('renderJson', () => {
+  it.each(EXAMPLES)('is JSON.stringify(report, null, 2) for %s', (name) => {
+    const r = reportOf(name, { omittedChecks: ['client.plugin'], failOn: 'warn' });
+    expect(renderJson(r)).toBe(reference(r));
+  });
+
+  it('is the same for several targets, no targets, and omitted (undefined) members', () => {
+    const r = several();
+    expect(renderJson(r)).toBe(reference(r));
+    const none = { ...r, targets: [], missingPermissions: undefined } as Report;
+    expect(renderJson(none)).toBe(reference(none));
+    expect(JSON.parse(renderJson(none))).toEqual(JSON.parse(reference(none)));
+  });
+
+  it('keeps strings with newlines and non-ASCII text intact', () => {
+    const r = reportOf(exampleFacts('healthy'));
+    r.targets[0]!.checks[0]!.detail = 'line one\nline two → ✔ "quoted"\u2028';
+    expect(renderJson(r)).toBe(reference(r));
+  });
+});
+
+describe('writeJson', () => {
+  it('writes the same bytes, waiting for drain on a slow stream', async () => {
+    const r = several();
+    // Big enough for several 64 KB writes; a 1-byte high-water mark makes every write ask for a drain.
+    r.targets = Array.from({ length: 40 }, (_, i) => ({ ...r.targets[i % r.targets.length]!, target: `i-${String(i).padStart(17, '0')}` }));
+    const parts: Buffer[] = [];
+    let drains = 0;
+    const out = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _enc, done) {
+        parts.push(chunk);
+        setImmediate(done);
+      },
+    });
+    out.on('drain', () => drains++);
+    await writeJson(r, out);
+    await new Promise<void>((resolve) => out.end(resolve));
+    expect(Buffer.concat(parts).toString('utf8')).toBe(reference(r));
+    expect(drains).toBeGreaterThan(0);
+  });
+
+  it('stops when the stream closes instead of waiting forever', async () => {
+    const r = several();
+    r.targets = Array.from({ length: 40 }, (_, i) => ({ ...r.targets[i % r.targets.length]!, target: `i-${String(i).padStart(17, '0')}` }));
+    const out = new PassThrough({ highWaterMark: 1 });
+    setImmediate(() => out.destroy());
+    await expect(writeJson(r, out)).resolves.toBeUndefined();
+  });
+});
