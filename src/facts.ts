@@ -360,3 +360,17 @@ export function ok<T>(value: T): Fetched<T> {
 export function failed<T = never>(error: ApiError): Fetched<T> {
   return { ok: false, error };
 }
+
+/** Every per-resource map of the facts, empty: the start of a collection, and the list a snapshot must have. */
+export function emptyResourceMaps(): Pick<
+  Facts,
+  | 'instances' | 'agents' | 'connections' | 'instanceProfiles' | 'roles' | 'simulations' | 'vpcs' | 'vpcDnsAttributes'
+  | 'dhcpOptions' | 'subnets' | 'routeTables' | 'networkAcls' | 'endpoints' | 'endpointInterfaces' | 'securityGroups'
+  | 'natGateways' | 'internetGateways' | 'prefixLists'
+> {
+  return {
+    instances: {}, agents: {}, connections: {}, instanceProfiles: {}, roles: {}, simulations: {}, vpcs: {},
+    vpcDnsAttributes: {}, dhcpOptions: {}, subnets: {}, routeTables: {}, networkAcls: {}, endpoints: {},
+    endpointInterfaces: {}, securityGroups: {}, natGateways: {}, internetGateways: {}, prefixLists: {},
+  };
+}

@@ -1,14 +1,10 @@
 // Reading and writing snapshots (the facts of one run). A bad file is a one-line CliError (exit 3).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CliError, EXIT } from './exit-codes.js';
-import { FACTS_SCHEMA_VERSION, type Facts } from './facts.js';
+import { emptyResourceMaps, FACTS_SCHEMA_VERSION, type Facts } from './facts.js';
 
 /** Per-resource maps: missing ones are read as empty (nothing collected), never as an error. */
-const MAPS = [
-  'instances', 'agents', 'connections', 'instanceProfiles', 'roles', 'simulations', 'vpcs', 'vpcDnsAttributes',
-  'dhcpOptions', 'subnets', 'routeTables', 'networkAcls', 'endpoints', 'endpointInterfaces', 'securityGroups',
-  'natGateways', 'internetGateways', 'prefixLists',
-] as const;
+const MAPS = Object.keys(emptyResourceMaps()) as (keyof ReturnType<typeof emptyResourceMaps>)[];
 
 export function parseSnapshot(text: string, name: string): Facts {
   let data: unknown;

@@ -7,6 +7,7 @@
 // agent is Online and every permission is allowed, so each check passes.
 import { createHash } from 'node:crypto';
 import {
+  emptyResourceMaps,
   ok,
   type EndpointInterface,
   type Facts,
@@ -74,26 +75,7 @@ export function fleetFacts(o: FleetOptions): Facts {
   if (Math.ceil(n / nv / FLEET_AZS.length) > 4000) throw new Error(`fleetFacts: too many instances per subnet (${n} in ${nv} VPCs)`);
 
   const base = healthyFacts();
-  const f: Facts = {
-    ...base,
-    targets: [],
-    instances: {},
-    agents: {},
-    connections: {},
-    instanceProfiles: {},
-    simulations: {},
-    vpcs: {},
-    vpcDnsAttributes: {},
-    subnets: {},
-    routeTables: {},
-    networkAcls: {},
-    endpoints: {},
-    endpointInterfaces: {},
-    securityGroups: {},
-    natGateways: {},
-    internetGateways: {},
-    prefixLists: {},
-  };
+  const f: Facts = { ...base, ...emptyResourceMaps(), targets: [], roles: base.roles, dhcpOptions: base.dhcpOptions };
   // One DHCP options set shared by every VPC (the account default), as in most accounts.
   const dhcpId = rid('dopt', 'dhcp');
   f.dhcpOptions = { [dhcpId]: ok({ id: dhcpId, domainNameServers: ['AmazonProvidedDNS'] }) };

@@ -8,6 +8,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import {
   FACTS_SCHEMA_VERSION,
+  emptyResourceMaps,
   failed,
   ok,
   type ApiError,
@@ -279,27 +280,10 @@ class Collector {
       collectedAt: new Date().toISOString(),
       region,
       targets,
+      ...emptyResourceMaps(),
       caller: failed(notFound('sts:GetCallerIdentity', 'NotCollected', 'not collected')),
-      instances: {},
-      agents: {},
-      connections: {},
       dhmc: failed(notFound('ssm:GetServiceSetting', 'NotCollected', 'not collected')),
       preferences: failed(notFound('ssm:GetDocument', 'NotCollected', 'not collected')),
-      instanceProfiles: {},
-      roles: {},
-      simulations: {},
-      vpcs: {},
-      vpcDnsAttributes: {},
-      dhcpOptions: {},
-      subnets: {},
-      routeTables: {},
-      networkAcls: {},
-      endpoints: {},
-      endpointInterfaces: {},
-      securityGroups: {},
-      natGateways: {},
-      internetGateways: {},
-      prefixLists: {},
     };
   }
 
