@@ -12,6 +12,7 @@ import { renderGithubSummary } from './report/github.js';
 import { writeJson } from './report/json.js';
 import { SelectionError, selectChecks, splitSelectors } from './report/select-checks.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
+import { collectGarbage, COLLECT_GARBAGE_FROM_TARGETS } from './memory.js';
 import { DEFAULT_WAIT, hasSelection, noMatchMessage, parseDuration, selectionFilters, selectionOf, SelectionSyntaxError, type Selection } from './select.js';
 import type { AwsClients } from './collect/index.js';
 
@@ -185,6 +186,7 @@ async function diagnose(ids: string[], opts: Options, io: Io): Promise<number> {
   };
   // Without --wait the AWS clients are done: release them (and what they hold) before the report is built.
   if (live && waitMs === undefined) live.close();
+  if (live && facts.targets.length >= COLLECT_GARBAGE_FROM_TARGETS) collectGarbage();
   let report = buildReport(facts, selection.checks, reportOptions);
   let waitedOut = false;
   if (live && waitMs !== undefined) {
