@@ -14,7 +14,7 @@
 // average is printed with the results.
 // Benchmarks are not tests: exit 0 whatever the numbers, unless --check (exit 1 when a target is missed).
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -89,33 +89,9 @@ async function loadLib() {
   return import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
 }
 
-/**
- * The environment of test/e2e/run-cli.ts awsEnv() plus CI=true: fake credentials, no real AWS config, a fake
- * session-manager-plugin on PATH (reporting a current version, so client.plugin passes in a healthy world).
- */
-function makeEnv(tmp, endpoint) {
-  const home = join(tmp, 'home');
-  const pluginDir = join(tmp, 'plugin');
-  mkdirSync(home, { recursive: true });
-  mkdirSync(pluginDir, { recursive: true });
-  const plugin = join(pluginDir, 'session-manager-plugin');
-  if (!existsSync(plugin)) {
-    writeFileSync(plugin, '#!/bin/sh\necho 1.2.764.0\n');
-    chmodSync(plugin, 0o755);
-  }
-  return {
-    PATH: `${pluginDir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-    HOME: home,
-    AWS_CONFIG_FILE: join(home, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-    AWS_REGION: 'us-east-1',
-    CI: 'true',
-    ...(endpoint ? { AWS_ENDPOINT_URL: endpoint } : {}),
-  };
-}
+/** The e2e tests' environment (test/e2e/run-cli.ts awsEnv, bundled in lib) plus CI=true, kept under the bench's tmp. */
+let awsEnv;
+const makeEnv = (tmp, endpoint) => awsEnv(endpoint, { CI: 'true' }, tmp);
 
 /** Spawns a command with a hard timeout; resolves with its output, exit code and wall time (ms). */
 function run(cmd, args, env, timeoutMs) {
@@ -392,10 +368,11 @@ async function main() {
     return;
   }
   installCli();
-  const check = await run(process.execPath, [BIN, '--version'], makeEnv(tmp, undefined), 30_000);
-  if (check.code !== 0) throw new Error(`the built CLI does not start (${check.stderr.trim().slice(0, 300)}); run npm run build`);
   log('bench: bundling the AWS server and the fleet generator...');
   const lib = await loadLib();
+  awsEnv = lib.awsEnv;
+  const check = await run(process.execPath, [BIN, '--version'], makeEnv(tmp, undefined), 30_000);
+  if (check.code !== 0) throw new Error(`the built CLI does not start (${check.stderr.trim().slice(0, 300)}); run npm run build`);
   const loadBefore = loadavg()[0];
 
   const L = opts.latency;

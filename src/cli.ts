@@ -1,5 +1,11 @@
 // Entry point of the bundled CLI (bin/ssm-doctor.js imports dist/cli.js).
-import { main } from './main.js';
+// `--version` alone answers before the CLI (commander, every check, the renderers) is loaded: scripts call it often.
+import pkg from '../package.json' with { type: 'json' };
 
-const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
-process.exitCode = code;
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${pkg.version}\n`);
+} else {
+  const { main } = await import('./main.js');
+  process.exitCode = await main(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+}

@@ -4,3 +4,4 @@
 export { startAwsServer, type AwsServer, type RecordedRequest } from '../../test/e2e/aws-server.js';
 export { healthyFacts, IID } from '../../test/fixtures/world.js';
 export { fleetFacts } from './fleet.js';
+export { awsEnv } from '../../test/e2e/run-cli.js';

@@ -1,6 +1,6 @@
 // Spawns the built CLI exactly as a user would (node bin/ssm-doctor.js ...), with a clean AWS environment.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,19 +15,28 @@ export interface CliRun {
 }
 
 /** A folder with a fake `session-manager-plugin` so client.plugin sees an installed plugin. */
-export function fakePluginDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ssm-doctor-plugin-'));
+export function fakePluginDir(dir = mkdtempSync(join(tmpdir(), 'ssm-doctor-plugin-'))): string {
+  mkdirSync(dir, { recursive: true });
   const bin = join(dir, 'session-manager-plugin');
   writeFileSync(bin, '#!/bin/sh\necho 1.2.764.0\n');
   chmodSync(bin, 0o755);
   return dir;
 }
 
-/** Environment with fake credentials and no trace of the developer's real AWS config. */
-export function awsEnv(endpoint: string | undefined, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const home = mkdtempSync(join(tmpdir(), 'ssm-doctor-home-'));
+/**
+ * Environment with fake credentials and no trace of the developer's real AWS config.
+ * `dir`: where HOME and the fake plugin go (default: fresh temporary folders); the benchmark passes its own.
+ */
+export function awsEnv(
+  endpoint: string | undefined,
+  extra: Record<string, string | undefined> = {},
+  dir?: string,
+): NodeJS.ProcessEnv {
+  const home = dir ? join(dir, 'home') : mkdtempSync(join(tmpdir(), 'ssm-doctor-home-'));
+  mkdirSync(home, { recursive: true });
+  const pluginDir = fakePluginDir(dir ? join(dir, 'plugin') : undefined);
   const env: NodeJS.ProcessEnv = {
-    PATH: `${fakePluginDir()}:${process.env.PATH}`,
+    PATH: `${pluginDir}:${process.env.PATH}`,
     HOME: home,
     AWS_CONFIG_FILE: join(home, 'no-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
