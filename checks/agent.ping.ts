@@ -1,7 +1,7 @@
 // Guards: the SSM Agent on the instance is registered with Systems Manager and Online (it heartbeats every ~5 minutes).
-import { need, skip, type Check, type Fix } from '../src/check.js';
-import { agentTargetOf, type AgentTarget } from '../src/lookup.js';
-import { agentRestartCommands, minutesBetween } from '../src/reboot-advice.js';
+import { need, skip, type Check, type Fix } from '../src/check/kit.js';
+import { agentTargetOf, type AgentTarget } from '../src/facts/lookup.js';
+import { agentRestartCommands, minutesBetween } from '../src/fix/reboot.js';
 
 export const agentPing: Check = {
   meta: {

@@ -1,8 +1,8 @@
 // Guards: the SSM Agent is new enough for Session Manager (>= 2.3.68.0), port forwarding (>= 2.3.672.0) and DHMC (>= 3.2.582.0).
-import { NeedFact, need, skip, type Check, type Status } from '../src/check.js';
-import { agentTargetOf, credentialSource } from '../src/lookup.js';
-import { MIN_AGENT } from '../src/requirements.js';
-import { isAtLeast } from '../src/version.js';
+import { NeedFact, need, skip, type Check, type Status } from '../src/check/kit.js';
+import { agentTargetOf, credentialSource } from '../src/facts/lookup.js';
+import { MIN_AGENT } from '../src/facts/requirements.js';
+import { isAtLeast } from '../src/eval/version.js';
 
 const RANK: Record<Status, number> = { pass: 0, skip: 0, warn: 1, error: 2, fail: 3 };
 

@@ -1,8 +1,8 @@
 // Guards: the person connecting may ssm:StartSession on the instance and the session document (and kms:GenerateDataKey with KMS).
-import { need, skip, type Check, type Fix, type TargetContext } from '../src/check.js';
-import { instanceOf } from '../src/lookup.js';
-import { decide, shellJson, type PermissionAnswer } from '../src/permissions.js';
-import { callerRoleName, clientQuestions } from '../src/requirements.js';
+import { need, skip, type Check, type Fix, type TargetContext } from '../src/check/kit.js';
+import { instanceOf } from '../src/facts/lookup.js';
+import { decide, shellJson, type PermissionAnswer } from '../src/eval/permissions.js';
+import { callerRoleName, clientQuestions } from '../src/facts/requirements.js';
 
 export const clientPermissions: Check = {
   meta: {

@@ -1,7 +1,7 @@
 // Guards: the AWS CLI can start sessions only with the session-manager-plugin binary on the operator's PATH.
-import { skip, type Check, type Fix } from '../src/check.js';
-import type { LocalFacts } from '../src/facts.js';
-import { compareVersions } from '../src/version.js';
+import { skip, type Check, type Fix } from '../src/check/kit.js';
+import type { LocalFacts } from '../src/facts/facts.js';
+import { compareVersions } from '../src/eval/version.js';
 
 /** The AWS documentation asks for plugin 1.2.764.0 or later ("Session Manager will soon stop supporting earlier versions"). */
 export const MIN_PLUGIN = '1.2.764.0';

@@ -1,10 +1,10 @@
 // Guards: the SSM Agent gets AWS credentials from IMDS: an instance profile with a role, or DHMC.
-import { type Check, type Fix, type TargetContext } from '../src/check.js';
-import type { Instance } from '../src/facts.js';
-import { credentialSource, instanceOf } from '../src/lookup.js';
-import { awsManagedPolicyArn, shellJson, tfLabel } from '../src/permissions.js';
-import { MIN_AGENT } from '../src/requirements.js';
-import { compareVersions } from '../src/version.js';
+import { type Check, type Fix, type TargetContext } from '../src/check/kit.js';
+import type { Instance } from '../src/facts/facts.js';
+import { credentialSource, instanceOf } from '../src/facts/lookup.js';
+import { awsManagedPolicyArn, shellJson, tfLabel } from '../src/eval/permissions.js';
+import { MIN_AGENT } from '../src/facts/requirements.js';
+import { compareVersions } from '../src/eval/version.js';
 
 export const EC2_TRUST_POLICY = {
   Version: '2012-10-17',

@@ -1,9 +1,9 @@
 // Guards: the agent's role may call ssm:UpdateInstanceInformation and the ssmmessages channel actions (ec2messages:* for agents < 3.3.40.0).
-import { skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check.js';
-import { agentRoleArn, credentialSource } from '../src/lookup.js';
-import { awsManagedPolicyArn, decide, tfLabel, type PermissionAnswer } from '../src/permissions.js';
-import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, MIN_AGENT } from '../src/requirements.js';
-import { compareVersions } from '../src/version.js';
+import { skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check/kit.js';
+import { agentRoleArn, credentialSource } from '../src/facts/lookup.js';
+import { awsManagedPolicyArn, decide, tfLabel, type PermissionAnswer } from '../src/eval/permissions.js';
+import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, MIN_AGENT } from '../src/facts/requirements.js';
+import { compareVersions } from '../src/eval/version.js';
 
 /** After a fix the agent may back off; how to restart it depends on the OS (PowerShell on Windows). */
 function backoff(ctx: TargetContext): string {

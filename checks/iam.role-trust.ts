@@ -1,9 +1,9 @@
 // Guards: the agent's role can be assumed: an instance profile role trusts ec2.amazonaws.com, a DHMC role ssm.amazonaws.com.
-import { need, skip, type Check, type Fix, type TargetContext } from '../src/check.js';
-import { failed, type PolicyDocument, type PolicyStatement } from '../src/facts.js';
+import { need, skip, type Check, type Fix, type TargetContext } from '../src/check/kit.js';
+import { failed, type PolicyDocument, type PolicyStatement } from '../src/facts/facts.js';
 import { evaluatePolicies, statementsOf } from '../src/eval/iam-policy.js';
-import { credentialSource } from '../src/lookup.js';
-import { awsManagedPolicyArn, shellJson, tfLabel } from '../src/permissions.js';
+import { credentialSource } from '../src/facts/lookup.js';
+import { awsManagedPolicyArn, shellJson, tfLabel } from '../src/eval/permissions.js';
 
 export const iamRoleTrust: Check = {
   meta: {

@@ -1,5 +1,5 @@
 // The registry: every check, in report order. Adding a check = one file in checks/ + one line here.
-import type { Check } from '../src/check.js';
+import type { Check } from '../src/check/kit.js';
 import { instanceState } from './instance.state.js';
 import { instanceMetadata } from './instance.metadata.js';
 import { agentPing } from './agent.ping.js';

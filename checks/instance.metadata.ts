@@ -1,7 +1,7 @@
 // Guards: IMDS is enabled (HttpEndpoint=enabled): the SSM Agent gets its credentials from IMDS, IMDSv2-only since 3.2.1041.0.
-import { NeedFact, skip, type Check, type TargetContext } from '../src/check.js';
-import { credentialSource, instanceOf } from '../src/lookup.js';
-import { MIN_AGENT } from '../src/requirements.js';
+import { NeedFact, skip, type Check, type TargetContext } from '../src/check/kit.js';
+import { credentialSource, instanceOf } from '../src/facts/lookup.js';
+import { MIN_AGENT } from '../src/facts/requirements.js';
 
 export const instanceMetadata: Check = {
   meta: {

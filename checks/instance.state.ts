@@ -1,6 +1,6 @@
 // Guards: the instance exists in the region asked and is `running` (SSM only sees running instances).
-import { need, type Check } from '../src/check.js';
-import { skipIfManagedNode } from '../src/lookup.js';
+import { need, type Check } from '../src/check/kit.js';
+import { skipIfManagedNode } from '../src/facts/lookup.js';
 
 export const instanceState: Check = {
   meta: {

@@ -1,6 +1,6 @@
 // Guards: the stateless network ACLs on the agent's path allow TCP 443 out and the ephemeral-port replies back (instance subnet, endpoint / NAT gateway subnets mirrored).
-import { need, skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check.js';
-import { agentSkipsEc2messages } from '../src/endpoint-fix.js';
+import { need, skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check/kit.js';
+import { agentSkipsEc2messages } from '../src/fix/endpoints.js';
 import {
   NACL_DEFAULT_RULE,
   cidrContains,
@@ -33,9 +33,9 @@ import {
   publicPaths,
   skipWithoutJudgeablePath,
 } from '../src/eval/net-targets.js';
-import type { NetworkAcl, NetworkAclEntry } from '../src/facts.js';
-import { tfLabel } from '../src/permissions.js';
-import { instanceOf, vpcIdOf } from '../src/lookup.js';
+import type { NetworkAcl, NetworkAclEntry } from '../src/facts/facts.js';
+import { tfLabel } from '../src/eval/permissions.js';
+import { instanceOf, vpcIdOf } from '../src/facts/lookup.js';
 
 const HTTPS: PortRange = { from: 443, to: 443 };
 const INTERNET = 'internet';

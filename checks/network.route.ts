@@ -1,11 +1,11 @@
 // Guards: the agent's outbound HTTPS to ssm / ssmmessages (/ ec2messages) has a way out of the instance's subnet: interface endpoints (private DNS), a NAT gateway, or an internet gateway with a public IP.
-import { need, skip, type Check, type Fix, type Status, type Verdict } from '../src/check.js';
-import { agentEndpointsOfVpc, agentSkipsEc2messages, agentVersionOf, createEndpointsFix } from '../src/endpoint-fix.js';
-import type { NatGateway, VpcEndpoint } from '../src/facts.js';
+import { need, skip, type Check, type Fix, type Status, type Verdict } from '../src/check/kit.js';
+import { agentEndpointsOfVpc, agentSkipsEc2messages, agentVersionOf, createEndpointsFix } from '../src/fix/endpoints.js';
+import type { NatGateway, VpcEndpoint } from '../src/facts/facts.js';
 import { ipv6OnlyNote, isIpv6Only } from '../src/eval/net-targets.js';
-import { instanceOf, vpcIdOf } from '../src/lookup.js';
-import { agentPath, defaultRoute, describePath, reachOf, verifyHint, type InternetPath } from '../src/path.js';
-import { AGENT_SERVICES, MIN_AGENT, type AgentService } from '../src/requirements.js';
+import { instanceOf, vpcIdOf } from '../src/facts/lookup.js';
+import { agentPath, defaultRoute, describePath, reachOf, verifyHint, type InternetPath } from '../src/eval/path.js';
+import { AGENT_SERVICES, MIN_AGENT, type AgentService } from '../src/facts/requirements.js';
 
 /** USD per interface endpoint, per AZ, per hour (us-east-1) and hours per month, for the cost note. */
 const ENDPOINT_USD_PER_AZ_HOUR = 0.01;

@@ -1,6 +1,6 @@
 // Guards: the security groups of the ssm/ssmmessages/ec2messages interface endpoints admit inbound TCP 443 from the instance.
-import { skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check.js';
-import { agentSkipsEc2messages } from '../src/endpoint-fix.js';
+import { skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check/kit.js';
+import { agentSkipsEc2messages } from '../src/fix/endpoints.js';
 import { sgGroupsAllow, sgRuleCoversTraffic } from '../src/eval/net.js';
 import {
   agentPaths,
@@ -16,9 +16,9 @@ import {
   type EndpointTarget,
   type Source,
 } from '../src/eval/net-targets.js';
-import type { Instance, SecurityGroup } from '../src/facts.js';
-import { instanceOf, securityGroup, vpcIdOf } from '../src/lookup.js';
-import { tfHttpsRule } from '../src/sg-fix.js';
+import type { Instance, SecurityGroup } from '../src/facts/facts.js';
+import { instanceOf, securityGroup, vpcIdOf } from '../src/facts/lookup.js';
+import { tfHttpsRule } from '../src/fix/security-group.js';
 
 type Outcome =
   | { kind: 'admits'; target: EndpointTarget; groupId: string; via: string; source: string }

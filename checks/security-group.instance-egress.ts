@@ -1,6 +1,6 @@
 // Guards: the instance's security groups allow outbound TCP 443 to the SSM endpoints (endpoint ENIs / endpoint SGs, or the internet on the NAT/IGW path).
-import { type Check, type Fix, type TargetContext, type Verdict } from '../src/check.js';
-import { agentSkipsEc2messages } from '../src/endpoint-fix.js';
+import { type Check, type Fix, type TargetContext, type Verdict } from '../src/check/kit.js';
+import { agentSkipsEc2messages } from '../src/fix/endpoints.js';
 import { publicIpv4, sgGroupsAllow, sgReach, sgRuleCoversTraffic, type SgReach } from '../src/eval/net.js';
 import {
   agentPaths,
@@ -20,10 +20,10 @@ import {
   type EndpointTarget,
   type ServicePath,
 } from '../src/eval/net-targets.js';
-import type { Instance, SecurityGroup } from '../src/facts.js';
-import { instanceOf, securityGroup, vpcIdOf } from '../src/lookup.js';
-import { describePath } from '../src/path.js';
-import { tfHttpsRule } from '../src/sg-fix.js';
+import type { Instance, SecurityGroup } from '../src/facts/facts.js';
+import { instanceOf, securityGroup, vpcIdOf } from '../src/facts/lookup.js';
+import { describePath } from '../src/eval/path.js';
+import { tfHttpsRule } from '../src/fix/security-group.js';
 
 type EndpointOutcome =
   | { kind: 'admits'; target: EndpointTarget; matches: { to: string; groupId: string; source: string }[] }

@@ -1,8 +1,8 @@
 // Guards: Session Manager itself reports the instance as connectable (ssm:GetConnectionStatus = connected).
-import { need, skip, type Check } from '../src/check.js';
-import { agentTargetOf } from '../src/lookup.js';
-import { agentRestartCommands } from '../src/reboot-advice.js';
-import { CONNECTION_STATUS_MAX_TARGETS } from '../src/requirements.js';
+import { need, skip, type Check } from '../src/check/kit.js';
+import { agentTargetOf } from '../src/facts/lookup.js';
+import { agentRestartCommands } from '../src/fix/reboot.js';
+import { CONNECTION_STATUS_MAX_TARGETS } from '../src/facts/requirements.js';
 
 export const sessionConnection: Check = {
   meta: {

@@ -1,16 +1,16 @@
 // Guards: what the Session Manager preferences (SSM-SessionManagerRunShell) add: KMS, S3 and CloudWatch logging need agent-role permissions and, over endpoints, kms/s3/logs endpoints.
-import { NeedFact, describeApiError, need, type Check, type Fix, type Status, type TargetContext } from '../src/check.js';
-import type { SessionPreferences, VpcEndpoint } from '../src/facts.js';
-import { agentRoleArn, credentialSource, endpointsOf, instanceOf, instanceRouteTable, interfaceEndpointsFor, serviceName, vpcIdOf } from '../src/lookup.js';
-import { agentPath, defaultRoute, describePath, reachOf, type AgentPath } from '../src/path.js';
-import { decide, partitionOf, shellJson, tfLabel } from '../src/permissions.js';
+import { NeedFact, describeApiError, need, type Check, type Fix, type Status, type TargetContext } from '../src/check/kit.js';
+import type { SessionPreferences, VpcEndpoint } from '../src/facts/facts.js';
+import { agentRoleArn, credentialSource, endpointsOf, instanceOf, instanceRouteTable, interfaceEndpointsFor, serviceName, vpcIdOf } from '../src/facts/lookup.js';
+import { agentPath, defaultRoute, describePath, reachOf, type AgentPath } from '../src/eval/path.js';
+import { decide, partitionOf, shellJson, tfLabel } from '../src/eval/permissions.js';
 import {
   CLOUDWATCH_LOG_ACTIONS,
   SESSION_PREFERENCES_DOCUMENT,
   kmsKeyArn,
   logGroupArn,
   s3LogObjectArn,
-} from '../src/requirements.js';
+} from '../src/facts/requirements.js';
 
 export const sessionPreferences: Check = {
   meta: {

@@ -1,11 +1,11 @@
 // Guards: the VPC endpoint policies of the agent's ssm / ssmmessages (/ ec2messages) endpoints let the agent's role call what Session Manager needs (iam:SimulatePrincipalPolicy never sees endpoint policies).
-import { NeedFact, SkipCheck, skip, type Check, type TargetContext, type Verdict } from '../src/check.js';
-import { agentSkipsEc2messages } from '../src/endpoint-fix.js';
+import { NeedFact, SkipCheck, skip, type Check, type TargetContext, type Verdict } from '../src/check/kit.js';
+import { agentSkipsEc2messages } from '../src/fix/endpoints.js';
 import { evaluatePolicies, statementsOf, type EvalResult } from '../src/eval/iam-policy.js';
-import type { PolicyDocument, PolicyStatement, VpcEndpoint } from '../src/facts.js';
-import { agentRoleArn, instanceOf, vpcIdOf } from '../src/lookup.js';
-import { agentEndpoints } from '../src/path.js';
-import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, AGENT_SERVICES, instanceArn, type AgentService } from '../src/requirements.js';
+import type { PolicyDocument, PolicyStatement, VpcEndpoint } from '../src/facts/facts.js';
+import { agentRoleArn, instanceOf, vpcIdOf } from '../src/facts/lookup.js';
+import { agentEndpoints } from '../src/eval/path.js';
+import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, AGENT_SERVICES, instanceArn, type AgentService } from '../src/facts/requirements.js';
 
 const GONE = new Set(['deleted', 'deleting', 'failed', 'rejected', 'expired']);
 

@@ -1,9 +1,9 @@
 // Guards: the agent's interface endpoints have private DNS enabled and the VPC has enableDnsSupport and enableDnsHostnames (private DNS needs both), so ssm.<region>.amazonaws.com resolves to the endpoints.
-import { need, skip, type Check, type Verdict } from '../src/check.js';
-import type { VpcEndpoint } from '../src/facts.js';
-import { instanceOf, vpcIdOf } from '../src/lookup.js';
-import { agentEndpoints, describePath, reachOf, tryDefaultRoute } from '../src/path.js';
-import { AGENT_SERVICES } from '../src/requirements.js';
+import { need, skip, type Check, type Verdict } from '../src/check/kit.js';
+import type { VpcEndpoint } from '../src/facts/facts.js';
+import { instanceOf, vpcIdOf } from '../src/facts/lookup.js';
+import { agentEndpoints, describePath, reachOf, tryDefaultRoute } from '../src/eval/path.js';
+import { AGENT_SERVICES } from '../src/facts/requirements.js';
 
 /** Endpoints in these states no longer serve anything; their DNS setting does not matter. */
 const GONE = new Set(['deleted', 'deleting', 'failed', 'rejected', 'expired']);

@@ -1,7 +1,7 @@
 // Guards: the instance resolves the endpoints' private DNS names, i.e. its DHCP options use the VPC resolver (AmazonProvidedDNS, VPC CIDR base + 2), or custom DNS servers forward amazonaws.com to it.
-import { need, skip, type Check, type Verdict } from '../src/check.js';
-import { agentEndpointsOfVpc } from '../src/endpoint-fix.js';
-import { instanceOf, vpcOf } from '../src/lookup.js';
+import { need, skip, type Check, type Verdict } from '../src/check/kit.js';
+import { agentEndpointsOfVpc } from '../src/fix/endpoints.js';
+import { instanceOf, vpcOf } from '../src/facts/lookup.js';
 
 /** Addresses that are the Amazon-provided resolver, besides the VPC's base + 2. */
 const AMAZON_DNS = ['amazonprovideddns', '169.254.169.253', 'fd00:ec2::253'];

@@ -1,8 +1,8 @@
 // Writes examples/*.json: snapshots of real-looking broken setups, derived from the healthy test world.
 // Run with `npm run examples`; the files are committed, and test/examples.test.ts pins their verdicts.
 import { writeFileSync } from 'node:fs';
-import { ok, type Facts } from '../src/facts.js';
-import { kmsKeyArn } from '../src/requirements.js';
+import { ok, type Facts } from '../src/facts/facts.js';
+import { kmsKeyArn } from '../src/facts/requirements.js';
 import { ACCOUNT, CALLER_ROLE_ARN, IID, PROFILE_ARN, REGION, ROLE_ARN, SG_VPCE, SUBNET, VPC, val, world } from '../test/fixtures/world.js';
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';

@@ -1,8 +1,8 @@
-// src/args.ts: what the user typed, validated before any AWS call. Each pattern against a reference written
+// src/cli/args.ts: what the user typed, validated before any AWS call. Each pattern against a reference written
 // without regular expressions, on thousands of random and hostile strings.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { INSTANCE_ID, MANAGED_NODE_ID, REGION, invalidInstanceIds, isManagedNode, quote } from '../src/args.js';
+import { INSTANCE_ID, MANAGED_NODE_ID, REGION, invalidInstanceIds, isManagedNode, quote } from '../src/cli/args.js';
 
 const HEX = '0123456789abcdef';
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';

@@ -2,7 +2,7 @@
 // reference resolvable, and a healthy fleet (every check passes, as for healthyFacts()).
 import { describe, expect, it } from 'vitest';
 import { allChecks } from '../checks/index.js';
-import { INSTANCE_ID } from '../src/args.js';
+import { INSTANCE_ID } from '../src/cli/args.js';
 import { buildReport } from '../src/report/model.js';
 import { fleetFacts, fleetProfileArn, fleetRoleArn, FLEET_ENDPOINT_SERVICES } from '../scripts/bench/fleet.js';
 import { CALLER_ROLE_ARN } from './fixtures/world.js';

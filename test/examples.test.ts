@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allChecks } from '../checks/index.js';
 import { buildReport } from '../src/report/model.js';
-import { parseSnapshot } from '../src/snapshot.js';
+import { parseSnapshot } from '../src/facts/snapshot.js';
 import { examples } from '../scripts/make-examples.js';
 
 const load = (name: string) => parseSnapshot(readFileSync(new URL(`../examples/${name}.json`, import.meta.url), 'utf8'), name);

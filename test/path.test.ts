@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { agentPath, defaultRoute, describePath, reachOf, type AgentPath } from '../src/path.js';
-import { runCheck } from '../src/run.js';
-import { failed, ok, type Facts, type Route } from '../src/facts.js';
-import type { TargetContext } from '../src/check.js';
+import { agentPath, defaultRoute, describePath, reachOf, type AgentPath } from '../src/eval/path.js';
+import { runCheck } from '../src/check/run.js';
+import { failed, ok, type Facts, type Route } from '../src/facts/facts.js';
+import type { TargetContext } from '../src/check/kit.js';
 import { IID, REGION, SUBNET, VPC, denied, val, world } from './fixtures/world.js';
 
 const ctx = (f: Facts): TargetContext => ({ facts: f, id: IID, region: f.region });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decide } from '../src/permissions.js';
-import { runCheck } from '../src/run.js';
-import { failed, ok, type Facts, type NamedPolicy } from '../src/facts.js';
-import type { Check } from '../src/check.js';
-import { AGENT_CORE_ACTIONS } from '../src/requirements.js';
+import { decide } from '../src/eval/permissions.js';
+import { runCheck } from '../src/check/run.js';
+import { failed, ok, type Facts, type NamedPolicy } from '../src/facts/facts.js';
+import type { Check } from '../src/check/kit.js';
+import { AGENT_CORE_ACTIONS } from '../src/facts/requirements.js';
 import { EC2_TRUST, IID, ROLE_ARN, ROLE_NAME, denied, world } from './fixtures/world.js';
 
 const CORE = [...AGENT_CORE_ACTIONS];

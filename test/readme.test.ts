@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allChecks } from '../checks/index.js';
-import { withChecksTable } from '../src/readme-table.js';
+import { withChecksTable } from '../src/report/readme-table.js';
 
 describe('README', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

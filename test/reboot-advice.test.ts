@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckResult, Status } from '../src/check.js';
-import { ok } from '../src/facts.js';
-import { agentRestartCommands, minutesBetween, rebootAdvice, rebootSuggested } from '../src/reboot-advice.js';
+import type { CheckResult, Status } from '../src/check/kit.js';
+import { ok } from '../src/facts/facts.js';
+import { agentRestartCommands, minutesBetween, rebootAdvice, rebootSuggested } from '../src/fix/reboot.js';
 import { IID, val, world } from './fixtures/world.js';
 
 const res = (id: string, status: Status): CheckResult => ({

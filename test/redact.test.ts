@@ -1,4 +1,4 @@
-// `--redact` (src/redact.ts): nothing identifying is left, replacements are consistent, and the checks give the
+// `--redact` (src/facts/redact.ts): nothing identifying is left, replacements are consistent, and the checks give the
 // same verdicts on the redacted facts as on the original, for every example snapshot and random worlds.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,10 +7,10 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allChecks } from '../checks/index.js';
 import { cidrContains, formatIp, intervalsOf, NON_PUBLIC_IPV4, parseCidr, parseIp, publicIpv4 } from '../src/eval/net.js';
-import { failed, ok, type Facts, type NetworkAclEntry, type SecurityGroupRule } from '../src/facts.js';
-import { ACCOUNT_PLACEHOLDER, IpPermutation, isRedacted, redactFacts } from '../src/redact.js';
+import { failed, ok, type Facts, type NetworkAclEntry, type SecurityGroupRule } from '../src/facts/facts.js';
+import { ACCOUNT_PLACEHOLDER, IpPermutation, isRedacted, redactFacts } from '../src/facts/redact.js';
 import { buildReport } from '../src/report/model.js';
-import { parseSnapshot, snapshotOf } from '../src/snapshot.js';
+import { parseSnapshot, snapshotOf } from '../src/facts/snapshot.js';
 import { startAwsServer, type AwsServer } from './e2e/aws-server.js';
 import { awsEnv, runCli } from './e2e/run-cli.js';
 import { ACCOUNT, CALLER_ROLE_ARN, IID, SG_EC2, SG_VPCE, SUBNET, VPC, val, world } from './fixtures/world.js';
@@ -409,7 +409,7 @@ describe('redactFacts on random worlds', () => {
   it('gives the same verdicts and leaks no account id, person name or public host address', () => {
     fc.assert(
       fc.property(scenario, key, (s, k) => {
-        // The first 16 addresses of a VPC on public space stay `base + n` (src/redact.ts, anchors): when the
+        // The first 16 addresses of a VPC on public space stay `base + n` (src/facts/redact.ts, anchors): when the
         // VPC CIDR is a whole maximal public block they do not move at all, so keep the public IP elsewhere.
         fc.pre(!s.publicVpc || s.publicIp.split('.').slice(0, 2).join('.') !== s.publicVpc.split('.').slice(0, 2).join('.'));
         const f = scenarioWorld(s);

@@ -1,4 +1,4 @@
-// Parsing of --tag, --filter and --wait durations (src/select.ts): what the user typed, before any request.
+// Parsing of --tag, --filter and --wait durations (src/cli/select.ts): what the user typed, before any request.
 import { describe, expect, it } from 'vitest';
 import {
   describeSelection,
@@ -11,7 +11,7 @@ import {
   SELECTABLE_STATES,
   selectionFilters,
   SelectionSyntaxError,
-} from '../src/select.js';
+} from '../src/cli/select.js';
 
 describe('--tag', () => {
   it.each([

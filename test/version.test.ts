@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareVersions, isAtLeast } from '../src/version.js';
+import { compareVersions, isAtLeast } from '../src/eval/version.js';
 
 describe('compareVersions', () => {
   it.each([

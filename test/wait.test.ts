@@ -2,9 +2,9 @@
 // waiting can fix; stop at once on configuration failures; the interval is capped by the time left.
 import { describe, expect, it } from 'vitest';
 import { allChecks } from '../checks/index.js';
-import { failed, ok, type Facts } from '../src/facts.js';
+import { failed, ok, type Facts } from '../src/facts/facts.js';
 import { buildReport } from '../src/report/model.js';
-import { decide, optimistic, pollInterval, progressLine, waitForTargets, waitSummary, WAITABLE_CHECKS, type FailOn } from '../src/wait.js';
+import { decide, optimistic, pollInterval, progressLine, waitForTargets, waitSummary, WAITABLE_CHECKS, type FailOn } from '../src/cli/wait.js';
 import { IID, VPC, denied, val, world } from './fixtures/world.js';
 
 const TOOL = { name: 'ssm-doctor', version: 'test' };

@@ -18,8 +18,8 @@ import {
   type SimDecision,
   type Subnet,
   type VpcEndpoint,
-} from '../../src/facts.js';
-import { AGENT_ACTIONS, clientQuestions } from '../../src/requirements.js';
+} from '../../src/facts/facts.js';
+import { AGENT_ACTIONS, clientQuestions } from '../../src/facts/requirements.js';
 import { ACCOUNT, CALLER_ROLE_ARN, EC2_TRUST, healthyFacts, REGION } from '../../test/fixtures/world.js';
 
 export interface FleetOptions {

@@ -1,5 +1,5 @@
 // Turns whatever an AWS SDK call threw into the ApiError recorded in the facts.
-import type { ApiError } from '../facts.js';
+import type { ApiError } from '../facts/facts.js';
 
 const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
 const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequests', 'TooManyRequestsException']);

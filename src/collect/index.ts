@@ -23,7 +23,7 @@ import {
   type RoleRef,
   type SessionPreferences,
   type SimDecision,
-} from '../facts.js';
+} from '../facts/facts.js';
 import {
   agentRoleQuestions,
   callerRoleName,
@@ -32,8 +32,8 @@ import {
   DHMC_SETTING_ID,
   SESSION_PREFERENCES_DOCUMENT,
   type PermissionQuestion,
-} from '../requirements.js';
-import { isManagedNode } from '../args.js';
+} from '../facts/requirements.js';
+import { isManagedNode } from '../cli/args.js';
 import { clientConfig, quietSdkWarnings, type ClientOptions } from './config.js';
 import { toApiError } from './errors.js';
 import { createLimiter, type Limiter } from './limiter.js';

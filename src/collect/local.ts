@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { LocalFacts } from '../facts.js';
+import type { LocalFacts } from '../facts/facts.js';
 import { shortMessage } from './errors.js';
 
 export const PLUGIN_BINARY = 'session-manager-plugin';

@@ -1,4 +1,4 @@
-// Pure mapping from AWS SDK v3 response shapes to the plain facts types (src/facts.ts).
+// Pure mapping from AWS SDK v3 response shapes to the plain facts types (src/facts/facts.ts).
 // No undefined-valued keys: optional fields are omitted so facts survive a JSON round trip unchanged.
 import type {
   DhcpOptions as SdkDhcpOptions,
@@ -40,7 +40,7 @@ import type {
   Subnet,
   Vpc,
   VpcEndpoint,
-} from '../facts.js';
+} from '../facts/facts.js';
 
 /** Drops keys whose value is undefined (shallow). */
 export function clean<T extends object>(o: T): T {

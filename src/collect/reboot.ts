@@ -1,5 +1,5 @@
 // The only mutating AWS call in ssm-doctor: ec2:RebootInstances, behind --reboot and a confirmation (CLI side).
-import type { ApiError } from '../facts.js';
+import type { ApiError } from '../facts/facts.js';
 import { clientConfig, quietSdkWarnings } from './config.js';
 import { toApiError } from './errors.js';
 

@@ -7,11 +7,11 @@
 //   ssm:GetConnectionStatus           one per target whose agent is now Online (after the call above)
 //   ec2:DescribeInstances             one per 200 targets, only for instances still `pending`
 //   ec2:DescribeVpcEndpoints          one per 50 VPCs, only for VPCs of waiting targets with a `pending` endpoint
-// What src/wait.ts assumes "may still change" (optimistic()) is exactly this list.
-import { CONNECTION_STATUS_MAX_TARGETS } from '../requirements.js';
+// What src/cli/wait.ts assumes "may still change" (optimistic()) is exactly this list.
+import { CONNECTION_STATUS_MAX_TARGETS } from '../facts/requirements.js';
 import type { Filter } from '@aws-sdk/client-ec2';
-import { isManagedNode } from '../args.js';
-import { failed, ok, type Facts, type Instance } from '../facts.js';
+import { isManagedNode } from '../cli/args.js';
+import { failed, ok, type Facts, type Instance } from '../facts/facts.js';
 import { chunks, loadSdk, nextToken, Reader, type AwsClients, type CollectStats } from './index.js';
 import { createLimiter } from './limiter.js';
 import { mapAgent, mapInstance, mapVpcEndpoint } from './map.js';

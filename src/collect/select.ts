@@ -1,8 +1,8 @@
 // Resolves a --tag / --filter / --all-running selection with ONE paginated ec2:DescribeInstances. The
 // instances it returns are handed to collect() (CollectOptions.instances), so they are not read twice.
 import type { Filter } from '@aws-sdk/client-ec2';
-import { failed, ok, type ApiError, type Fetched, type Instance } from '../facts.js';
-import type { Ec2Filter } from '../select.js';
+import { failed, ok, type ApiError, type Fetched, type Instance } from '../facts/facts.js';
+import type { Ec2Filter } from '../cli/select.js';
 import type { AwsClients } from './index.js';
 import { loadSdk, nextToken, Reader, type CollectStats } from './index.js';
 import { createLimiter } from './limiter.js';

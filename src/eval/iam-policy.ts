@@ -19,7 +19,7 @@
 //       either way and the result is a plain `implicitDeny`.
 //   So `conditional: true` always means "the outcome depends on a condition we could not evaluate": callers
 //   must not turn it into a pass.
-import type { Decision, PolicyDocument, PolicyStatement } from '../facts.js';
+import type { Decision, PolicyDocument, PolicyStatement } from '../facts/facts.js';
 
 export interface EvalRequest {
   action: string;

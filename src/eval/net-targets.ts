@@ -1,10 +1,10 @@
 // Who the agent's HTTPS talks to, as seen by the security-group and NACL checks: per agent service its path,
 // the live interface endpoints with their ENIs, the instance's addresses and groups, and fix-friendly CIDRs.
-import { need, skip, type TargetContext, type Verdict } from '../check.js';
-import type { EndpointInterface, Instance, NetworkAcl, SecurityGroupRule, VpcEndpoint } from '../facts.js';
-import { vpcIdOf } from '../lookup.js';
-import { agentPath, describePath, reachOf, type AgentPath } from '../path.js';
-import { AGENT_SERVICES, type AgentService } from '../requirements.js';
+import { need, skip, type TargetContext, type Verdict } from '../check/kit.js';
+import type { EndpointInterface, Instance, NetworkAcl, SecurityGroupRule, VpcEndpoint } from '../facts/facts.js';
+import { vpcIdOf } from '../facts/lookup.js';
+import { agentPath, describePath, reachOf, type AgentPath } from './path.js';
+import { AGENT_SERVICES, type AgentService } from '../facts/requirements.js';
 import { normalizeProtocol, parseIp, type PortRange } from './net.js';
 
 export interface ServicePath {

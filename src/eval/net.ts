@@ -1,6 +1,6 @@
 // Network rule evaluation, pure: IPv4/IPv6 addresses and CIDRs, protocol and port matching,
 // security-group rules (stateful, any rule admits) and network ACL entries (stateless, first match wins).
-import type { Fetched, NetworkAclEntry, PrefixList, SecurityGroup, SecurityGroupRule } from '../facts.js';
+import type { Fetched, NetworkAclEntry, PrefixList, SecurityGroup, SecurityGroupRule } from '../facts/facts.js';
 
 // ---------------------------------------------------------------------------------------------
 // Addresses and CIDRs

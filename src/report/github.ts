@@ -1,7 +1,7 @@
 // `--format github`: GitHub Actions workflow commands (::error / ::warning annotations, one per finding) on
 // stdout, and the Markdown job summary that the CLI appends to $GITHUB_STEP_SUMMARY. Pure functions of the Report.
 import { Chalk } from 'chalk';
-import type { CheckResult, Fix } from '../check.js';
+import type { CheckResult, Fix } from '../check/kit.js';
 import { isBlocking, type Report, type TargetReport } from './model.js';
 import { fleetSummary, fleetTable, problemIds, terminalSafe, truncate, verdictOf, type Verdict } from './table.js';
 

@@ -1,7 +1,7 @@
 // `--format junit`: JUnit XML for CI test reports (GitLab, Jenkins, Azure, CircleCI...).
 // One <testsuite> per target, one <testcase> per check: fail -> <failure>, error -> <error>, skip -> <skipped>,
 // warn -> passes with the detail in <system-out> (a <failure> with --fail-on warn).
-import type { CheckResult, Fix } from '../check.js';
+import type { CheckResult, Fix } from '../check/kit.js';
 import { isBlocking, tally, type Report, type TargetReport } from './model.js';
 
 /** Removes what XML 1.0 does not allow at all (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF). */

@@ -1,8 +1,8 @@
 // The report: what the renderers draw and what `--json` prints (schemaVersion 1, a public contract).
-import type { Check, CheckResult, Fix } from '../check.js';
-import type { Facts } from '../facts.js';
-import { runChecks } from '../run.js';
-import { isConfigurationCheck, rebootAdvice, rebootSuggested } from '../reboot-advice.js';
+import type { Check, CheckResult, Fix } from '../check/kit.js';
+import type { Facts } from '../facts/facts.js';
+import { runChecks } from '../check/run.js';
+import { isConfigurationCheck, rebootAdvice, rebootSuggested } from '../fix/reboot.js';
 import { pathPictures, type PathPicture } from './path-picture.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -62,7 +62,7 @@ const DENIAL_CODE = /^(?:AccessDenied(?:Exception)?|UnauthorizedOperation|Unauth
 
 /**
  * IAM actions that `error` results could not read because the call was refused, sorted and distinct.
- * The runner puts `data: { api, code, kind }` on results of unreadable facts (src/run.ts).
+ * The runner puts `data: { api, code, kind }` on results of unreadable facts (src/check/run.ts).
  */
 export function missingPermissionsOf(checks: CheckResult[]): string[] {
   const actions = new Set<string>();

@@ -1,10 +1,10 @@
 // A picture of the path: for each service the agent talks to, the hops its HTTPS connection takes from the
 // instance (security groups, network ACLs, route, endpoint or gateway, DNS), each judged with the evaluators
-// the checks use (src/path.ts, src/eval/net.ts, src/eval/net-targets.ts, the vpc.dns check). Pure: facts in,
+// the checks use (src/eval/path.ts, src/eval/net.ts, src/eval/net-targets.ts, the vpc.dns check). Pure: facts in,
 // data out; `drawPicture` lays one picture out as text lines (the caller paints the marks).
 import { vpcDns } from '../../checks/vpc.dns.js';
-import { NeedFact, SkipCheck, type TargetContext } from '../check.js';
-import { agentSkipsEc2messages } from '../endpoint-fix.js';
+import { NeedFact, SkipCheck, type TargetContext } from '../check/kit.js';
+import { agentSkipsEc2messages } from '../fix/endpoints.js';
 import {
   intervalsOf,
   naclDecideSpace,
@@ -32,10 +32,10 @@ import {
   primarySource,
   type Source,
 } from '../eval/net-targets.js';
-import type { EndpointInterface, Facts, Instance, NetworkAcl, SecurityGroup, VpcEndpoint } from '../facts.js';
-import { endpointsOf, instanceOf, instanceRouteTable, securityGroup, serviceName, vpcIdOf } from '../lookup.js';
-import { agentPath, defaultRoute, reachOf, targetName, type InternetPath } from '../path.js';
-import { runCheck } from '../run.js';
+import type { EndpointInterface, Facts, Instance, NetworkAcl, SecurityGroup, VpcEndpoint } from '../facts/facts.js';
+import { endpointsOf, instanceOf, instanceRouteTable, securityGroup, serviceName, vpcIdOf } from '../facts/lookup.js';
+import { agentPath, defaultRoute, reachOf, targetName, type InternetPath } from '../eval/path.js';
+import { runCheck } from '../check/run.js';
 
 export interface Hop {
   label: string;

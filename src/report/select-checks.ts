@@ -1,5 +1,5 @@
 // `--only` / `--skip`: which registered checks run. Validated against the registry before any AWS call.
-import type { Check } from '../check.js';
+import type { Check } from '../check/kit.js';
 
 /**
  * A selector is one of:

@@ -1,7 +1,7 @@
 // The report for people at a terminal: grouped checks with symbols, fixes under failures, a summary line.
 // Several targets: a fleet table first, then details only for the targets that are not ok.
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { CheckGroup, CheckResult, Fix, Status } from '../check.js';
+import type { CheckGroup, CheckResult, Fix, Status } from '../check/kit.js';
 import { tally, type Report, type TargetReport } from './model.js';
 import { fleetSummary, fleetTable, terminalSafe } from './table.js';
 import { drawPicture } from './path-picture.js';

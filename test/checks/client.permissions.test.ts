@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clientPermissions } from '../../checks/client.permissions.js';
-import { runCheck } from '../../src/run.js';
-import { failed, ok, type Decision, type Facts, type NamedPolicy } from '../../src/facts.js';
+import { runCheck } from '../../src/check/run.js';
+import { failed, ok, type Decision, type Facts, type NamedPolicy } from '../../src/facts/facts.js';
 import { ACCOUNT, IID, denied, val, world } from '../fixtures/world.js';
 
 const INSTANCE_ARN = `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/${IID}`;

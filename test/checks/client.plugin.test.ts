@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clientPlugin } from '../../checks/client.plugin.js';
-import { runCheck } from '../../src/run.js';
-import type { Facts, LocalFacts } from '../../src/facts.js';
+import { runCheck } from '../../src/check/run.js';
+import type { Facts, LocalFacts } from '../../src/facts/facts.js';
 import { IID, world } from '../fixtures/world.js';
 
 const local = (over: Partial<LocalFacts> & { plugin?: LocalFacts['plugin'] }): LocalFacts => ({

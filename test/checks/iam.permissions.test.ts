@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { iamPermissions } from '../../checks/iam.permissions.js';
-import { runCheck } from '../../src/run.js';
-import { failed, ok, type Facts, type NamedPolicy, type PolicyStatement } from '../../src/facts.js';
-import { AGENT_ACTIONS, AGENT_CORE_ACTIONS } from '../../src/requirements.js';
+import { runCheck } from '../../src/check/run.js';
+import { failed, ok, type Facts, type NamedPolicy, type PolicyStatement } from '../../src/facts/facts.js';
+import { AGENT_ACTIONS, AGENT_CORE_ACTIONS } from '../../src/facts/requirements.js';
 import { ACCOUNT, EC2_TRUST, IID, PROFILE_ARN, ROLE_ARN, ROLE_NAME, denied, val, world } from '../fixtures/world.js';
 import { MANAGED_INSTANCE_CORE } from '../fixtures/policies.js';
 

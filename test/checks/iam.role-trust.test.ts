@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { iamRoleTrust } from '../../checks/iam.role-trust.js';
-import { runCheck } from '../../src/run.js';
-import { failed, ok, type Facts, type PolicyDocument } from '../../src/facts.js';
+import { runCheck } from '../../src/check/run.js';
+import { failed, ok, type Facts, type PolicyDocument } from '../../src/facts/facts.js';
 import { ACCOUNT, IID, PROFILE_ARN, ROLE_NAME, denied, val, world } from '../fixtures/world.js';
 
 const run = (edit?: (f: Facts) => void) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { instanceState } from '../../checks/instance.state.js';
-import { runCheck } from '../../src/run.js';
-import { ok, failed } from '../../src/facts.js';
+import { runCheck } from '../../src/check/run.js';
+import { ok, failed } from '../../src/facts/facts.js';
 import { IID, denied, val, world } from '../fixtures/world.js';
 
 const run = (edit?: Parameters<typeof world>[0]) => {

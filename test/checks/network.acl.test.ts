@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { networkAcl } from '../../checks/network.acl.js';
-import { failed, ok, type Facts, type NetworkAclEntry } from '../../src/facts.js';
+import { failed, ok, type Facts, type NetworkAclEntry } from '../../src/facts/facts.js';
 import { EP_SUBNET, IID, SUBNET, VPC, denied, val } from '../fixtures/world.js';
 import { igwPath, natPath, runner } from '../eval/net-fixtures.js';
 

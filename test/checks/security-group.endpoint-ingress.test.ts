@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { securityGroupEndpointIngress } from '../../checks/security-group.endpoint-ingress.js';
-import { failed, ok, type Facts, type SecurityGroupRule } from '../../src/facts.js';
+import { failed, ok, type Facts, type SecurityGroupRule } from '../../src/facts/facts.js';
 import { IID, SG_EC2, SG_VPCE, VPC, denied, val } from '../fixtures/world.js';
 import { natPath, runner, sgRule } from '../eval/net-fixtures.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sessionConnection } from '../../checks/session.connection.js';
-import { runCheck } from '../../src/run.js';
-import { failed, ok, type Facts } from '../../src/facts.js';
+import { runCheck } from '../../src/check/run.js';
+import { failed, ok, type Facts } from '../../src/facts/facts.js';
 import { IID, denied, val, world } from '../fixtures/world.js';
-import { CONNECTION_STATUS_MAX_TARGETS } from '../../src/requirements.js';
+import { CONNECTION_STATUS_MAX_TARGETS } from '../../src/facts/requirements.js';
 
 const run = (edit?: (f: Facts) => void) => {
   const facts = world(edit);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sessionPreferences } from '../../checks/session.preferences.js';
-import { runCheck } from '../../src/run.js';
-import { failed, ok, type Decision, type Facts, type PolicyDocument, type SessionPreferences, type VpcEndpoint } from '../../src/facts.js';
-import { CLOUDWATCH_LOG_ACTIONS } from '../../src/requirements.js';
+import { runCheck } from '../../src/check/run.js';
+import { failed, ok, type Decision, type Facts, type PolicyDocument, type SessionPreferences, type VpcEndpoint } from '../../src/facts/facts.js';
+import { CLOUDWATCH_LOG_ACTIONS } from '../../src/facts/requirements.js';
 import { ACCOUNT, EP_SUBNET, IID, ROLE_ARN, ROLE_NAME, SG_VPCE, VPC, denied, val, world } from '../fixtures/world.js';
 
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';

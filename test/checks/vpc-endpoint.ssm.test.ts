@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { vpcEndpointSsm } from '../../checks/vpc-endpoint.ssm.js';
-import { runCheck } from '../../src/run.js';
-import { failed, ok, type Facts, type Route } from '../../src/facts.js';
+import { runCheck } from '../../src/check/run.js';
+import { failed, ok, type Facts, type Route } from '../../src/facts/facts.js';
 import { IID, SG_VPCE, SUBNET, VPC, EP_SUBNET, denied, val, world } from '../fixtures/world.js';
 
 const run = (edit?: (f: Facts) => void) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { basePlusTwo, vpcDns } from '../../checks/vpc.dns.js';
-import { runCheck } from '../../src/run.js';
-import { failed, ok, type Facts } from '../../src/facts.js';
+import { runCheck } from '../../src/check/run.js';
+import { failed, ok, type Facts } from '../../src/facts/facts.js';
 import { IID, VPC, denied, val, world } from '../fixtures/world.js';
 
 const run = (edit?: (f: Facts) => void) => {

@@ -18,8 +18,8 @@ import { DescribeInstanceInformationCommand, GetDocumentCommand, GetServiceSetti
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { collect } from '../../src/collect/index.js';
-import type { Facts, Fetched } from '../../src/facts.js';
-import { AGENT_ACTIONS, DHMC_SETTING_ID } from '../../src/requirements.js';
+import type { Facts, Fetched } from '../../src/facts/facts.js';
+import { AGENT_ACTIONS, DHMC_SETTING_ID } from '../../src/facts/requirements.js';
 import {
   ACCOUNT,
   ACCOUNT_TRUST,

@@ -30,7 +30,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../src/collect/index.js';
-import type { PolicyDocument } from '../../src/facts.js';
+import type { PolicyDocument } from '../../src/facts/facts.js';
 import { ACCOUNT, EC2_TRUST, EP_SUBNET, IID, PROFILE_ARN, REGION, ROLE_ARN, ROLE_NAME, SG_EC2, SG_VPCE, SUBNET, VPC } from '../fixtures/world.js';
 
 // The ids of the healthy world of test/fixtures/world.ts; what differs from it is below.

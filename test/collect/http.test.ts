@@ -2,7 +2,7 @@
 // AWS wire server (test/e2e/aws-server.ts) with AWS_ENDPOINT_URL. The server renders its answers from a
 // Facts object, so collecting must give those facts back.
 import { describe, expect, it } from 'vitest';
-import type { Facts } from '../../src/facts.js';
+import type { Facts } from '../../src/facts/facts.js';
 import { useAwsServer } from '../fixtures/aws-env.js';
 import { healthyFacts, IID, ROLE_ARN, VPC, denied, world } from '../fixtures/world.js';
 

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { healthyFacts, IID } from '../fixtures/world.js';
 // The patterns themselves are checked against a regex-free reference in test/args.test.ts.
-import { INSTANCE_ID, MANAGED_NODE_ID, REGION } from '../../src/args.js';
+import { INSTANCE_ID, MANAGED_NODE_ID, REGION } from '../../src/cli/args.js';
 import { startAwsServer } from './aws-server.js';
 import { awsEnv, runCli } from './run-cli.js';
 

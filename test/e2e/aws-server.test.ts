@@ -47,8 +47,8 @@ import { parseXML } from '@aws-sdk/xml-builder';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { NormalizedSchema } from '@smithy/core/schema';
 import { afterEach, describe, expect, it } from 'vitest';
-import { failed, ok, type Facts } from '../../src/facts.js';
-import { AGENT_ACTIONS, DHMC_SETTING_ID } from '../../src/requirements.js';
+import { failed, ok, type Facts } from '../../src/facts/facts.js';
+import { AGENT_ACTIONS, DHMC_SETTING_ID } from '../../src/facts/requirements.js';
 import {
   ACCOUNT,
   EC2_TRUST,

@@ -8,7 +8,7 @@
 // no answer, network -> connection dropped). Faults inject errors, throttling, hangs and garbage on top.
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Facts } from '../../src/facts.js';
+import type { Facts } from '../../src/facts/facts.js';
 import { EC2_HANDLERS } from './aws-server/ec2.js';
 import { IAM_HANDLERS, STS_HANDLERS } from './aws-server/iam.js';
 import { SSM_HANDLERS } from './aws-server/ssm.js';

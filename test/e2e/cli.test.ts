@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ok, type Facts } from '../../src/facts.js';
+import { ok, type Facts } from '../../src/facts/facts.js';
 import { healthyFacts, IID, SG_VPCE, VPC, val, world } from '../fixtures/world.js';
 import { startAwsServer } from './aws-server.js';
 import { awsEnv, runCli } from './run-cli.js';

@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { failed, ok, type ApiError, type Facts, type NamedPolicy } from '../../src/facts.js';
-import { AGENT_ACTIONS } from '../../src/requirements.js';
+import { failed, ok, type ApiError, type Facts, type NamedPolicy } from '../../src/facts/facts.js';
+import { AGENT_ACTIONS } from '../../src/facts/requirements.js';
 import {
   ACCOUNT,
   CALLER_ROLE_ARN,

@@ -2,8 +2,8 @@
 // built CLI against the local AWS wire-format server. Assertions are on exit codes, the report and the
 // requests the server saw (which calls, how many, with which filters), never on timings.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ok, type Facts } from '../../src/facts.js';
-import { clientQuestions } from '../../src/requirements.js';
+import { ok, type Facts } from '../../src/facts/facts.js';
+import { clientQuestions } from '../../src/facts/requirements.js';
 import { ACCOUNT, CALLER_ROLE_ARN, IID, REGION, VPC, val, world } from '../fixtures/world.js';
 import { extraInstanceId, startAwsServer, type AwsServer, type RecordedRequest } from './aws-server.js';
 import { awsEnv, runCli } from './run-cli.js';

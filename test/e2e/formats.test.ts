@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ok } from '../../src/facts.js';
+import { ok } from '../../src/facts/facts.js';
 import { healthyFacts, IID, SG_VPCE, VPC, val, world } from '../fixtures/world.js';
 import { all, parseXml } from '../report/helpers.js';
 import { extraInstanceId, startAwsServer } from './aws-server.js';

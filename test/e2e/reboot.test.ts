@@ -2,7 +2,7 @@
 // and only after confirmation (--yes, or an interactive yes).
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Facts } from '../../src/facts.js';
+import type { Facts } from '../../src/facts/facts.js';
 import { healthyFacts, IID } from '../fixtures/world.js';
 import { startAwsServer } from './aws-server.js';
 import { awsEnv, ROOT, runCli } from './run-cli.js';

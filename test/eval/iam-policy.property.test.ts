@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicies, wildcardMatch } from '../../src/eval/iam-policy.js';
-import type { Decision, PolicyStatement } from '../../src/facts.js';
+import type { Decision, PolicyStatement } from '../../src/facts/facts.js';
 
 const RUNS = 3000;
 

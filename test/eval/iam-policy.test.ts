@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicies, resourceMatch, wildcardMatch, type EvalRequest } from '../../src/eval/iam-policy.js';
-import type { PolicyDocument, PolicyStatement } from '../../src/facts.js';
+import type { PolicyDocument, PolicyStatement } from '../../src/facts/facts.js';
 
 const doc = (...Statement: PolicyStatement[]): PolicyDocument => ({ Version: '2012-10-17', Statement });
 const ev = (d: PolicyDocument | PolicyDocument[], req: Partial<EvalRequest> & { action: string }) =>

@@ -1,7 +1,7 @@
 // Small builders shared by the network evaluator and the security-group / NACL check tests.
-import type { Check } from '../../src/check.js';
-import { runCheck } from '../../src/run.js';
-import { ok, type Facts, type Route, type SecurityGroupRule } from '../../src/facts.js';
+import type { Check } from '../../src/check/kit.js';
+import { runCheck } from '../../src/check/run.js';
+import { ok, type Facts, type Route, type SecurityGroupRule } from '../../src/facts/facts.js';
 import { IID, VPC, val, world } from '../fixtures/world.js';
 
 /** A security-group rule: TCP 443 and no peer unless given. */

@@ -28,8 +28,8 @@ import {
   summarizeNacl,
   type Interval,
 } from '../../src/eval/net.js';
-import type { NetworkAclEntry, SecurityGroupRule } from '../../src/facts.js';
-import { ok, failed } from '../../src/facts.js';
+import type { NetworkAclEntry, SecurityGroupRule } from '../../src/facts/facts.js';
+import { ok, failed } from '../../src/facts/facts.js';
 import { denied } from '../fixtures/world.js';
 import { sgRule } from './net-fixtures.js';
 

@@ -19,7 +19,7 @@ import {
   type NaclCell,
   type PortRange,
 } from '../../src/eval/net.js';
-import { failed, type Facts, type NetworkAclEntry } from '../../src/facts.js';
+import { failed, type Facts, type NetworkAclEntry } from '../../src/facts/facts.js';
 import { IID, VPC, val, world } from '../fixtures/world.js';
 import { problemsOf, runAll } from './harness.js';
 import { BASES, ERRORS, slotsOf } from './slots.js';

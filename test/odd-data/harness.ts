@@ -2,9 +2,9 @@
 // status, an explanation, a fix on every fail. Shared by the odd-data tests.
 import { expect } from 'vitest';
 import { allChecks } from '../../checks/index.js';
-import type { CheckResult, Status } from '../../src/check.js';
-import type { Facts } from '../../src/facts.js';
-import { runChecks } from '../../src/run.js';
+import type { CheckResult, Status } from '../../src/check/kit.js';
+import type { Facts } from '../../src/facts/facts.js';
+import { runChecks } from '../../src/check/run.js';
 import { IID } from '../fixtures/world.js';
 
 const STATUSES: Status[] = ['pass', 'fail', 'warn', 'skip', 'error'];

@@ -3,8 +3,8 @@
 // every check runs. Nothing may crash; and a fact that could not be read must never make a check more
 // optimistic than it was with the fact (a non-pass turning into pass, or a fail/warn/error into skip).
 import { describe, expect, it } from 'vitest';
-import type { CheckResult, Status } from '../../src/check.js';
-import { failed } from '../../src/facts.js';
+import type { CheckResult, Status } from '../../src/check/kit.js';
+import { failed } from '../../src/facts/facts.js';
 import { IID, VPC, denied, world } from '../fixtures/world.js';
 import { problemsOf, runAll, saneRun } from './harness.js';
 import { BASES, ERRORS, slotsOf } from './slots.js';

@@ -1,11 +1,11 @@
 // Every check over odd but real worlds (issue 5): IPv6, managed prefix lists, several network interfaces,
 // every instance state, Windows, endpoints over several AZs, and garbage shapes. Each row runs ALL checks
-// (src/run.ts, as the CLI does), asserts the invariants of harness.ts (no crash, valid status, an explanation,
+// (src/check/run.ts, as the CLI does), asserts the invariants of harness.ts (no crash, valid status, an explanation,
 // a fix on every fail) and then what the row is about.
 import { describe, expect, it } from 'vitest';
-import type { Status } from '../../src/check.js';
-import { ok, type Facts, type NetworkAclEntry } from '../../src/facts.js';
-import { AGENT_ACTIONS } from '../../src/requirements.js';
+import type { Status } from '../../src/check/kit.js';
+import { ok, type Facts, type NetworkAclEntry } from '../../src/facts/facts.js';
+import { AGENT_ACTIONS } from '../../src/facts/requirements.js';
 import { EP_SUBNET, IID, ROLE_ARN, SG_EC2, SG_VPCE, SUBNET, VPC, val, world } from '../fixtures/world.js';
 import { saneRun, statuses } from './harness.js';
 import * as O from './odd-worlds.js';

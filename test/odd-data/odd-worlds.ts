@@ -1,7 +1,7 @@
 // Edits that turn the healthy world of test/fixtures/world.ts into odd but real ones (IPv6, prefix lists,
 // hundreds of rules, several ENIs, instance states, Windows, multi-AZ endpoints) and garbage ones (unknown
 // shapes). Each is `(f: Facts) => void`, so they compose: `world(f => { ODD.ipv6(f); ODD.windows(f); })`.
-import { failed, ok, type Facts, type NetworkAclEntry, type RouteTargetType, type SecurityGroupRule } from '../../src/facts.js';
+import { failed, ok, type Facts, type NetworkAclEntry, type RouteTargetType, type SecurityGroupRule } from '../../src/facts/facts.js';
 import { EP_SUBNET, IID, REGION, SG_EC2, SG_VPCE, SUBNET, VPC, denied, val } from '../fixtures/world.js';
 import { sgRule } from '../eval/net-fixtures.js';
 

@@ -1,18 +1,18 @@
 // Managed prefix lists: the collector reads their entries (ec2:GetManagedPrefixListEntries) and their NAMES
-// (ec2:DescribeManagedPrefixLists, so src/path.ts can tell `com.amazonaws.<region>.s3` apart); a denied name
+// (ec2:DescribeManagedPrefixLists, so src/eval/path.ts can tell `com.amazonaws.<region>.s3` apart); a denied name
 // read is recorded on the list (nameError) and is never fatal. Over aws-sdk-client-mock, over the local AWS
 // wire server, and what the checks make of named, unnamed and unreadable lists.
 import { DescribeManagedPrefixListsCommand, GetManagedPrefixListEntriesCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { collect } from '../../src/collect/index.js';
-import { failed, ok, type Facts } from '../../src/facts.js';
-import { defaultRoute } from '../../src/path.js';
-import { runChecks } from '../../src/run.js';
+import { failed, ok, type Facts } from '../../src/facts/facts.js';
+import { defaultRoute } from '../../src/eval/path.js';
+import { runChecks } from '../../src/check/run.js';
 import { allChecks } from '../../checks/index.js';
 import { awsError, healthyAws, routeTableWith } from '../collect/fake-aws.js';
 import { useAwsServer } from '../fixtures/aws-env.js';
 import { ACCOUNT, IID, REGION, ROLE_ARN, VPC, denied, val, world } from '../fixtures/world.js';
-import { agentRoleQuestions } from '../../src/requirements.js';
+import { agentRoleQuestions } from '../../src/facts/requirements.js';
 import { saneRun } from './harness.js';
 import * as O from './odd-worlds.js';
 
@@ -110,7 +110,7 @@ describe('collector over HTTP (the local AWS wire server)', () => {
   });
 });
 
-describe('src/path.ts and the checks', () => {
+describe('src/eval/path.ts and the checks', () => {
   const ctx = (f: Facts) => ({ facts: f, id: IID, region: REGION });
   /** No NAT/IGW, no endpoints: only a route to the given prefix list. */
   const onlyPrefixListRoute = (name: string | undefined, nameError = false) => (f: Facts) => {

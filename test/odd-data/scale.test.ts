@@ -3,7 +3,7 @@
 // needed ~25 s for 500 entries on the NAT path and minutes for 1000, far beyond the test timeout; now it is
 // well under a second.)
 import { describe, expect, it } from 'vitest';
-import type { NetworkAclEntry } from '../../src/facts.js';
+import type { NetworkAclEntry } from '../../src/facts/facts.js';
 import { SG_EC2, SG_VPCE, world } from '../fixtures/world.js';
 import { saneRun } from './harness.js';
 import * as O from './odd-worlds.js';

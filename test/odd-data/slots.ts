@@ -1,11 +1,11 @@
 // Where the facts of a world can be taken away (every entry of every per-resource map, the account-level reads,
 // a role's policy documents), the ways a read fails, and base worlds that between them read every kind of fact.
 // Shared by missing-facts.test.ts (exhaustive) and garbage.property.test.ts (random).
-import { failed, ok, type ApiError, type Facts } from '../../src/facts.js';
+import { failed, ok, type ApiError, type Facts } from '../../src/facts/facts.js';
 import { IID, denied } from '../fixtures/world.js';
 import * as O from './odd-worlds.js';
 
-/** The per-resource maps of Facts (src/snapshot.ts reads the same list). */
+/** The per-resource maps of Facts (src/facts/snapshot.ts reads the same list). */
 export const FACT_MAPS = [
   'instances', 'agents', 'connections', 'instanceProfiles', 'roles', 'simulations', 'vpcs', 'vpcDnsAttributes',
   'dhcpOptions', 'subnets', 'routeTables', 'networkAcls', 'endpoints', 'endpointInterfaces', 'securityGroups',

@@ -1,10 +1,10 @@
 // Reports for the renderer tests: built from examples/*.json with the real checks, and a strict XML reader.
 import { readFileSync } from 'node:fs';
 import { allChecks } from '../../checks/index.js';
-import type { Check } from '../../src/check.js';
-import type { Facts } from '../../src/facts.js';
+import type { Check } from '../../src/check/kit.js';
+import type { Facts } from '../../src/facts/facts.js';
 import { buildReport, type Report, type ReportOptions, type TargetReport } from '../../src/report/model.js';
-import { parseSnapshot } from '../../src/snapshot.js';
+import { parseSnapshot } from '../../src/facts/snapshot.js';
 
 export const EXAMPLES = [
   'healthy',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckResult } from '../../src/check.js';
+import type { CheckResult } from '../../src/check/kit.js';
 import { renderJunit, xmlAttr, xmlChars, xmlText } from '../../src/report/junit.js';
 import type { Report } from '../../src/report/model.js';
 import { denied, VPC, world } from '../fixtures/world.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { missingPermissionsOf } from '../../src/report/model.js';
-import type { CheckResult } from '../../src/check.js';
+import type { CheckResult } from '../../src/check/kit.js';
 import { denied, IID, VPC, world } from '../fixtures/world.js';
 import { reportOf } from './helpers.js';
 

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allChecks } from '../../checks/index.js';
-import { failed, ok, type Facts, type Route } from '../../src/facts.js';
+import { failed, ok, type Facts, type Route } from '../../src/facts/facts.js';
 import { buildReport } from '../../src/report/model.js';
 import { drawPicture, hopMark, pathPictures, SEPARATOR, type PathPicture } from '../../src/report/path-picture.js';
 import { renderText } from '../../src/report/text.js';
-import { parseSnapshot } from '../../src/snapshot.js';
+import { parseSnapshot } from '../../src/facts/snapshot.js';
 import { IID, SG_EC2, SG_VPCE, SUBNET, VPC, denied, val, world } from '../fixtures/world.js';
 
 const pictures = (edit?: (f: Facts) => void) => pathPictures(world(edit), IID);

@@ -13,7 +13,7 @@ import type {
   RouteTable,
   SecurityGroupRule,
   VpcEndpoint,
-} from '../../../src/facts.js';
+} from '../../../src/facts/facts.js';
 import {
   AwsError,
   errorFromFact,

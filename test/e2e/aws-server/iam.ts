@@ -1,6 +1,6 @@
 // IAM and STS (awsQuery: form-encoded request, `<XxxResponse><XxxResult>` XML, `<member>` lists)
 // answers rendered from the facts. Policy documents travel URL-encoded, as AWS sends them.
-import type { ApiError, NamedPolicy, PolicyDocument, Role, RoleRef } from '../../../src/facts.js';
+import type { ApiError, NamedPolicy, PolicyDocument, Role, RoleRef } from '../../../src/facts/facts.js';
 import { AwsError, decodeToken, encodeToken, errorFromFact, idOf, isoOrUndefined, members, qlist, type QueryParams, type XmlNode } from './wire.js';
 import type { World } from './world.js';
 

@@ -1,7 +1,7 @@
 // SSM (awsJson1_1, `X-Amz-Target: AmazonSSM.<Action>`) answers rendered from the facts.
 // Timestamps are epoch seconds as JSON numbers.
-import type { AgentInfo, ApiError, Instance, SessionPreferences } from '../../../src/facts.js';
-import { DHMC_SETTING_ID, SESSION_PREFERENCES_DOCUMENT } from '../../../src/requirements.js';
+import type { AgentInfo, ApiError, Instance, SessionPreferences } from '../../../src/facts/facts.js';
+import { DHMC_SETTING_ID, SESSION_PREFERENCES_DOCUMENT } from '../../../src/facts/requirements.js';
 import { AwsError, decodeToken, encodeToken, epochSeconds, errorFromFact, globMatch } from './wire.js';
 import type { Pool, World } from './world.js';
 

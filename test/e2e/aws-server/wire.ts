@@ -1,7 +1,7 @@
 // Wire-format helpers for the local AWS server: XML rendering, query-parameter parsing, errors,
 // pagination tokens, EC2-style filters. No AWS knowledge beyond the protocols lives here.
 import { createHash, randomUUID } from 'node:crypto';
-import type { ApiError } from '../../../src/facts.js';
+import type { ApiError } from '../../../src/facts/facts.js';
 
 export type Service = 'ec2' | 'ssm' | 'iam' | 'sts';
 

@@ -1,6 +1,6 @@
 // The server's world: a Facts object plus what AWS would add around it (account id, synthetic extra
 // instances for fleet benchmarks), and the lookups every service module shares.
-import type { AgentInfo, ApiError, Facts, Fetched, Instance } from '../../../src/facts.js';
+import type { AgentInfo, ApiError, Facts, Fetched, Instance } from '../../../src/facts/facts.js';
 import { AwsError, hexOf, type Service } from './wire.js';
 
 export interface World {

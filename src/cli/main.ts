@@ -1,20 +1,20 @@
 // The command line: parse, validate, collect (or read a snapshot), check, render, exit code.
 import { appendFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import pkg from '../package.json' with { type: 'json' };
-import { allChecks } from '../checks/index.js';
+import pkg from '../../package.json' with { type: 'json' };
+import { allChecks } from '../../checks/index.js';
 import { INSTANCE_ID, invalidInstanceIds, MANAGED_NODE_ID, quote, REGION } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
-import type { Facts } from './facts.js';
-import { buildReport, type Report } from './report/model.js';
-import { FORMATS, render, resolveFormat } from './report/format.js';
-import { renderGithubSummary } from './report/github.js';
-import { writeJson } from './report/json.js';
-import { SelectionError, selectChecks, splitSelectors } from './report/select-checks.js';
-import { readSnapshot, writeSnapshot } from './snapshot.js';
+import type { Facts } from '../facts/facts.js';
+import { buildReport, type Report } from '../report/model.js';
+import { FORMATS, render, resolveFormat } from '../report/format.js';
+import { renderGithubSummary } from '../report/github.js';
+import { writeJson } from '../report/json.js';
+import { SelectionError, selectChecks, splitSelectors } from '../report/select-checks.js';
+import { readSnapshot, writeSnapshot } from '../facts/snapshot.js';
 import { collectGarbage, COLLECT_GARBAGE_FROM_TARGETS } from './memory.js';
 import { DEFAULT_WAIT, hasSelection, noMatchMessage, parseDuration, selectionFilters, selectionOf, SelectionSyntaxError, type Selection } from './select.js';
-import type { AwsClients } from './collect/index.js';
+import type { AwsClients } from '../collect/index.js';
 
 export const TOOL = { name: 'ssm-doctor', version: pkg.version };
 
@@ -197,7 +197,7 @@ async function diagnose(ids: string[], opts: Options, io: Io): Promise<number> {
   live?.close();
   if (opts.redact) {
     // Before anything leaves the process: the snapshot and the report come from the same redacted facts.
-    const { redactFacts } = await import('./redact.js');
+    const { redactFacts } = await import('../facts/redact.js');
     facts = redactFacts(facts);
     report = buildReport(facts, selection.checks, reportOptions);
   }
@@ -254,7 +254,7 @@ interface Live {
 }
 
 async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: Io, targeting: Selection): Promise<Live> {
-  const { resolveRegion } = await import('./aws-region.js');
+  const { resolveRegion } = await import('../collect/region.js');
   const region = opts.region ?? (await resolveRegion(opts.profile));
   if (!region) {
     // A profile missing from the config files has no region either: name the profile, not the region.
@@ -265,7 +265,7 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
   if (!REGION.test(region)) usage(`invalid region ${quote(region)}: expected a region name like us-east-1`);
   const selecting = hasSelection(targeting);
   const spinner = await startSpinner(io, selecting ? `Selecting instances in ${region}` : `Reading ${ids.length === 1 ? ids[0] : `${ids.length} instances`} in ${region}`);
-  const { collect, createAwsClients } = await import('./collect/index.js');
+  const { collect, createAwsClients } = await import('../collect/index.js');
   // One set of clients for the selection, the collection and every --wait round (credentials resolved once).
   const clients = await createAwsClients({ region, profile: opts.profile, timeoutMs });
   const close = () => {
@@ -275,11 +275,11 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
     let targets = ids;
     let instances;
     if (selecting) {
-      const { resolveTargets } = await import('./collect/select.js');
+      const { resolveTargets } = await import('../collect/select.js');
       const r = await resolveTargets(clients, ids, selectionFilters(targeting));
       if (!r.ok) {
         const { explainCredentials } = await import('./credentials.js');
-        const { describeApiError } = await import('./check.js');
+        const { describeApiError } = await import('../check/kit.js');
         const why = r.error.kind === 'credentials' ? explainCredentials(r.error, opts.profile) : describeApiError(r.error, 'the instances to select');
         throw new CliError(why, EXIT.CANNOT_RUN);
       }
@@ -318,7 +318,7 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
 /** --wait: refresh rounds until every target is ready, time runs out, or waiting cannot help. */
 async function waitLive(live: Live, first: Report, evaluate: (f: Facts) => Report, waitMs: number, io: Io) {
   const { pollInterval, waitForTargets, waitSummary } = await import('./wait.js');
-  const { refresh } = await import('./collect/refresh.js');
+  const { refresh } = await import('../collect/refresh.js');
   const tty = Boolean(io.stderr.isTTY) && !io.env.CI;
   const spinner = tty ? await startSpinner(io, 'waiting') : undefined;
   try {
@@ -370,7 +370,7 @@ async function maybeReboot(report: Report, facts: Facts, opts: Options, timeoutM
       return;
     }
   }
-  const { rebootInstances } = await import('./collect/reboot.js');
+  const { rebootInstances } = await import('../collect/reboot.js');
   try {
     await rebootInstances({ region: facts.region, profile: opts.profile, timeoutMs }, targets);
   } catch (e) {

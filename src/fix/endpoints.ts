@@ -1,11 +1,11 @@
 // Shared pieces of the endpoint / route checks: the "create the interface endpoints" fix (CLI + the article's
 // Terraform with real ids), where endpoints live (subnets / AZs), and the agent version as far as SSM knows it.
-import type { TargetContext } from './check.js';
-import type { Fix } from './check.js';
-import type { VpcEndpoint } from './facts.js';
-import { serviceName } from './lookup.js';
-import { AGENT_SERVICES, MIN_AGENT } from './requirements.js';
-import { isAtLeast } from './version.js';
+import type { TargetContext } from '../check/kit.js';
+import type { Fix } from '../check/kit.js';
+import type { VpcEndpoint } from '../facts/facts.js';
+import { serviceName } from '../facts/lookup.js';
+import { AGENT_SERVICES, MIN_AGENT } from '../facts/requirements.js';
+import { isAtLeast } from '../eval/version.js';
 
 /** The agent version reported by ssm:DescribeInstanceInformation, or undefined when unknown/unregistered/unreadable. */
 export function agentVersionOf(ctx: TargetContext): string | undefined {

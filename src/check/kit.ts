@@ -1,5 +1,5 @@
 // What a check is, what it returns, and the small kit every check uses to read facts safely.
-import type { ApiError, Facts, Fetched } from './facts.js';
+import type { ApiError, Facts, Fetched } from '../facts/facts.js';
 
 export type Status = 'pass' | 'fail' | 'warn' | 'skip' | 'error';
 

@@ -1,6 +1,6 @@
 // Entry point of the bundled CLI (bin/ssm-doctor.js imports dist/cli.js).
 // `--version` alone answers before the CLI (commander, every check, the renderers) is loaded: scripts call it often.
-import pkg from '../package.json' with { type: 'json' };
+import pkg from '../../package.json' with { type: 'json' };
 
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {

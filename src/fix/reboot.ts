@@ -1,7 +1,7 @@
 // The "reboot suggestion": when every configuration check is fine but the agent is still not Online,
 // the agent has most likely backed off (minutes up to an hour) after the role or endpoints were fixed.
-import type { CheckResult } from './check.js';
-import type { Facts, Instance } from './facts.js';
+import type { CheckResult } from '../check/kit.js';
+import type { Facts, Instance } from '../facts/facts.js';
 
 /** Results that describe the symptom (agent offline, no session) or the operator's machine, not the configuration. */
 export function isConfigurationCheck(id: string): boolean {

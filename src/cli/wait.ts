@@ -9,13 +9,13 @@
 // "waitable" when it no longer blocks in that optimistic world; any other blocking result is a
 // configuration problem (no endpoint, a security group that blocks, a missing permission, a stopped
 // instance, a denied read...) and ends the wait at once.
-import type { CheckResult } from './check.js';
-import type { AgentInfo, Facts, Fetched } from './facts.js';
+import type { CheckResult } from '../check/kit.js';
+import type { AgentInfo, Facts, Fetched } from '../facts/facts.js';
 import { isManagedNode } from './args.js';
-import { targetOk, type Report } from './report/model.js';
-import { MIN_AGENT } from './requirements.js';
+import { targetOk, type Report } from '../report/model.js';
+import { MIN_AGENT } from '../facts/requirements.js';
 import { formatDuration } from './select.js';
-import { compareVersions } from './version.js';
+import { compareVersions } from '../eval/version.js';
 
 /** The checks that report the state waiting is about (progress lines name them first). */
 export const WAITABLE_CHECKS = ['instance.state', 'agent.ping', 'agent.version', 'session.connection'] as const;

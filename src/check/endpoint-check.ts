@@ -1,12 +1,12 @@
 // One factory for vpc-endpoint.ssm / .ssmmessages / .ec2messages: an available interface endpoint for the
 // service in the instance's VPC, unless the subnet reaches the public endpoint (judged from agentPath).
-import { skip, type Check, type Verdict } from './check.js';
-import { agentSkipsEc2messages, agentVersionOf, createEndpointsFix, subnetsWithAz } from './endpoint-fix.js';
-import type { VpcEndpoint } from './facts.js';
-import { instanceOf, serviceName, vpcIdOf } from './lookup.js';
-import { ipv6OnlyNote, isIpv6Only } from './eval/net-targets.js';
-import { agentPath, describePath, reachOf, verifyHint } from './path.js';
-import { MIN_AGENT, type AgentService } from './requirements.js';
+import { skip, type Check, type Verdict } from './kit.js';
+import { agentSkipsEc2messages, agentVersionOf, createEndpointsFix, subnetsWithAz } from '../fix/endpoints.js';
+import type { VpcEndpoint } from '../facts/facts.js';
+import { instanceOf, serviceName, vpcIdOf } from '../facts/lookup.js';
+import { ipv6OnlyNote, isIpv6Only } from '../eval/net-targets.js';
+import { agentPath, describePath, reachOf, verifyHint } from '../eval/path.js';
+import { MIN_AGENT, type AgentService } from '../facts/requirements.js';
 
 const DESCRIPTIONS: Record<AgentService, string> = {
   ssm:

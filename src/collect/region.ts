@@ -1,5 +1,5 @@
 // Resolves the region the way the AWS SDK does (env, profile, IMDS), without sending any request.
-import { quietSdkWarnings } from './collect/config.js';
+import { quietSdkWarnings } from './config.js';
 export async function resolveRegion(profile: string | undefined): Promise<string | undefined> {
   const fromEnv = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
   if (fromEnv) return fromEnv;

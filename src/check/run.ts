@@ -1,6 +1,6 @@
 // Runs every check against every target. A check that throws is isolated: it reports `error`.
-import { describeApiError, NeedFact, SkipCheck, type Check, type CheckResult, type TargetContext } from './check.js';
-import type { Facts } from './facts.js';
+import { describeApiError, NeedFact, SkipCheck, type Check, type CheckResult, type TargetContext } from './kit.js';
+import type { Facts } from '../facts/facts.js';
 
 export function runCheck(check: Check, ctx: TargetContext): CheckResult {
   const head = { id: check.meta.id, title: check.meta.title, group: check.meta.group };

@@ -37,7 +37,7 @@
 // The result carries `redacted: true`; redacting it again returns an unchanged copy (a permutation cannot be
 // idempotent by itself, so already-redacted facts are recognised by that mark).
 import { createHmac, randomBytes } from 'node:crypto';
-import { NON_PUBLIC_IPV4, formatIp, intervalsOf, parseCidr, parseIp, type Family, type Interval } from './eval/net.js';
+import { NON_PUBLIC_IPV4, formatIp, intervalsOf, parseCidr, parseIp, type Family, type Interval } from '../eval/net.js';
 import type { Facts } from './facts.js';
 
 export interface RedactOptions {

@@ -1,7 +1,7 @@
 // Shared, pure lookups over the facts for one target: every check reads the world through these,
 // so "which subnet / VPC / endpoints / role" is decided in one place.
-import { isManagedNode } from './args.js';
-import { need, skip, type TargetContext } from './check.js';
+import { isManagedNode } from '../cli/args.js';
+import { need, skip, type TargetContext } from '../check/kit.js';
 import type {
   Instance,
   InstanceProfile,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { quote } from './args.js';
-import type { ApiError, Facts } from './facts.js';
+import type { ApiError, Facts } from '../facts/facts.js';
 
 /** A one-line explanation when the run could not authenticate at all, else undefined. */
 export function credentialsProblem(facts: Facts, profile: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {

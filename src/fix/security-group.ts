@@ -1,5 +1,5 @@
 // Terraform for one security-group rule that allows TCP 443, shared by the security-group checks' fixes.
-import { tfLabel } from './permissions.js';
+import { tfLabel } from '../eval/permissions.js';
 
 export interface TfHttpsRule {
   /** Resource name before tfLabel. */

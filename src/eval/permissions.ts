@@ -1,8 +1,8 @@
 // Effective permissions of a principal: the answer of iam:SimulatePrincipalPolicy when the collector has it,
 // else local evaluation of the role's fetched identity policies, saying which method decided.
-import { need } from './check.js';
-import { failed, type ApiError, type Decision, type Facts, type Fetched } from './facts.js';
-import { evaluatePolicies } from './eval/iam-policy.js';
+import { need } from '../check/kit.js';
+import { failed, type ApiError, type Decision, type Facts, type Fetched } from '../facts/facts.js';
+import { evaluatePolicies } from './iam-policy.js';
 
 export interface PermissionAnswer {
   action: string;
@@ -31,7 +31,7 @@ export const POLICY_READ_APIS = [
 /**
  * May `principalArn` do each of `actions` on `resource`?
  * 1. `facts.simulations[principalArn]` when it was read and holds an answer for every (action, resource)
- *    (resource compared exactly: the collector asks with the resources of src/requirements.ts);
+ *    (resource compared exactly: the collector asks with the resources of src/facts/requirements.ts);
  * 2. else the role's identity policies (`facts.roles[roleName].policies`) evaluated locally
  *    (no SCPs; a permissions boundary makes an `allowed` answer conditional);
  * 3. else aborts the check (via `need`) with status `error`, naming iam:SimulatePrincipalPolicy and the

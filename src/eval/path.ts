@@ -1,9 +1,9 @@
 // How the SSM Agent's HTTPS to one service (ssm, ssmmessages, ec2messages) leaves the instance's subnet.
 // One owner for "which way does the traffic go": vpc-endpoint.*, network.route, the security-group and
 // NACL checks all read the path from here.
-import { NeedFact, SkipCheck, type TargetContext } from './check.js';
-import type { NatGateway, Route, RouteTargetType, VpcEndpoint } from './facts.js';
-import { instanceOf, instanceRouteTable, interfaceEndpointsFor, serviceName, vpcIdOf } from './lookup.js';
+import { NeedFact, SkipCheck, type TargetContext } from '../check/kit.js';
+import type { NatGateway, Route, RouteTargetType, VpcEndpoint } from '../facts/facts.js';
+import { instanceOf, instanceRouteTable, interfaceEndpointsFor, serviceName, vpcIdOf } from '../facts/lookup.js';
 
 export type AgentPath =
   /** Interface endpoint(s) for com.amazonaws.<region>.<service> in the instance's VPC, any state (checks judge state). */

@@ -1,6 +1,6 @@
 // Reading and writing snapshots (the facts of one run). A bad file is a one-line CliError (exit 3).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CliError, EXIT } from './exit-codes.js';
+import { CliError, EXIT } from '../cli/exit-codes.js';
 import { emptyResourceMaps, FACTS_SCHEMA_VERSION, type Facts } from './facts.js';
 
 /** Per-resource maps: missing ones are read as empty (nothing collected), never as an error. */

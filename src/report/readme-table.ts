@@ -1,5 +1,5 @@
 // The README's "What it checks" table, generated from the checks' meta so the two never drift.
-import type { Check } from './check.js';
+import type { Check } from '../check/kit.js';
 
 export const TABLE_START = '<!-- checks-table: generated from checks/*.ts meta; test/readme.test.ts keeps it complete -->';
 export const TABLE_END = '<!-- /checks-table -->';
