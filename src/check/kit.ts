@@ -23,6 +23,11 @@ export interface Verdict {
   fix?: Fix;
   /** Optional machine-readable evidence (kept small), copied to the JSON output as `data`. */
   data?: Record<string, unknown>;
+  /**
+   * The resource a failure is about (`vpc-0abc…`, `sg-0123…`, a role name), when it is not the instance itself.
+   * The diagnosis keys a cause by check id and subject, so a fleet's instances that share it share one cause.
+   */
+  subject?: string;
 }
 
 export interface CheckMeta {
@@ -34,6 +39,11 @@ export interface CheckMeta {
   description: string;
   /** What its fix changes, in a few words (README table). */
   fixes?: string;
+  /**
+   * Checks whose failure a failure of this one can explain (ids; `*` = every other check). The diagnosis folds
+   * those under this check as consequences instead of reporting them as causes of their own.
+   */
+  explains?: string[];
 }
 
 /** The facts as seen from one target instance. */
