@@ -3,6 +3,7 @@
 import { isManagedNode } from '../cli/args.js';
 import { need, skip, type TargetContext } from '../check/kit.js';
 import type {
+  Facts,
   Instance,
   InstanceProfile,
   RoleRef,
@@ -151,4 +152,14 @@ export function agentRoleArn(ctx: TargetContext): string | undefined {
     return caller ? `arn:aws:iam::${caller}:role/${src.roleName}` : undefined;
   }
   return undefined;
+}
+
+/**
+ * True when the target's agent is known not to be Online: registration read, and absent or not `Online`.
+ * Evidence that only matters for an offline agent (status checks, console, CloudTrail...) is read for these only,
+ * so a healthy instance costs no extra request. Unknown (the read failed) is not offline.
+ */
+export function agentKnownOffline(facts: Facts, id: string): boolean {
+  const a = facts.agents[id];
+  return a !== undefined && a.ok && (a.value === null || a.value.pingStatus !== 'Online');
 }
