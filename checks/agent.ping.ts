@@ -6,6 +6,7 @@ import { agentRestartCommands, minutesBetween } from '../src/fix/reboot.js';
 export const agentPing: Check = {
   meta: {
     id: 'agent.ping',
+    explains: ['session.connection'],
     title: 'SSM Agent is registered and online',
     group: 'agent',
     description:
@@ -29,8 +30,10 @@ export const agentPing: Check = {
           summary: `Look for ${inst.id} in the region and account it was activated in; re-register the node with a hybrid activation if it was deregistered.`,
           cli: [
             `aws ssm describe-instance-information --filters Key=InstanceIds,Values=${inst.id} --region ${ctx.region}`,
-            `aws ssm create-activation --iam-role <service-role> --region ${ctx.region}   # then on the node: amazon-ssm-agent -register -code <code> -id <id> -region ${ctx.region}`,
+            `aws ssm create-activation --iam-role SSMServiceRole --registration-limit 1 --region ${ctx.region} --query '[ActivationId,ActivationCode]' --output text`,
           ],
+          // The id and code create-activation prints, set on the node as ACTIVATION_ID and ACTIVATION_CODE.
+          onInstance: [`sudo amazon-ssm-agent -register -id "$ACTIVATION_ID" -code "$ACTIVATION_CODE" -region ${ctx.region}`],
         },
         data: { registered: false },
       };
@@ -64,61 +67,56 @@ export const agentPing: Check = {
         (inst.managedNode
           ? 'On a hybrid node, check on the node itself: the agent service, its outbound HTTPS to the ssm endpoints, and the activation\'s service role.'
           : 'The iam.* and network checks in this report say which; once they pass, restart the agent or reboot.'),
-      fix: {
-        summary: `Restart the SSM Agent on ${inst.id}, or reboot it.`,
-        cli: restartCommands(inst, ctx.region),
-      },
+      fix: { summary: `Restart the SSM Agent on ${inst.id}, or reboot it.`, ...restartCommands(inst, ctx.region) },
       data,
     };
   },
 };
 
 /** Restart commands; a hybrid managed node has no EC2 reboot, only the command to run on the node. */
-function restartCommands(inst: AgentTarget, region: string): string[] {
-  const all = agentRestartCommands(inst.platform, inst.id, region);
-  return inst.managedNode ? all.filter((c) => c.startsWith('#')) : all;
+function restartCommands(inst: AgentTarget, region: string): Pick<Fix, 'cli' | 'onInstance'> {
+  return agentRestartCommands(inst.platform, inst.id, region, inst.managedNode);
+}
+
+/** Boot-time script that installs (when missing) and starts the agent; for user data of the next launch. */
+export function agentUserData(platform: 'windows' | 'linux', region: string): string {
+  return platform === 'windows'
+    ? ['<powershell>', 'Set-Service -Name AmazonSSMAgent -StartupType Automatic', 'Start-Service -Name AmazonSSMAgent', '</powershell>'].join('\n')
+    : [
+        '#!/bin/bash',
+        'if ! systemctl list-unit-files | grep -q amazon-ssm-agent; then',
+        '  if command -v snap >/dev/null; then snap install amazon-ssm-agent --classic',
+        '  else arch=$(uname -m | sed -e s/x86_64/amd64/ -e s/aarch64/arm64/)',
+        `    dnf install -y https://s3.${region}.amazonaws.com/amazon-ssm-${region}/latest/linux_$arch/amazon-ssm-agent.rpm; fi`,
+        'fi',
+        'systemctl enable --now amazon-ssm-agent || systemctl enable --now snap.amazon-ssm-agent.amazon-ssm-agent.service',
+      ].join('\n');
+}
+
+/** A `locals` block holding the user data (valid Terraform on its own; the instance or launch template uses it). */
+export function userDataTerraform(name: string, script: string): string {
+  // Terraform interpolates ${...} and %{...} in heredocs: escape them.
+  const body = script.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  return (
+    `# Use local.${name} as user_data of the aws_instance or aws_launch_template\n` +
+    `locals {\n  ${name} = <<-EOT\n${body.split('\n').map((l) => `    ${l}`).join('\n')}\n  EOT\n}\n`
+  );
 }
 
 function neverRegisteredFix(inst: AgentTarget, region: string): Fix {
-  const windows = inst.platform === 'windows';
-  const install = windows
-    ? [
-        '# if the agent is not installed (PowerShell as Administrator on the instance):',
-        "# Invoke-WebRequest https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent/latest/windows_amd64/AmazonSSMAgentSetup.exe -OutFile $env:TEMP\\SSMAgent_latest.exe; Start-Process -FilePath $env:TEMP\\SSMAgent_latest.exe -ArgumentList '/S' -Wait",
-      ]
-    : [
-        '# if the agent is not installed (on the instance): Amazon Linux and most AWS AMIs ship it; otherwise',
-        '#   Ubuntu: sudo snap install amazon-ssm-agent --classic',
-        `#   RHEL/Amazon Linux/other RPM: sudo dnf install -y https://s3.${region}.amazonaws.com/amazon-ssm-${region}/latest/linux_amd64/amazon-ssm-agent.rpm (linux_arm64 on Graviton)`,
-      ];
-  const terraform = windows
-    ? [
-        '# in the aws_instance resource: make sure the agent runs at boot',
-        'user_data = <<-EOF',
-        '  <powershell>',
-        '  Set-Service -Name AmazonSSMAgent -StartupType Automatic',
-        '  Start-Service -Name AmazonSSMAgent',
-        '  </powershell>',
-        'EOF',
-      ]
-    : [
-        '# in the aws_instance resource: install (if missing) and enable the agent at boot',
-        'user_data = <<-EOF',
-        '  #!/bin/bash',
-        '  if ! systemctl list-unit-files | grep -q amazon-ssm-agent; then',
-        '    if command -v snap >/dev/null; then snap install amazon-ssm-agent --classic',
-        '    else arch=$(uname -m | sed -e s/x86_64/amd64/ -e s/aarch64/arm64/)',
-        `      dnf install -y https://s3.${region}.amazonaws.com/amazon-ssm-${region}/latest/linux_$arch/amazon-ssm-agent.rpm; fi`,
-        '  fi',
-        '  systemctl enable --now amazon-ssm-agent || systemctl enable --now snap.amazon-ssm-agent.amazon-ssm-agent.service',
-        'EOF',
-      ];
+  const restart = restartCommands(inst, region);
   return {
     summary:
       `Fix what the other failing checks report (credentials, network path), then restart the SSM Agent on ${inst.id} or reboot it; ` +
       'install the agent if the AMI does not include it.',
-    cli: [...agentRestartCommands(inst.platform, inst.id, region), ...install],
-    terraform: terraform.join('\n'),
+    cli: restart.cli,
+    onInstance: [
+      ...(restart.onInstance ?? []),
+      inst.platform === 'windows'
+        ? "Invoke-WebRequest https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent/latest/windows_amd64/AmazonSSMAgentSetup.exe -OutFile $env:TEMP\\SSMAgent_latest.exe; Start-Process -FilePath $env:TEMP\\SSMAgent_latest.exe -ArgumentList '/S' -Wait"
+        : `sudo dnf install -y https://s3.${region}.amazonaws.com/amazon-ssm-${region}/latest/linux_amd64/amazon-ssm-agent.rpm`,
+    ],
+    terraform: userDataTerraform('ssm_agent_user_data', agentUserData(inst.platform, region)),
   };
 }
 

@@ -9,6 +9,7 @@ const RANK: Record<Status, number> = { pass: 0, skip: 0, warn: 1, error: 2, fail
 export const agentVersion: Check = {
   meta: {
     id: 'agent.version',
+    explains: ['session.connection'],
     title: 'SSM Agent version is supported',
     group: 'agent',
     description:

@@ -15,6 +15,8 @@ export const clientPermissions: Check = {
       '(SSM-SessionManagerRunShell), plus kms:GenerateDataKey on the key when session encryption is on, ' +
       'in the same account as the instance.',
   },
+  // The person running ssm-doctor: one cause across the instances.
+  subject: (ctx) => (ctx.facts.caller.ok ? ctx.facts.caller.value.arn : 'caller'),
   run(ctx) {
     const inst = instanceOf(ctx);
     const caller = need(ctx.facts.caller, 'the caller identity');
@@ -122,23 +124,26 @@ function fixFor(who: Principal, missing: PermissionAnswer[]): Fix {
     })
     .join('\n');
   const target = who.roleName ? `role ${who.roleName}` : who.arn;
+  const userName = /:user\//.test(who.arn) ? who.arn.split('/').pop() : undefined;
+  // A role or a user gets an inline policy; any other principal (federated, root) a managed policy to attach.
   const cli = who.roleName
     ? `aws iam put-role-policy --role-name ${who.roleName} --policy-name ssm-start-session --policy-document ${shellJson(policy)}`
-    : /:user\//.test(who.arn)
-      ? `aws iam put-user-policy --user-name ${who.arn.split('/').pop()} --policy-name ssm-start-session --policy-document ${shellJson(policy)}`
-      : `aws iam put-role-policy --role-name <your-role> --policy-name ssm-start-session --policy-document ${shellJson(policy)}`;
-  const tfResource = who.roleName ? 'aws_iam_role_policy' : 'aws_iam_user_policy';
-  const tfOwner = who.roleName ? `  role   = "${who.roleName}"` : `  user   = "${who.arn.split('/').pop()}"`;
+    : userName
+      ? `aws iam put-user-policy --user-name ${userName} --policy-name ssm-start-session --policy-document ${shellJson(policy)}`
+      : `aws iam create-policy --policy-name ssm-start-session --policy-document ${shellJson(policy)}`;
+  const tfResource = who.roleName ? 'aws_iam_role_policy' : userName ? 'aws_iam_user_policy' : 'aws_iam_policy';
+  const tfOwner = who.roleName ? `  role   = "${who.roleName}"` : userName ? `  user   = "${userName}"` : '';
+  const attach = !who.roleName && !userName ? ' Attach the new policy ssm-start-session to the role or permission set you sign in with.' : '';
   const sso = who.roleName?.startsWith('AWSReservedSSO_')
     ? ' This role is managed by IAM Identity Center: add the statement to its permission set instead.'
     : '';
   return {
-    summary: `Allow ${[...byAction.keys()].join(', ')} for ${target}.${denyNote}${sso}`,
+    summary: `Allow ${[...byAction.keys()].join(', ')} for ${target}.${attach}${denyNote}${sso}`,
     cli: [cli],
     terraform: [
       `resource "${tfResource}" "ssm_start_session" {`,
       '  name   = "ssm-start-session"',
-      tfOwner,
+      ...(tfOwner ? [tfOwner] : []),
       '  policy = jsonencode({',
       '    Version = "2012-10-17"',
       '    Statement = [',

@@ -19,6 +19,8 @@ export const clientPlugin: Check = {
       'plugin is one of the most common real-world causes.',
     fixes: 'the documented install commands for your OS (brew, .deb/.rpm, Windows installer)',
   },
+  // One fact about the machine ssm-doctor runs on: one cause for the whole report.
+  subject: () => 'this-machine',
   run(ctx) {
     const local = ctx.facts.local;
     if (!local) skip("not run on the operator's machine (snapshot): the Session Manager plugin was not looked for");
@@ -63,32 +65,27 @@ export function installFix(local: LocalFacts, verb: 'Install' | 'Update'): Fix {
   const verify = 'session-manager-plugin --version';
   switch (local.platform) {
     case 'darwin':
+      // Homebrew when present; the bundled installer otherwise.
       return {
         summary,
         cli: [
-          'brew install --cask session-manager-plugin',
-          '# or, without Homebrew (the bundled installer):',
-          `curl "${DOWNLOADS}/mac${local.arch === 'arm64' ? '_arm64' : ''}/sessionmanager-bundle.zip" -o "sessionmanager-bundle.zip"`,
-          'unzip sessionmanager-bundle.zip',
-          'sudo ./sessionmanager-bundle/install -i /usr/local/sessionmanagerplugin -b /usr/local/bin/session-manager-plugin',
+          `if command -v brew >/dev/null; then brew install --cask session-manager-plugin; else curl -fsSL "${DOWNLOADS}/mac${local.arch === 'arm64' ? '_arm64' : ''}/sessionmanager-bundle.zip" -o sessionmanager-bundle.zip && unzip -o sessionmanager-bundle.zip && sudo ./sessionmanager-bundle/install -i /usr/local/sessionmanagerplugin -b /usr/local/bin/session-manager-plugin; fi`,
           verify,
         ],
       };
     case 'linux': {
       const rpmDir = local.arch === 'arm64' ? 'linux_arm64' : local.arch === 'ia32' ? 'linux_32bit' : 'linux_64bit';
       const debDir = local.arch === 'arm64' ? 'ubuntu_arm64' : local.arch === 'ia32' ? 'ubuntu_32bit' : 'ubuntu_64bit';
-      return {
-        summary,
-        cli: [
-          '# Debian / Ubuntu:',
-          `curl "${DOWNLOADS}/${debDir}/session-manager-plugin.deb" -o "session-manager-plugin.deb"`,
-          'sudo dpkg -i session-manager-plugin.deb',
-          '# Amazon Linux / RHEL / Fedora / other RPM-based:',
-          `curl "${DOWNLOADS}/${rpmDir}/session-manager-plugin.rpm" -o "session-manager-plugin.rpm"`,
-          'sudo yum install -y session-manager-plugin.rpm',
-          verify,
-        ],
-      };
+      const deb = [`curl -fsSL "${DOWNLOADS}/${debDir}/session-manager-plugin.deb" -o session-manager-plugin.deb`, 'sudo dpkg -i session-manager-plugin.deb'];
+      const rpm = [`curl -fsSL "${DOWNLOADS}/${rpmDir}/session-manager-plugin.rpm" -o session-manager-plugin.rpm`, 'sudo yum install -y session-manager-plugin.rpm'];
+      // The distribution's own package format; unknown: whichever package tool the machine has.
+      const install =
+        local.packages === 'deb'
+          ? deb
+          : local.packages === 'rpm'
+            ? rpm
+            : [`if command -v dpkg >/dev/null; then ${deb.join(' && ')}; else ${rpm.join(' && ')}; fi`];
+      return { summary, cli: [...install, verify] };
     }
     case 'win32':
       return {

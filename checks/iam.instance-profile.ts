@@ -2,7 +2,8 @@
 import { type Check, type Fix, type TargetContext } from '../src/check/kit.js';
 import type { Instance } from '../src/facts/facts.js';
 import { credentialSource, instanceOf } from '../src/facts/lookup.js';
-import { awsManagedPolicyArn, shellJson, tfLabel } from '../src/eval/permissions.js';
+import { awsManagedPolicyArn, shellJson } from '../src/eval/permissions.js';
+import { tfChange } from '../src/fix/terraform.js';
 import { MIN_AGENT } from '../src/facts/requirements.js';
 import { compareVersions } from '../src/eval/version.js';
 
@@ -14,6 +15,7 @@ export const EC2_TRUST_POLICY = {
 export const iamInstanceProfile: Check = {
   meta: {
     id: 'iam.instance-profile',
+    explains: ['iam.role-trust', 'iam.permissions', 'agent.ping', 'session.connection'],
     fixes: 'Role + `AmazonSSMManagedInstanceCore` + instance profile, `aws ec2 associate-iam-instance-profile`',
     title: 'Instance profile with a role (or DHMC) gives the agent credentials',
     group: 'iam',
@@ -34,6 +36,8 @@ export const iamInstanceProfile: Check = {
       case 'instance-profile-without-role':
         return {
           status: 'fail',
+          subject: src.profile.arn,
+          summary: `Instance profile ${src.profile.name} holds no role, and DHMC is off: the SSM Agent has no credentials.`,
           detail:
             `Instance profile ${src.profile.name} is attached to ${inst.id} but holds no role, so the instance ` +
             'metadata serves no credentials and the SSM Agent cannot call AWS. Default Host Management ' +
@@ -46,6 +50,9 @@ export const iamInstanceProfile: Check = {
       case 'none':
         return {
           status: 'fail',
+          // Every instance without a profile needs the same role and profile: one cause, one fix, for a fleet.
+          subject: 'no-credentials',
+          summary: `No instance profile, and Default Host Management Configuration is off in ${ctx.region}: the SSM Agent has no credentials.`,
           detail:
             `${inst.id} has no instance profile and Default Host Management Configuration is off in ` +
             `${ctx.region}: the SSM Agent has no credentials to register with Systems Manager.`,
@@ -91,8 +98,8 @@ function createProfileFix(ctx: TargetContext, inst: Instance): Fix {
   const policyArn = awsManagedPolicyArn(ctx.region, 'AmazonSSMManagedInstanceCore');
   return {
     summary:
-      `Create a role trusting ec2.amazonaws.com with AmazonSSMManagedInstanceCore, put it in an instance profile ` +
-      `and associate it with ${inst.id}; then restart the SSM Agent or reboot (it may back off up to an hour).`,
+      'Create a role trusting ec2.amazonaws.com with AmazonSSMManagedInstanceCore, put it in an instance profile ' +
+      'and associate the profile with the instance.',
     cli: [
       `aws iam create-role --role-name ssm-role --assume-role-policy-document ${shellJson(EC2_TRUST_POLICY)}`,
       `aws iam attach-role-policy --role-name ssm-role --policy-arn ${policyArn}`,
@@ -101,36 +108,42 @@ function createProfileFix(ctx: TargetContext, inst: Instance): Fix {
       `aws ec2 associate-iam-instance-profile --instance-id ${inst.id} --iam-instance-profile Name=ssm-profile --region ${ctx.region}`,
     ],
     terraform: [
-      'resource "aws_iam_role" "role" {',
-      '  name = "ssm-role"',
-      '  assume_role_policy = jsonencode({',
-      '    Version = "2012-10-17"',
-      '    Statement = [',
-      '      {',
-      '        Action    = "sts:AssumeRole"',
-      '        Effect    = "Allow"',
-      '        Principal = { Service = "ec2.amazonaws.com" }',
-      '      }',
-      '    ]',
-      '  })',
-      '}',
+      ...roleTerraform(policyArn),
       '',
-      'resource "aws_iam_role_policy_attachment" "policy" {',
-      `  policy_arn = "${policyArn}"`,
-      '  role       = aws_iam_role.role.name',
-      '}',
-      '',
-      'resource "aws_iam_instance_profile" "profile" {',
+      'resource "aws_iam_instance_profile" "ssm_agent" {',
       '  name = "ssm-profile"',
-      '  role = aws_iam_role.role.name',
+      '  role = aws_iam_role.ssm_agent.name',
       '}',
       '',
-      `resource "aws_instance" "${tfLabel(inst.name)}" {`,
-      '  # ...',
-      '  iam_instance_profile = aws_iam_instance_profile.profile.name',
-      '}',
+      ...tfChange(`${inst.id}${inst.name ? ` (${inst.name})` : ''} (aws_instance or aws_launch_template)`, [
+        'iam_instance_profile = aws_iam_instance_profile.ssm_agent.name',
+      ]).trimEnd().split('\n'),
     ].join('\n'),
   };
+}
+
+/** The role the agent needs (trusting EC2, with AmazonSSMManagedInstanceCore), as Terraform lines. */
+function roleTerraform(policyArn: string): string[] {
+  return [
+    'resource "aws_iam_role" "ssm_agent" {',
+    '  name = "ssm-role"',
+    '  assume_role_policy = jsonencode({',
+    '    Version = "2012-10-17"',
+    '    Statement = [',
+    '      {',
+    '        Action    = "sts:AssumeRole"',
+    '        Effect    = "Allow"',
+    '        Principal = { Service = "ec2.amazonaws.com" }',
+    '      }',
+    '    ]',
+    '  })',
+    '}',
+    '',
+    'resource "aws_iam_role_policy_attachment" "ssm_agent_core" {',
+    `  policy_arn = "${policyArn}"`,
+    '  role       = aws_iam_role.ssm_agent.name',
+    '}',
+  ];
 }
 
 function addRoleFix(ctx: TargetContext, profileName: string): Fix {
@@ -145,10 +158,9 @@ function addRoleFix(ctx: TargetContext, profileName: string): Fix {
       `aws iam add-role-to-instance-profile --instance-profile-name ${profileName} --role-name ssm-role`,
     ],
     terraform: [
-      `resource "aws_iam_instance_profile" "${tfLabel(profileName)}" {`,
-      `  name = "${profileName}"`,
-      '  role = aws_iam_role.role.name # a role trusting ec2.amazonaws.com with AmazonSSMManagedInstanceCore attached',
-      '}',
+      ...roleTerraform(policyArn),
+      '',
+      ...tfChange(`instance profile ${profileName} (aws_iam_instance_profile)`, ['role = aws_iam_role.ssm_agent.name']).trimEnd().split('\n'),
     ].join('\n'),
   };
 }

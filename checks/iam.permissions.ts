@@ -1,6 +1,6 @@
 // Guards: the agent's role may call ssm:UpdateInstanceInformation and the ssmmessages channel actions (ec2messages:* for agents < 3.3.40.0).
 import { skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check/kit.js';
-import { agentRoleArn, credentialSource } from '../src/facts/lookup.js';
+import { agentRoleArn, agentRoleName, credentialSource } from '../src/facts/lookup.js';
 import { awsManagedPolicyArn, decide, tfLabel, type PermissionAnswer } from '../src/eval/permissions.js';
 import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, MIN_AGENT } from '../src/facts/requirements.js';
 import { compareVersions } from '../src/eval/version.js';
@@ -16,6 +16,7 @@ function backoff(ctx: TargetContext): string {
 export const iamPermissions: Check = {
   meta: {
     id: 'iam.permissions',
+    explains: ['agent.ping', 'session.connection'],
     fixes: 'Attach `AmazonSSMManagedInstanceCore`, or remove the denying statement',
     title: "Agent role's effective permissions allow Session Manager",
     group: 'iam',
@@ -24,6 +25,8 @@ export const iamPermissions: Check = {
       'ssmmessages:Create/OpenControlChannel and Create/OpenDataChannel (agents older than 3.3.40.0 also ' +
       'ec2messages:*), judged on effective permissions: wildcards, NotAction and explicit Deny included.',
   },
+  // The role is the resource: every instance using it shares the finding.
+  subject: (ctx) => agentRoleName(ctx),
   run(ctx) {
     const src = credentialSource(ctx);
     if (src.kind === 'none' || src.kind === 'instance-profile-without-role') {

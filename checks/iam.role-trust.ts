@@ -2,12 +2,13 @@
 import { need, skip, type Check, type Fix, type TargetContext } from '../src/check/kit.js';
 import { failed, type PolicyDocument, type PolicyStatement } from '../src/facts/facts.js';
 import { evaluatePolicies, statementsOf } from '../src/eval/iam-policy.js';
-import { credentialSource } from '../src/facts/lookup.js';
+import { agentRoleName, credentialSource } from '../src/facts/lookup.js';
 import { awsManagedPolicyArn, shellJson, tfLabel } from '../src/eval/permissions.js';
 
 export const iamRoleTrust: Check = {
   meta: {
     id: 'iam.role-trust',
+    explains: ['iam.permissions', 'agent.ping', 'session.connection'],
     fixes: 'Trust policy for `ec2.amazonaws.com` (or `ssm.amazonaws.com` for DHMC) via `aws iam update-assume-role-policy`',
     title: "Agent role's trust policy lets EC2 (or SSM for DHMC) assume it",
     group: 'iam',
@@ -15,6 +16,8 @@ export const iamRoleTrust: Check = {
       'An instance profile role must trust ec2.amazonaws.com for sts:AssumeRole, and a Default Host ' +
       'Management Configuration role ssm.amazonaws.com; otherwise no credentials reach the SSM Agent.',
   },
+  // The role is the resource: every instance using it shares the finding.
+  subject: (ctx) => agentRoleName(ctx),
   run(ctx) {
     const src = credentialSource(ctx);
     if (src.kind === 'none' || src.kind === 'instance-profile-without-role') {

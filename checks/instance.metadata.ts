@@ -2,10 +2,12 @@
 import { NeedFact, skip, type Check, type TargetContext } from '../src/check/kit.js';
 import { credentialSource, instanceOf } from '../src/facts/lookup.js';
 import { MIN_AGENT } from '../src/facts/requirements.js';
+import { tfChange } from '../src/fix/terraform.js';
 
 export const instanceMetadata: Check = {
   meta: {
     id: 'instance.metadata',
+    explains: ['agent.ping', 'session.connection'],
     title: 'Instance metadata service is enabled',
     group: 'instance',
     description:
@@ -28,20 +30,21 @@ export const instanceMetadata: Check = {
     if (mo.httpEndpoint !== 'enabled') {
       return {
         status: 'fail',
+        subject: 'imds-disabled',
+        summary: 'The instance metadata service (IMDS) is disabled: the SSM Agent cannot get its credentials.',
         detail:
           `The instance metadata service of ${inst.id} is ${mo.httpEndpoint || 'not enabled'} (HttpEndpoint). ` +
           'The SSM Agent gets its credentials from IMDS, so it cannot authenticate to Systems Manager.' +
           pending,
         fix: {
-          summary: `Enable the instance metadata service on ${inst.id} (IMDSv2 required is the recommended setting).`,
+          summary: 'Enable the instance metadata service (HttpEndpoint; IMDSv2 required is the recommended setting).',
           cli: [`aws ec2 modify-instance-metadata-options --instance-id ${inst.id} --http-endpoint enabled --region ${ctx.region}`],
-          terraform: [
-            '# in the aws_instance (or aws_launch_template) resource',
+          terraform: tfChange(`${inst.id}${inst.name ? ` (${inst.name})` : ''} (aws_instance or aws_launch_template)`, [
             'metadata_options {',
             '  http_endpoint = "enabled"',
             '  http_tokens   = "required"',
             '}',
-          ].join('\n'),
+          ]),
         },
         data,
       };

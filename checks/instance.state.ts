@@ -1,10 +1,12 @@
 // Guards: the instance exists in the region asked and is `running` (SSM only sees running instances).
 import { need, type Check } from '../src/check/kit.js';
 import { skipIfManagedNode } from '../src/facts/lookup.js';
+import { tfName } from '../src/fix/endpoints.js';
 
 export const instanceState: Check = {
   meta: {
     id: 'instance.state',
+    explains: ['*'],
     fixes: 'Start the instance (`aws ec2 start-instances`), or look in the right region/account',
     title: 'Instance exists and is running',
     group: 'instance',
@@ -17,12 +19,17 @@ export const instanceState: Check = {
       const caller = ctx.facts.caller.ok ? ` of account ${ctx.facts.caller.value.account}` : '';
       return {
         status: 'fail',
+        subject: 'not-found',
+        summary: `Not found in ${ctx.region}${caller}: the instance is in another region or account, or was deleted.`,
         detail:
           `Instance ${ctx.id} was not found in region ${ctx.region}${caller}. ` +
           'If it lives elsewhere, pass --region (or AWS_REGION) and --profile (or AWS_PROFILE) for the right account.',
         fix: {
           summary: `Look for ${ctx.id} in the region and account it was launched in.`,
-          cli: [`aws ec2 describe-instances --instance-ids ${ctx.id} --region <region> --profile <profile>`],
+          // Every region this account can see; an id unknown in a region is an error there (silenced).
+          cli: [
+            `for r in $(aws ec2 describe-regions --query 'Regions[].RegionName' --output text); do aws ec2 describe-instances --instance-ids ${ctx.id} --region "$r" --query 'Reservations[].Instances[].[InstanceId,State.Name,Placement.AvailabilityZone]' --output text 2>/dev/null; done`,
+          ],
         },
       };
     }
@@ -39,18 +46,25 @@ export const instanceState: Check = {
       case 'stopping':
         return {
           status: 'fail',
+          subject: 'stopped',
+          summary: `The instance is ${inst.state}: Session Manager needs a running instance.`,
           detail: `${where} is ${inst.state}. Session Manager needs a running instance.`,
           fix: {
-            // A stopping instance cannot be started yet (IncorrectInstanceState).
-            summary: `Start ${inst.id}${inst.state === 'stopping' ? ` once it has stopped (aws ec2 wait instance-stopped --instance-ids ${inst.id})` : ''}.`,
-            cli: [`aws ec2 start-instances --instance-ids ${inst.id} --region ${ctx.region}`],
-            terraform: `resource "aws_ec2_instance_state" "${safeName(inst.name)}" {\n  instance_id = "${inst.id}"\n  state       = "running"\n}`,
+            // A stopping instance cannot be started yet (IncorrectInstanceState): wait until it has stopped.
+            summary: `Start the instance${inst.state === 'stopping' ? ' once it has stopped' : ''}.`,
+            cli: [
+              ...(inst.state === 'stopping' ? [`aws ec2 wait instance-stopped --instance-ids ${inst.id} --region ${ctx.region}`] : []),
+              `aws ec2 start-instances --instance-ids ${inst.id} --region ${ctx.region}`,
+            ],
+            terraform: `resource "aws_ec2_instance_state" "${tfName(safeName(inst.name), inst.id)}" {\n  instance_id = "${inst.id}"\n  state       = "running"\n}\n`,
           },
         };
       case 'shutting-down':
       case 'terminated':
         return {
           status: 'fail',
+          subject: 'terminated',
+          summary: `The instance is ${inst.state}: it cannot be reached any more.`,
           detail: `${where} is ${inst.state}; it cannot be reached any more. Launch a replacement.`,
           fix: { summary: `Launch a new instance; ${inst.id} is ${inst.state}.`, cli: [] },
         };

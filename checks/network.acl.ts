@@ -71,6 +71,7 @@ interface ProblemGroup {
 export const networkAcl: Check = {
   meta: {
     id: 'network.acl',
+    explains: ['agent.ping', 'session.connection'],
     title: 'Network ACLs allow HTTPS and its replies',
     group: 'network',
     description:
@@ -201,6 +202,9 @@ export const networkAcl: Check = {
     const status = problems.some((p) => p.severity === 'fail') ? 'fail' : 'warn';
     return {
       status,
+      // The ACLs are the resource: every instance behind them has the same problem and the same fix.
+      subject: [...new Set(problems.map((p) => p.leg.acl.id))].sort().join(','),
+      summary: aclSummary(groups.filter((g) => g.problems[0]!.severity === status)),
       detail: `${groups.map((g) => g.detail).join(' ')}${notes.length ? ` ${notes.join(' ')}` : ''}${sameNote}${otherNote}`,
       fix: aclFix(ctx, vpcId, problems),
       data,
@@ -253,6 +257,21 @@ function groupProblems(problems: Problem[]): ProblemGroup[] {
     problems: ps,
     detail: ps[0]!.template.replace('{peer}', ps.map((p) => p.leg.peerLabel).join(', ')),
   }));
+}
+
+/** The first blocked leg, and how many more there are (the detail lists them all). */
+function aclSummary(groups: ProblemGroup[]): string {
+  const first = groups[0]!.problems[0]!.template.replace('{peer}', peersLabel(groups[0]!.problems));
+  return groups.length > 1 ? `${first} ${groups.length - 1} more leg${groups.length > 2 ? 's' : ''} of the path ${groups.length > 2 ? 'are' : 'is'} blocked too.` : first;
+}
+
+/** The peers of a group of problems, short: one label, or `3 endpoint network interfaces` / `N addresses`. */
+function peersLabel(problems: Problem[]): string {
+  if (problems.length === 1) return problems[0]!.leg.peerLabel;
+  const endpoints = new Set(problems.map((p) => p.leg.peerLabel.split(' ')[0]));
+  return problems.every((p) => p.leg.peerLabel.startsWith('vpce-'))
+    ? `the network interfaces of ${[...endpoints].join(', ')}`
+    : `${problems.length} addresses`;
 }
 
 /** `ports 1024-32767 hit rule 50 (...)`; for the internet, which addresses too (unless all of them are denied). */

@@ -28,6 +28,7 @@ type Outcome =
 export const securityGroupEndpointIngress: Check = {
   meta: {
     id: 'security-group.endpoint-ingress',
+    explains: ['agent.ping', 'session.connection'],
     title: 'Endpoint security groups admit HTTPS from the instance',
     group: 'network',
     description:
@@ -100,8 +101,13 @@ function judge(ctx: TargetContext, inst: Instance, vpcId: string, targets: Endpo
       hard.length === 0
         ? ` The agent (>= 3.3.40.0) uses ssmmessages instead of ec2messages, so only agents older than that are affected.`
         : '';
+    const sgs = [...new Set(blocks.flatMap((o) => o.target.endpoint.securityGroupIds))].sort();
     return {
       status: hard.length > 0 ? 'fail' : 'warn',
+      subject: sgs.join(',') || `no-sg:${vpcId}`,
+      summary:
+        `The endpoint security group${sgs.length === 1 ? '' : 's'} ${sgs.join(', ') || '(none attached)'} admit${sgs.length === 1 ? 's' : ''} no HTTPS ` +
+        `(TCP 443) from the instance${sgs.length && blocks.every((o) => o.groups.every((g) => g.ingress.length === 0)) ? ': no inbound rule at all' : ''}.`,
       detail: lines.join(' ') + soft,
       fix: ingressFix(ctx.region, blocks, groupIds[0], vpcCidrFor(ctx, vpcId)),
       data,
@@ -175,28 +181,25 @@ function explain(g: SecurityGroup, ipv6Only: boolean): string {
 function ingressFix(region: string, blocks: Extract<Outcome, { kind: 'blocks' }>[], instanceSg: string | undefined, vpcCidr: string): Fix {
   // One rule on one of each endpoint's groups is enough: security groups are a union.
   const sgs = [...new Set(blocks.map((o) => o.target.endpoint.securityGroupIds[0]).filter((x): x is string => !!x))];
-  const source = instanceSg ?? '<instance-sg>';
-  const cli = sgs.flatMap((sg) => [
-    `aws ec2 authorize-security-group-ingress --group-id ${sg} --protocol tcp --port 443 --source-group ${source} --region ${region}`,
-    `# or, by address: aws ec2 authorize-security-group-ingress --group-id ${sg} --protocol tcp --port 443 --cidr ${vpcCidr} --region ${region}`,
-  ]);
+  // From the instance's security group (what the instance is), else from the VPC's address range.
+  const source = instanceSg ? `--source-group ${instanceSg}` : `--cidr ${vpcCidr}`;
+  const cli = sgs.map((sg) => `aws ec2 authorize-security-group-ingress --group-id ${sg} --protocol tcp --port 443 ${source} --region ${region}`);
   const terraform = sgs
     .map(
       (sg) =>
         `# The endpoint SG's ingress needs a source: an ingress block without cidr_blocks or security_groups creates no rule.\n` +
         tfHttpsRule({
-          name: `vpce_https_from_vpc_${sg}`,
+          name: `vpce_https_${sg}_from_${instanceSg ?? 'vpc'}`,
           type: 'ingress',
           securityGroupId: sg,
-          cidr: vpcCidr,
-          cidrComment: ` # or: source_security_group_id = "${source}"`,
-          description: 'HTTPS from the VPC to the SSM interface endpoints',
+          ...(instanceSg ? { sourceSecurityGroupId: instanceSg } : { cidr: vpcCidr }),
+          description: 'HTTPS from the instances to the SSM interface endpoints',
         }),
     )
     .join('\n\n');
   return {
-    summary: `Allow inbound TCP 443 from the instance (security group ${source} or ${vpcCidr}) on ${sgs.join(', ')}.`,
+    summary: `Allow inbound TCP 443 from ${instanceSg ? `the instance's security group ${instanceSg}` : vpcCidr} on ${sgs.join(', ')}.`,
     cli,
-    terraform,
+    terraform: `${terraform}\n`,
   };
 }

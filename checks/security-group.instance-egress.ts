@@ -33,6 +33,7 @@ type EndpointOutcome =
 export const securityGroupInstanceEgress: Check = {
   meta: {
     id: 'security-group.instance-egress',
+    explains: ['agent.ping', 'session.connection'],
     title: 'Instance security groups allow HTTPS out',
     group: 'network',
     description:
@@ -146,9 +147,12 @@ function judge(
     })),
     ...(reach ? { internet: { services: publicServices.map((p) => p.service), covered: reach.covered, admitted: reach.admitted } } : {}),
   };
-  const fix = egressFix(ctx.region, groupIds[0] ?? '<instance-sg>', fixEndpoint ? vpcCidrFor(ctx, vpcId) : undefined, fixPublic);
-  if (fails.length) return { status: 'fail', detail: [...fails, ...warns].join(' '), fix, data };
-  if (warns.length) return { status: 'warn', detail: warns.join(' ') + notJudgedNote(paths), ...(fixEndpoint || fixPublic ? { fix } : {}), data };
+  const fix = egressFix(ctx.region, groupIds[0] ?? 'default', fixEndpoint ? vpcCidrFor(ctx, vpcId) : undefined, fixPublic);
+  // The instance's security groups are the resource: instances sharing them share the cause and the fix.
+  const subject = groupIds.join(',') || `no-sg:${ctx.id}`;
+  const summary = `${sgs} ${doNot} TCP 443 out to ${[...(fixEndpoint ? ['the interface endpoints'] : []), ...(fixPublic ? ['the public SSM endpoints'] : [])].join(' or ') || 'the SSM endpoints'}.`;
+  if (fails.length) return { status: 'fail', subject, summary, detail: [...fails, ...warns].join(' '), fix, data };
+  if (warns.length) return { status: 'warn', subject, detail: warns.join(' ') + notJudgedNote(paths), ...(fixEndpoint || fixPublic ? { fix } : {}), data };
   return { status: 'pass', detail: `${sgs} ${allows} TCP 443 out ${passes.join('; ')}.${notJudgedNote(paths)}`, data };
 }
 
@@ -201,7 +205,7 @@ function egressFix(region: string, sg: string, vpcCidr: string | undefined, inte
     terraform: cidrs
       .map((c) =>
         tfHttpsRule({
-          name: `ec2_https_out_${c === '0.0.0.0/0' ? 'internet' : 'vpc'}`,
+          name: `ec2_https_out_${sg}_${c === '0.0.0.0/0' ? 'internet' : 'vpc'}`,
           type: 'egress',
           securityGroupId: sg,
           cidr: c,

@@ -1,7 +1,7 @@
 // Guards: Session Manager itself reports the instance as connectable (ssm:GetConnectionStatus = connected).
 import { need, skip, type Check } from '../src/check/kit.js';
 import { agentTargetOf } from '../src/facts/lookup.js';
-import { agentRestartCommands } from '../src/fix/reboot.js';
+import { agentRestartCommands, recheckCommand } from '../src/fix/reboot.js';
 import { CONNECTION_STATUS_MAX_TARGETS } from '../src/facts/requirements.js';
 
 export const sessionConnection: Check = {
@@ -26,6 +26,7 @@ export const sessionConnection: Check = {
     if (status === 'connected') {
       return { status: 'pass', detail: `Session Manager reports ${inst.id} as connected: a session can be started.`, data: { status } };
     }
+    const restart = agentRestartCommands(inst.platform, inst.id, ctx.region, inst.managedNode);
     return {
       status: 'fail',
       detail:
@@ -35,10 +36,8 @@ export const sessionConnection: Check = {
         summary:
           `Fix the other failing checks for ${inst.id} first; if they all pass, restart the SSM Agent or reboot the instance, ` +
           'then check the connection status again.',
-        cli: [
-          ...agentRestartCommands(inst.platform, inst.id, ctx.region).filter((c) => !inst.managedNode || c.startsWith('#')),
-          `aws ssm get-connection-status --target ${inst.id} --region ${ctx.region}`,
-        ],
+        ...restart,
+        cli: [...restart.cli, recheckCommand(inst.id, ctx.region)],
       },
       data: { status },
     };

@@ -15,6 +15,7 @@ import {
 export const sessionPreferences: Check = {
   meta: {
     id: 'session.preferences',
+    explains: ['session.connection'],
     title: 'Session preferences (KMS, S3/CloudWatch logging) are supported',
     group: 'session',
     description:
@@ -23,6 +24,8 @@ export const sessionPreferences: Check = {
       'kms, s3 and logs endpoints (without logs, sessions hang for minutes).',
     fixes: 'IAM statement on the agent role (put-role-policy); kms/logs interface or s3 gateway endpoint',
   },
+  // Preferences are one document per account and region.
+  subject: () => 'session-preferences',
   run(ctx) {
     const inst = instanceOf(ctx);
     const prefs = need(ctx.facts.preferences, `the Session Manager preferences (document ${SESSION_PREFERENCES_DOCUMENT})`);

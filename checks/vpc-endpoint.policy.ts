@@ -24,6 +24,7 @@ interface Finding {
 export const vpcEndpointPolicy: Check = {
   meta: {
     id: 'vpc-endpoint.policy',
+    explains: ['agent.ping', 'session.connection'],
     fixes: 'Reset the endpoint policy or allow the agent\'s actions for the role',
     title: 'VPC endpoint policies allow the agent',
     group: 'network',
@@ -31,6 +32,7 @@ export const vpcEndpointPolicy: Check = {
       'A custom policy on the ssm / ssmmessages / ec2messages interface endpoint can block the agent even when its role ' +
       'allows everything; iam:SimulatePrincipalPolicy does not evaluate endpoint policies.',
   },
+  subject: (ctx) => vpcIdOf(ctx),
   run(ctx): Verdict {
     const inst = instanceOf(ctx);
     const vpcId = vpcIdOf(ctx);

@@ -4,6 +4,8 @@ import type { VpcEndpoint } from '../src/facts/facts.js';
 import { instanceOf, vpcIdOf } from '../src/facts/lookup.js';
 import { agentEndpoints, describePath, reachOf, tryDefaultRoute } from '../src/eval/path.js';
 import { AGENT_SERVICES } from '../src/facts/requirements.js';
+import { vpcDnsCommands } from '../src/fix/endpoints.js';
+import { tfChange } from '../src/fix/terraform.js';
 
 /** Endpoints in these states no longer serve anything; their DNS setting does not matter. */
 const GONE = new Set(['deleted', 'deleting', 'failed', 'rejected', 'expired']);
@@ -11,6 +13,7 @@ const GONE = new Set(['deleted', 'deleting', 'failed', 'rejected', 'expired']);
 export const vpcEndpointPrivateDns: Check = {
   meta: {
     id: 'vpc-endpoint.private-dns',
+    explains: ['network.route', 'agent.ping', 'session.connection'],
     fixes: '`aws ec2 modify-vpc-endpoint --private-dns-enabled`, `aws ec2 modify-vpc-attribute` for DNS support/hostnames',
     title: 'Private DNS for the SSM endpoints',
     group: 'network',
@@ -47,15 +50,9 @@ export const vpcEndpointPrivateDns: Check = {
     }
 
     const problems: string[] = [];
-    const cli: string[] = [];
-    if (!dns.enableDnsSupport) {
-      problems.push(`${vpcId} has enableDnsSupport off (the Amazon DNS server does not answer at all)`);
-      cli.push(`aws ec2 modify-vpc-attribute --vpc-id ${vpcId} --enable-dns-support "{\\"Value\\":true}" --region ${r}`);
-    }
-    if (!dns.enableDnsHostnames) {
-      problems.push(`${vpcId} has enableDnsHostnames off (private DNS names of endpoints are not served)`);
-      cli.push(`aws ec2 modify-vpc-attribute --vpc-id ${vpcId} --enable-dns-hostnames "{\\"Value\\":true}" --region ${r}`);
-    }
+    const cli = vpcDnsCommands(vpcId, dns, r);
+    if (!dns.enableDnsSupport) problems.push(`${vpcId} has enableDnsSupport off (the Amazon DNS server does not answer at all)`);
+    if (!dns.enableDnsHostnames) problems.push(`${vpcId} has enableDnsHostnames off (private DNS names of endpoints are not served)`);
     if (noPrivateDns.length > 0) {
       problems.push(
         `private DNS is off on ${noPrivateDns.map((x) => `${x.ep.id} (${x.service})`).join(', ')}, so the agent resolves the public IPs and does not use ${noPrivateDns.length > 1 ? 'them' : 'it'}`,
@@ -65,11 +62,9 @@ export const vpcEndpointPrivateDns: Check = {
 
     const tf: string[] = [];
     if (!dns.enableDnsSupport || !dns.enableDnsHostnames) {
-      tf.push(`resource "aws_vpc" "vpc" { # ${vpcId}\n  # ...\n  enable_dns_support   = true\n  enable_dns_hostnames = true\n}`);
+      tf.push(tfChange(`${vpcId} (aws_vpc)`, ['enable_dns_support   = true', 'enable_dns_hostnames = true']));
     }
-    for (const x of noPrivateDns) {
-      tf.push(`resource "aws_vpc_endpoint" "${x.service}" { # ${x.ep.id}\n  # ...\n  private_dns_enabled = true\n}`);
-    }
+    for (const x of noPrivateDns) tf.push(tfChange(`${x.ep.id} (aws_vpc_endpoint for ${x.service})`, ['private_dns_enabled = true']));
     const attrs = [...(!dns.enableDnsSupport ? ['enableDnsSupport'] : []), ...(!dns.enableDnsHostnames ? ['enableDnsHostnames'] : [])];
     const steps = [
       ...(attrs.length > 0 ? [`${attrs.join(' and ')} on ${vpcId}`] : []),
@@ -78,7 +73,7 @@ export const vpcEndpointPrivateDns: Check = {
     const fix = {
       summary: `Turn on ${steps.join(', then ')}.`,
       cli,
-      terraform: tf.join('\n\n'),
+      terraform: tf.join('\n'),
     };
 
     // With DNS support on, the agent still works when the subnet also reaches the public endpoints: the
@@ -87,6 +82,7 @@ export const vpcEndpointPrivateDns: Check = {
     if (fallback && reachOf(fallback) === 'public') {
       return {
         status: 'warn',
+        subject: vpcId,
         detail:
           `Private DNS does not work: ${problems.join('; ')}. The agent still reaches the public endpoints ${describePath(fallback)}, ` +
           'so it works, but the endpoints are not used (and are billed).',
@@ -96,6 +92,8 @@ export const vpcEndpointPrivateDns: Check = {
     }
     return {
       status: 'fail',
+      subject: vpcId,
+      summary: `Private DNS does not work in ${vpcId}: ${problems.join('; ')}.`,
       detail: `Private DNS does not work: ${problems.join('; ')}. Without it the agent's calls to *.${r}.amazonaws.com do not go to the endpoints.`,
       fix,
       data,

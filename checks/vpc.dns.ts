@@ -1,6 +1,6 @@
 // Guards: the instance resolves the endpoints' private DNS names, i.e. its DHCP options use the VPC resolver (AmazonProvidedDNS, VPC CIDR base + 2), or custom DNS servers forward amazonaws.com to it.
 import { need, skip, type Check, type Verdict } from '../src/check/kit.js';
-import { agentEndpointsOfVpc } from '../src/fix/endpoints.js';
+import { agentEndpointsOfVpc, shellVar, tfName } from '../src/fix/endpoints.js';
 import { instanceOf, vpcOf } from '../src/facts/lookup.js';
 
 /** Addresses that are the Amazon-provided resolver, besides the VPC's base + 2. */
@@ -9,6 +9,7 @@ const AMAZON_DNS = ['amazonprovideddns', '169.254.169.253', 'fd00:ec2::253'];
 export const vpcDns: Check = {
   meta: {
     id: 'vpc.dns',
+    explains: ['vpc-endpoint.private-dns', 'network.route', 'agent.ping', 'session.connection'],
     fixes: 'Conditional forwarder for `amazonaws.com` to the VPC resolver, or AmazonProvidedDNS',
     title: 'DNS servers resolve the endpoints\' private names',
     group: 'network',
@@ -56,19 +57,21 @@ export const vpcDns: Check = {
     const verify =
       `On the instance, \`dig +short ssm.${r}.amazonaws.com\` (or \`Resolve-DnsName\` on Windows) must return the endpoint's private IPs` +
       `${ips.length ? ` (${ips.join(', ')})` : ` in ${vpc.cidrs.join(', ')}`}.`;
+    const dopt = shellVar('DOPT', vpc.id);
     const fix = {
       summary: `Forward amazonaws.com from ${custom.join(', ') || 'the DNS servers'} to the VPC resolver ${resolverText}, or switch ${vpc.id} to AmazonProvidedDNS.`,
       cli: [
-        `aws ec2 create-dhcp-options --dhcp-configurations "Key=domain-name-servers,Values=AmazonProvidedDNS" --region ${r} --query DhcpOptions.DhcpOptionsId --output text`,
-        `aws ec2 associate-dhcp-options --dhcp-options-id <dopt-id printed above> --vpc-id ${vpc.id} --region ${r}`,
+        `${dopt}=$(aws ec2 create-dhcp-options --dhcp-configurations "Key=domain-name-servers,Values=AmazonProvidedDNS" --region ${r} --query DhcpOptions.DhcpOptionsId --output text)`,
+        `aws ec2 associate-dhcp-options --dhcp-options-id "$${dopt}" --vpc-id ${vpc.id} --region ${r}`,
       ],
       terraform:
-        `resource "aws_vpc_dhcp_options" "amazon" {\n  domain_name_servers = ["AmazonProvidedDNS"]\n}\n\n` +
-        `resource "aws_vpc_dhcp_options_association" "amazon" {\n  vpc_id          = "${vpc.id}"\n  dhcp_options_id = aws_vpc_dhcp_options.amazon.id\n}`,
+        `resource "aws_vpc_dhcp_options" "${tfName('amazon_dns', vpc.id)}" {\n  domain_name_servers = ["AmazonProvidedDNS"]\n}\n\n` +
+        `resource "aws_vpc_dhcp_options_association" "${tfName('amazon_dns', vpc.id)}" {\n  vpc_id          = "${vpc.id}"\n  dhcp_options_id = aws_vpc_dhcp_options.${tfName('amazon_dns', vpc.id)}.id\n}\n`,
     };
     if (servers.length === 0) {
       return {
         status: 'warn',
+        subject: vpc.id,
         detail: `DHCP options ${opts.id} of ${vpc.id} hand out no DNS servers, so the instance may resolve nothing unless its OS is configured otherwise. ${verify}`,
         fix,
         data,
@@ -77,6 +80,7 @@ export const vpcDns: Check = {
     const amazonLater = servers.some(isAmazon);
     return {
       status: 'warn',
+      subject: vpc.id,
       detail:
         `DHCP options ${opts.id} of ${vpc.id} give the instance ${amazonLater ? 'custom DNS servers first' : 'only custom DNS servers'}: ${servers.join(', ')}. ` +
         `The private DNS names of ${endpoints.map((e) => e.id).join(', ')} are answered only by the VPC resolver ${resolverText}: ` +

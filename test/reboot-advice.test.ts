@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, Status } from '../src/check/kit.js';
 import { ok } from '../src/facts/facts.js';
-import { agentRestartCommands, minutesBetween, rebootAdvice, rebootSuggested } from '../src/fix/reboot.js';
+import { agentRestartCommands, minutesBetween, rebootAdvice } from '../src/fix/reboot.js';
+import { rebootSuggested } from '../src/diagnose/offline.js';
 import { IID, val, world } from './fixtures/world.js';
 
 const res = (id: string, status: Status): CheckResult => ({
@@ -83,9 +84,10 @@ describe('rebootAdvice', () => {
   ])('restarts or reboots an instance launched at %s', (launchTime) => {
     const f = world((w) => (val(w.instances[IID])!.launchTime = launchTime));
     const a = rebootAdvice(f, IID);
-    expect(a.summary).toMatch(/restart the agent, or reboot/);
+    expect(a.summary).toMatch(/Restart the SSM Agent, or reboot the instance/);
     expect(a.cli).toContain(`aws ec2 reboot-instances --instance-ids ${IID} --region us-east-1`);
-    expect(a.cli.join('\n')).toContain('sudo systemctl restart amazon-ssm-agent');
+    expect(a.onInstance?.join('\n')).toContain('sudo systemctl restart amazon-ssm-agent');
+    expect([...a.cli, ...(a.onInstance ?? [])].join('\n')).not.toContain('#');
   });
 
   it('restarts or reboots when the launch time is unknown', () => {
@@ -95,9 +97,9 @@ describe('rebootAdvice', () => {
 
   it('uses the Windows service restart on Windows', () => {
     const f = world((w) => (val(w.instances[IID])!.platform = 'windows'));
-    const cli = rebootAdvice(f, IID).cli.join('\n');
-    expect(cli).toContain('Restart-Service AmazonSSMAgent');
-    expect(cli).not.toContain('systemctl');
+    const a = rebootAdvice(f, IID);
+    expect(a.onInstance).toEqual(['Restart-Service AmazonSSMAgent']);
+    expect(a.cli.join('\n')).not.toContain('systemctl');
   });
 });
 
@@ -109,6 +111,7 @@ describe('helpers', () => {
   });
 
   it('agentRestartCommands fills in id and region', () => {
-    expect(agentRestartCommands('linux', 'i-1', 'eu-west-1')[1]).toBe('aws ec2 reboot-instances --instance-ids i-1 --region eu-west-1');
+    expect(agentRestartCommands('linux', 'i-1', 'eu-west-1').cli).toEqual(['aws ec2 reboot-instances --instance-ids i-1 --region eu-west-1']);
+    expect(agentRestartCommands('linux', 'mi-1', 'eu-west-1', true).cli).toEqual([]);
   });
 });

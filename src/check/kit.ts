@@ -9,9 +9,15 @@ export type CheckGroup = 'instance' | 'agent' | 'iam' | 'network' | 'session' | 
 export interface Fix {
   /** One line: what to change. */
   summary: string;
-  /** AWS CLI command(s), real ids filled in. */
+  /**
+   * Shell commands (AWS CLI) to run where the AWS CLI is configured, real ids filled in, in order. Each one runs
+   * as pasted in bash or zsh: no comments, no placeholders; an id an earlier command prints is captured in a
+   * variable (`SG_ID=$(aws ... --query GroupId --output text)`) and used as `"$SG_ID"`.
+   */
   cli: string[];
-  /** Terraform that would have prevented it. */
+  /** Commands to run on the instance itself (through EC2 Instance Connect, the serial console or SSH). */
+  onInstance?: string[];
+  /** Terraform (valid HCL on its own) that makes the change, or would have prevented it. */
   terraform?: string;
 }
 
@@ -20,6 +26,11 @@ export interface Verdict {
   status: Status;
   /** One or a few sentences: what was found, with ids and values. */
   detail: string;
+  /**
+   * One sentence: what is wrong, naming the resource (the diagnosis' cause summary). Default: the first sentence
+   * of `detail`. When `subject` is shared by several instances, it should not name the instance.
+   */
+  summary?: string;
   fix?: Fix;
   /** Optional machine-readable evidence (kept small), copied to the JSON output as `data`. */
   data?: Record<string, unknown>;
@@ -58,6 +69,11 @@ export interface Check {
   meta: CheckMeta;
   /** Pure and synchronous. May throw `NeedFact`/`SkipCheck` via the kit below; anything else becomes `error`. */
   run(ctx: TargetContext): Verdict;
+  /**
+   * The resource this check's findings are about when the verdict names none (the agent's role, the VPC, the
+   * machine ssm-doctor runs on): instances sharing it share one cause. Default: the instance itself.
+   */
+  subject?(ctx: TargetContext): string | undefined;
 }
 
 /** One finding in the report. */
@@ -65,6 +81,8 @@ export interface CheckResult extends Verdict {
   id: string;
   title: string;
   group: CheckGroup;
+  /** Set by the diagnosis on a failing check that is a consequence: the ids of the causes that explain it. */
+  explainedBy?: string[];
 }
 
 /** Thrown by `need()`: the facts this check depends on could not be read. */

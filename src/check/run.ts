@@ -5,7 +5,8 @@ import type { Facts } from '../facts/facts.js';
 export function runCheck(check: Check, ctx: TargetContext): CheckResult {
   const head = { id: check.meta.id, title: check.meta.title, group: check.meta.group };
   try {
-    return { ...head, ...check.run(ctx) };
+    const v = check.run(ctx);
+    return { ...head, ...v, ...(v.status !== 'pass' && v.subject === undefined ? subjectOf(check, ctx) : {}) };
   } catch (e) {
     if (e instanceof SkipCheck) return { ...head, status: 'skip', detail: e.message };
     if (e instanceof NeedFact) {
@@ -18,6 +19,17 @@ export function runCheck(check: Check, ctx: TargetContext): CheckResult {
     }
     const message = e instanceof Error ? e.message : String(e);
     return { ...head, status: 'error', detail: `The check crashed: ${message}. This is a bug in ssm-doctor; please report it.` };
+  }
+}
+
+/** The check's own subject for a finding; none when it cannot be told (the diagnosis then keys it by instance). */
+function subjectOf(check: Check, ctx: TargetContext): { subject?: string } {
+  if (!check.subject) return {};
+  try {
+    const subject = check.subject(ctx);
+    return subject ? { subject } : {};
+  } catch {
+    return {};
   }
 }
 

@@ -1,6 +1,6 @@
 // Facts about the machine ssm-doctor runs on: is the session-manager-plugin installed (the AWS CLI needs it).
 import { execFile } from 'node:child_process';
-import { access, constants, stat } from 'node:fs/promises';
+import { access, constants, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LocalFacts } from '../facts/facts.js';
 import { shortMessage } from './errors.js';
@@ -45,10 +45,27 @@ export function isCi(env: NodeJS.ProcessEnv): boolean {
   return v !== undefined && v !== '' && v.toLowerCase() !== 'false' && v !== '0';
 }
 
-export async function collectLocal(opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<LocalFacts> {
+/** On Linux, which package format the distribution installs (from /etc/os-release ID / ID_LIKE). */
+export async function linuxPackageFormat(osRelease = '/etc/os-release'): Promise<'deb' | 'rpm' | undefined> {
+  let text: string;
+  try {
+    text = await readFile(osRelease, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const ids = [...text.matchAll(/^(?:ID|ID_LIKE)="?([^"\n]*)"?$/gm)].flatMap((m) => m[1]!.toLowerCase().split(/\s+/));
+  if (ids.some((id) => ['debian', 'ubuntu'].includes(id))) return 'deb';
+  if (ids.some((id) => ['rhel', 'fedora', 'centos', 'amzn', 'suse', 'sles', 'opensuse'].includes(id))) return 'rpm';
+  return undefined;
+}
+
+export async function collectLocal(opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; osRelease?: string } = {}): Promise<LocalFacts> {
   const env = opts.env ?? process.env;
-  const found = await whichOnPath(PLUGIN_BINARY, env);
-  const base = { platform: process.platform, arch: process.arch, ci: isCi(env) };
+  const [found, packages] = await Promise.all([
+    whichOnPath(PLUGIN_BINARY, env),
+    process.platform === 'linux' ? linuxPackageFormat(opts.osRelease) : Promise.resolve(undefined),
+  ]);
+  const base = { platform: process.platform, arch: process.arch, ci: isCi(env), ...(packages ? { packages } : {}) };
   try {
     const out = await run(found ?? PLUGIN_BINARY, ['--version'], opts.timeoutMs ?? 3000, env);
     const version = out.split(/\r?\n/).map((l) => l.trim()).find(Boolean);

@@ -169,10 +169,17 @@ export function instanceGroupIds(inst: Instance): string[] {
   return [...new Set([...enis.flatMap((n) => n.securityGroupIds), ...inst.securityGroupIds])];
 }
 
-/** The VPC's primary CIDR for fixes (read leniently: a fix never turns a verdict into an error). */
+/**
+ * The VPC's primary CIDR for fixes, read leniently (a fix never turns a verdict into an error): else the
+ * instance subnet's CIDR, else 0.0.0.0/0 (a fix must run as pasted).
+ */
 export function vpcCidrFor(ctx: TargetContext, vpcId: string): string {
   const vpc = ctx.facts.vpcs[vpcId];
-  return vpc?.ok && vpc.value.cidrs[0] ? vpc.value.cidrs[0] : '<vpc-cidr>';
+  if (vpc?.ok && vpc.value.cidrs[0]) return vpc.value.cidrs[0];
+  const inst = ctx.facts.instances[ctx.id];
+  const subnetId = inst?.ok && inst.value ? inst.value.subnetId : undefined;
+  const subnet = subnetId ? ctx.facts.subnets[subnetId] : undefined;
+  return subnet?.ok && subnet.value.cidr ? subnet.value.cidr : '0.0.0.0/0';
 }
 
 /** The network ACL of a subnet: its explicit association, else the VPC's default ACL. */

@@ -300,6 +300,8 @@ export interface LocalFacts {
   arch: string;
   /** Running in a CI system (CI env var set): nobody connects from this machine. */
   ci: boolean;
+  /** Linux only: the package format of the distribution (from /etc/os-release), when known. */
+  packages?: 'deb' | 'rpm';
   plugin: { found: boolean; path?: string; version?: string; error?: string };
 }
 

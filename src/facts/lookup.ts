@@ -163,3 +163,9 @@ export function agentKnownOffline(facts: Facts, id: string): boolean {
   const a = facts.agents[id];
   return a !== undefined && a.ok && (a.value === null || a.value.pingStatus !== 'Online');
 }
+
+/** The name of the role the agent's credentials come from (instance profile role or DHMC role), if any. */
+export function agentRoleName(ctx: TargetContext): string | undefined {
+  const src = credentialSource(ctx);
+  return src.kind === 'instance-profile' ? src.role.name : src.kind === 'dhmc' ? src.roleName : undefined;
+}

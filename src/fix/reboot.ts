@@ -1,39 +1,29 @@
-// The "reboot suggestion": when every configuration check is fine but the agent is still not Online,
-// the agent has most likely backed off (minutes up to an hour) after the role or endpoints were fixed.
-import type { CheckResult } from '../check/kit.js';
-import type { Facts, Instance } from '../facts/facts.js';
+// The restart / reboot fix: what to do when the agent is offline although nothing else is wrong (it backed off
+// after a late fix, or it hung), and what to do after the real causes are fixed (it may not notice by itself).
+import type { Fix } from '../check/kit.js';
+import type { Facts } from '../facts/facts.js';
 
-/** Results that describe the symptom (agent offline, no session) or the operator's machine, not the configuration. */
-export function isConfigurationCheck(id: string): boolean {
-  return id !== 'agent.ping' && id !== 'session.connection' && !id.startsWith('client.');
-}
-
-function runningInstance(facts: Facts, id: string): Instance | undefined {
-  const f = facts.instances[id];
-  if (!f?.ok || f.value === null) return undefined;
-  return f.value.state === 'running' ? f.value : undefined;
+/** The command that restarts the SSM Agent on the instance (deb/rpm service, or the Ubuntu snap). */
+export function agentRestartOnInstance(platform: 'windows' | 'linux' | undefined): string {
+  return platform === 'windows'
+    ? 'Restart-Service AmazonSSMAgent'
+    : 'sudo systemctl restart amazon-ssm-agent || sudo snap restart amazon-ssm-agent';
 }
 
 /**
- * True when the instance is running, `agent.ping` failed, and every configuration check (all but
- * agent.ping, session.connection and client.*) is ok: pass, warn or skip (fail and error are not).
+ * Restart the agent on the instance, or reboot it from anywhere. A hybrid managed node has no EC2 reboot:
+ * only the on-instance restart.
  */
-export function rebootSuggested(facts: Facts, id: string, results: CheckResult[]): boolean {
-  if (!runningInstance(facts, id)) return false;
-  const ping = results.find((r) => r.id === 'agent.ping');
-  if (ping?.status !== 'fail') return false;
-  return results
-    .filter((r) => isConfigurationCheck(r.id))
-    .every((r) => r.status === 'pass' || r.status === 'warn' || r.status === 'skip');
-}
-
-/** Commands that restart the SSM Agent on the instance (run there) and reboot it (run anywhere). */
-export function agentRestartCommands(platform: 'windows' | 'linux' | undefined, id: string, region: string): string[] {
-  const onInstance =
-    platform === 'windows'
-      ? '# on the instance (PowerShell as Administrator): Restart-Service AmazonSSMAgent'
-      : '# on the instance (EC2 Instance Connect, serial console or SSH): sudo systemctl restart amazon-ssm-agent';
-  return [onInstance, `aws ec2 reboot-instances --instance-ids ${id} --region ${region}`];
+export function agentRestartCommands(
+  platform: 'windows' | 'linux' | undefined,
+  id: string,
+  region: string,
+  managedNode = false,
+): Pick<Fix, 'cli' | 'onInstance'> {
+  return {
+    cli: managedNode ? [] : [`aws ec2 reboot-instances --instance-ids ${id} --region ${region}`],
+    onInstance: [agentRestartOnInstance(platform)],
+  };
 }
 
 /** How long ago an instance may have launched and still just need time for the agent to register. */
@@ -48,13 +38,22 @@ export function minutesBetween(a: string | undefined, b: string | undefined): nu
   return (tb - ta) / 60_000;
 }
 
-/** What to tell the operator when `rebootSuggested` is true: wait after a fresh launch, else restart or reboot. */
-export function rebootAdvice(facts: Facts, id: string): { summary: string; cli: string[] } {
-  const region = facts.region;
+function instanceOf(facts: Facts, id: string) {
   const f = facts.instances[id];
-  const inst = f?.ok && f.value ? f.value : undefined;
+  return f?.ok && f.value ? f.value : undefined;
+}
+
+/** The connection check to run after a restart. */
+export function recheckCommand(id: string, region: string): string {
+  return `aws ssm get-connection-status --target ${id} --region ${region}`;
+}
+
+/** What to tell the operator when the configuration is right but the agent is offline: wait after a fresh launch, else restart or reboot. */
+export function rebootAdvice(facts: Facts, id: string): Fix {
+  const region = facts.region;
+  const inst = instanceOf(facts, id);
   const age = minutesBetween(inst?.launchTime, facts.collectedAt);
-  const recheck = `aws ssm get-connection-status --target ${id} --region ${region}`;
+  const recheck = recheckCommand(id, region);
   if (age !== undefined && age >= 0 && age < FRESH_LAUNCH_MINUTES) {
     const mins = Math.max(0, Math.floor(age));
     return {
@@ -65,11 +64,28 @@ export function rebootAdvice(facts: Facts, id: string): { summary: string; cli: 
       cli: [recheck],
     };
   }
+  const restart = agentRestartCommands(inst?.platform, id, region);
   return {
     summary:
-      `The configuration of ${id} looks right but its SSM Agent is not online. The agent backs off (minutes, up to an hour) ` +
-      'when it started before the role, permissions or endpoints were in place: restart the agent, or reboot the instance ' +
-      '(ssm-doctor --reboot does it after asking).',
-    cli: [...agentRestartCommands(inst?.platform, id, region), recheck],
+      'Restart the SSM Agent, or reboot the instance (ssm-doctor --reboot does it after asking): the agent backs off ' +
+      '(minutes, up to an hour) when it started before the role, permissions or endpoints were in place.',
+    cli: [...restart.cli, recheck],
+    onInstance: restart.onInstance,
+  };
+}
+
+/**
+ * After the causes of an offline agent are fixed: the agent registers within minutes, unless it backed off
+ * (up to an hour); then a restart or reboot brings it back at once.
+ */
+export function afterFixAdvice(facts: Facts, id: string, managedNode: boolean): Fix {
+  const inst = instanceOf(facts, id);
+  const restart = agentRestartCommands(inst?.platform, id, facts.region, managedNode);
+  return {
+    summary:
+      `After the fixes, ${id}'s agent registers by itself within minutes unless it backed off (up to an hour): ` +
+      'if it is not Online 10 minutes later, restart the agent or reboot the instance.',
+    cli: [...restart.cli, recheckCommand(id, facts.region)],
+    onInstance: restart.onInstance,
   };
 }

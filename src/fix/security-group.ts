@@ -6,9 +6,9 @@ export interface TfHttpsRule {
   name: string;
   type: 'ingress' | 'egress';
   securityGroupId: string;
-  cidr: string;
-  /** Appended to the cidr_blocks line (e.g. ` # or: source_security_group_id = "sg-1"`). */
-  cidrComment?: string;
+  /** The peer: an address range, or a security group. */
+  cidr?: string;
+  sourceSecurityGroupId?: string;
   description: string;
 }
 
@@ -21,7 +21,9 @@ export function tfHttpsRule(r: TfHttpsRule): string {
     `  protocol          = "tcp"\n` +
     `  from_port         = 443\n` +
     `  to_port           = 443\n` +
-    `  cidr_blocks       = ["${r.cidr}"]${r.cidrComment ?? ''}\n` +
+    (r.sourceSecurityGroupId
+      ? `  source_security_group_id = "${r.sourceSecurityGroupId}"\n`
+      : `  cidr_blocks       = ["${r.cidr ?? '0.0.0.0/0'}"]\n`) +
     `  description       = "${r.description}"\n` +
     `}`
   );

@@ -3,7 +3,7 @@
 import { Chalk } from 'chalk';
 import type { CheckResult, Fix } from '../check/kit.js';
 import { isBlocking, type Report, type TargetReport } from './model.js';
-import { fleetSummary, fleetTable, problemIds, terminalSafe, truncate, verdictOf, type Verdict } from './table.js';
+import { fleetRows, fleetSummary, problemIds, terminalSafe, truncate, verdictOf, type Verdict } from './table.js';
 
 /** Other control characters (C0 but LF/CR, DEL, C1) would reach the log raw (ANSI escapes): `?`. */
 const controls = (s: string) => s.replace(/[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '?');
@@ -54,7 +54,7 @@ export function renderGithub(report: Report): string {
     out.push(command('warning', 'ssm-doctor: permissions to add', `Grant these to the identity running ssm-doctor: ${report.missingPermissions.join(', ')}`));
   }
   if (out.length) out.push('');
-  out.push(...fleetTable(report, new Chalk({ level: 0 })), '', fleetSummary(report));
+  out.push(...fleetRows(report, new Chalk({ level: 0 }), 100), '', fleetSummary(report));
   return `${out.join('\n')}\n`;
 }
 

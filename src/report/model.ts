@@ -1,8 +1,10 @@
 // The report: what the renderers draw and what `--json` prints (schemaVersion 1, a public contract).
-import type { Check, CheckResult, Fix } from '../check/kit.js';
+import type { Check, CheckMeta, CheckResult, Fix } from '../check/kit.js';
 import type { Facts } from '../facts/facts.js';
 import { runChecks } from '../check/run.js';
-import { isConfigurationCheck, rebootAdvice, rebootSuggested } from '../fix/reboot.js';
+import { diagnose, type Diagnosis } from '../diagnose/diagnose.js';
+import { buildPlan, groupCauses, type Plan, type ReportCause } from '../diagnose/fleet.js';
+import { isConfigurationCheck } from '../diagnose/offline.js';
 import { pathPictures, type PathPicture } from './path-picture.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -14,6 +16,9 @@ export interface TargetReport {
   /** Present when rebootSuggested: what to do, as data. */
   reboot?: Fix;
   instance?: { name?: string; state?: string; vpcId?: string; subnetId?: string; privateIp?: string; platform?: string };
+  /** Root causes in the order to fix them (consequences folded under them), and what to do after. */
+  diagnosis: Diagnosis;
+  /** Every check's result; a consequence carries `explainedBy` (cause ids of `diagnosis.causes`). */
   checks: CheckResult[];
   /**
    * IAM actions the identity running ssm-doctor was denied (from `error` results whose read was refused),
@@ -41,6 +46,10 @@ export interface Report {
   omittedChecks?: string[];
   /** Union of the targets' `missingPermissions`. Present only when not empty. */
   missingPermissions?: string[];
+  /** Every target's causes grouped by cause id (one entry, one fix, for all the targets sharing it). */
+  causes: ReportCause[];
+  /** The causes' fixes in order, what to do after them, every command once and the Terraform consolidated. */
+  plan: Plan;
   targets: TargetReport[];
 }
 
@@ -80,26 +89,30 @@ export function buildReport(facts: Facts, checks: Check[], opts: ReportOptions):
   const omitted = opts.omittedChecks ?? [];
   // Without every configuration check, "the configuration looks right" cannot be claimed.
   const configComplete = !omitted.some(isConfigurationCheck);
+  const metas = new Map<string, CheckMeta>(checks.map((c) => [c.meta.id, c.meta]));
+  const failOn = opts.failOn ?? 'fail';
   const targets = facts.targets.map((id): TargetReport => {
-    const results = runChecks(checks, facts, id);
-    const suggested = configComplete && rebootSuggested(facts, id, results);
+    const d = diagnose({ facts, id, results: runChecks(checks, facts, id), metas, configComplete, failOn });
+    const results = d.results;
     const inst = facts.instances[id];
     const i = inst?.ok && inst.value ? inst.value : undefined;
     const missing = missingPermissionsOf(results);
     return {
       target: id,
       ok: targetOk(results, opts.failOn),
-      rebootSuggested: suggested,
-      ...(suggested ? { reboot: rebootAdvice(facts, id) } : {}),
+      rebootSuggested: d.rebootSuggested,
+      ...(d.reboot ? { reboot: d.reboot } : {}),
       ...(i
         ? { instance: { name: i.name, state: i.state, vpcId: i.vpcId, subnetId: i.subnetId, privateIp: i.privateIp, platform: i.platform } }
         : {}),
+      diagnosis: d.diagnosis,
       checks: results,
       ...(missing.length ? { missingPermissions: missing } : {}),
       ...pathsOf(facts, id),
     };
   });
   const missing = [...new Set(targets.flatMap((t) => t.missingPermissions ?? []))].sort();
+  const causes = groupCauses(targets);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: opts.tool,
@@ -110,6 +123,8 @@ export function buildReport(facts: Facts, checks: Check[], opts: ReportOptions):
     failOn: opts.failOn ?? 'fail',
     ...(omitted.length ? { omittedChecks: omitted } : {}),
     ...(missing.length ? { missingPermissions: missing } : {}),
+    causes,
+    plan: buildPlan(causes, targets, facts.region),
     targets,
   };
 }

@@ -36,6 +36,8 @@ import type { EndpointInterface, Facts, Instance, NetworkAcl, SecurityGroup, Vpc
 import { endpointsOf, instanceOf, instanceRouteTable, securityGroup, serviceName, vpcIdOf } from '../facts/lookup.js';
 import { agentPath, defaultRoute, reachOf, targetName, type InternetPath } from '../eval/path.js';
 import { runCheck } from '../check/run.js';
+import { displayWidth } from './table.js';
+import { wrap } from './wrap.js';
 
 export interface Hop {
   label: string;
@@ -429,31 +431,42 @@ export function hopMark(hop: Hop): string {
   return hop.ok === true ? '✔' : hop.ok === false ? '✖' : '?';
 }
 
-/** The picture as lines: `ssm: i-0abc 10.0.1.10 ─ sg-1 egress 443 ✔ ─ ...`, wrapped at ` ─ ` under `width`. */
+/**
+ * The picture as lines: `ssm: i-0abc 10.0.1.10 ─ sg-1 egress 443 ✔ ─ ...`, wrapped at ` ─ ` under `width`
+ * (columns, the trailing ` ─` included); a hop too long for a line of its own wraps at its spaces.
+ */
 export function drawPicture(p: PathPicture, o: DrawOptions): string[] {
   const width = o.width ?? 120;
   const paint = o.paint ?? ((_ok, m) => m);
-  const parts = p.hops.map((h) => {
-    const mark = hopMark(h);
-    return { plain: mark ? `${h.label} ${mark}` : h.label, text: mark ? `${h.label} ${paint(h.ok, mark)}` : h.label };
-  });
   const lines: string[] = [];
   let plain = o.prefix;
   let text = o.prefix;
   let first = true;
-  for (const part of parts) {
-    const sep = first ? '' : SEPARATOR;
-    if (!first && plain.length + sep.length + part.plain.length > width) {
-      lines.push(text + SEPARATOR.trimEnd());
+  const tail = SEPARATOR.trimEnd();
+  p.hops.forEach((h, i) => {
+    const mark = hopMark(h);
+    const part = mark ? `${h.label} ${mark}` : h.label;
+    const last = i === p.hops.length - 1;
+    const need = (first ? 0 : SEPARATOR.length) + displayWidth(part) + (last ? 0 : tail.length);
+    if (!first && displayWidth(plain) + need > width) {
+      lines.push(text + tail);
       plain = o.indent;
       text = o.indent;
       first = true;
     }
-    const s = first ? '' : SEPARATOR;
-    plain += s + part.plain;
-    text += s + part.text;
+    const lead = first ? '' : SEPARATOR;
+    // A hop wider than a whole line: its words wrap, the mark painted on the last piece.
+    const pieces = wrap(h.label, width - (last ? 0 : tail.length) - (mark ? mark.length + 1 : 0), plain + lead, o.indent);
+    if (pieces.length > 1) {
+      lines.push(...pieces.slice(0, -1).map((l, k) => (k === 0 ? text + l.slice(plain.length) : l)));
+      plain = `${pieces.at(-1)!}${mark ? ` ${mark}` : ''}`;
+      text = `${pieces.at(-1)!}${mark ? ` ${paint(h.ok, mark)}` : ''}`;
+    } else {
+      plain += lead + part;
+      text += lead + (mark ? `${h.label} ${paint(h.ok, mark)}` : h.label);
+    }
     first = false;
-  }
+  });
   lines.push(text);
   return lines;
 }

@@ -68,33 +68,35 @@ export function problemIds(t: TargetReport, failOn: Report['failOn']): string[] 
   return blocking.length ? blocking : t.checks.filter((c) => c.status === 'warn').map((c) => c.id);
 }
 
-export interface TableOptions {
-  /** Total width the rows may take (default 100). */
-  width?: number;
-  /** Widest Name column (default 24). */
-  nameWidth?: number;
-}
-
-/** Rows (header first) of the fleet table; colour only ever wraps already padded cells. */
-export function fleetTable(report: Report, c: ChalkInstance, opts: TableOptions = {}): string[] {
-  const maxWidth = opts.width ?? 100;
-  const rows = report.targets.map((t) => ({
-    id: truncate(terminalSafe(t.target), 24),
-    name: truncate(terminalSafe(t.instance?.name ?? ''), opts.nameWidth ?? 24),
-    verdict: verdictOf(t),
-    ids: problemIds(t, report.failOn),
-  }));
-  const idW = Math.max('INSTANCE'.length, ...rows.map((r) => displayWidth(r.id)));
-  const nameW = Math.max('NAME'.length, ...rows.map((r) => displayWidth(r.name)));
-  const verdictW = 'NOT READY'.length;
+/**
+ * Rows (header first) of the fleet table, at most `width` columns: instance, Name, verdict, and what is wrong
+ * (the numbers of its causes when `causeRef` is given, else the check ids). Colour only wraps padded cells.
+ */
+export function fleetRows(report: Report, c: ChalkInstance, width = 80, causeRef?: (causeId: string) => string): string[] {
+  const rows = report.targets.map((t) => {
+    const causes = t.diagnosis.causes.map((x) => x.id);
+    const what = causeRef && causes.length ? causes.map(causeRef).sort((a, b) => Number(a) - Number(b)) : problemIds(t, report.failOn);
+    return {
+      id: truncate(terminalSafe(t.target), 24),
+      name: terminalSafe(t.instance?.name ?? ''),
+      verdict: verdictOf(t),
+      what,
+      numbered: Boolean(causeRef && causes.length),
+    };
+  });
   const gap = '  ';
-  const listW = Math.max(32, maxWidth - idW - nameW - verdictW - 3 * gap.length);
+  const idW = Math.max('INSTANCE'.length, ...rows.map((r) => displayWidth(r.id)));
+  const verdictW = 'NOT READY'.length;
+  const listMin = 14;
+  const nameRoom = Math.max(4, width - idW - verdictW - listMin - 3 * gap.length);
+  const nameW = Math.min(nameRoom, 24, Math.max('NAME'.length, ...rows.map((r) => displayWidth(r.name))));
+  const listW = Math.max(listMin, width - idW - nameW - verdictW - 3 * gap.length);
   const paintVerdict = (v: Verdict, s: string) => (v === 'OK' ? c.green(s) : v === 'WARN' ? c.yellow(s) : c.red(s));
-  const out = [c.dim(`${padEnd('INSTANCE', idW)}${gap}${padEnd('NAME', nameW)}${gap}${padEnd('VERDICT', verdictW)}${gap}FAILING CHECKS`)];
+  const out = [c.dim(`${padEnd('INSTANCE', idW)}${gap}${padEnd('NAME', nameW)}${gap}${padEnd('VERDICT', verdictW)}${gap}FINDINGS`)];
   for (const r of rows) {
-    const list = fitList(r.ids, listW);
-    const head = `${c.bold(padEnd(r.id, idW))}${gap}${padEnd(r.name, nameW)}${gap}`;
-    // Rows without ids end right after the verdict: no trailing spaces.
+    const list = r.numbered ? fitList(r.what.map((n) => `${n}`), listW) : fitList(r.what, listW);
+    const head = `${c.bold(padEnd(r.id, idW))}${gap}${padEnd(truncate(r.name, nameW), nameW)}${gap}`;
+    // Rows without findings end right after the verdict: no trailing spaces.
     out.push(
       list
         ? `${head}${paintVerdict(r.verdict, padEnd(r.verdict, verdictW))}${gap}${r.verdict === 'WARN' ? c.dim(list) : list}`

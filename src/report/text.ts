@@ -1,19 +1,23 @@
-// The report for people at a terminal: grouped checks with symbols, fixes under failures, a summary line.
-// Several targets: a fleet table first, then details only for the targets that are not ok.
+// The report for people at a terminal. It concludes first: what is wrong and the one thing to do (the causes,
+// each with its fix), then the evidence (every check), and it ends with the plan. Each distinct command is
+// printed once per report. Everything is wrapped to the terminal's width with hanging indents; commands are
+// broken with ` \` so they still paste. Several targets: the causes (each once, with how many instances), a
+// compact row per instance, details only with --verbose.
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { CheckGroup, CheckResult, Fix, Status } from '../check/kit.js';
+import { firstSentence } from '../diagnose/diagnose.js';
+import type { ReportCause } from '../diagnose/fleet.js';
 import { tally, type Report, type TargetReport } from './model.js';
-import { fleetSummary, fleetTable, terminalSafe } from './table.js';
 import { drawPicture } from './path-picture.js';
+import { displayWidth, fitList, fleetRows, fleetSummary, terminalSafe, truncate, verdictOf } from './table.js';
+import { DEFAULT_WIDTH, shellLines, wrap } from './wrap.js';
 
 export interface TextOptions {
   color: boolean;
-  /** Show details of passing checks too (and, for several targets, every target's details). */
+  /** Every check's detail, every path, and for several targets every target's evidence. */
   verbose?: boolean;
-  /** Only the checks that are not pass/skip (the fleet details). */
-  compact?: boolean;
-  /** Fleet details: fixes already printed (JSON of the fix -> the target it was printed for), printed once. */
-  seenFixes?: Map<string, string>;
+  /** Columns (default 80). */
+  width?: number;
 }
 
 const SYMBOL: Record<Status, string> = { pass: '✔', fail: '✖', warn: '⚠', skip: '○', error: '!' };
@@ -52,24 +56,139 @@ export function summaryLine(checks: CheckResult[]): string {
   return parts.join(', ');
 }
 
-function indent(text: string, pad: string): string {
-  return text
-    .split('\n')
-    .map((l) => (l ? pad + l : l))
-    .join('\n');
-}
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function renderFix(c: ChalkInstance, fix: Fix, pad: string): string[] {
-  const out = [`${pad}${c.bold('Fix:')} ${fix.summary}`];
-  for (const cmd of fix.cli) out.push(indent(cmd.startsWith('#') ? c.dim(cmd) : `$ ${cmd}`, `${pad}  `));
-  if (fix.terraform) {
-    out.push(`${pad}  ${c.dim('Terraform:')}`);
-    out.push(c.dim(indent(fix.terraform, `${pad}    `)));
+/** State shared by one rendering: width, colours, cause numbers, and the commands already printed. */
+class Writer {
+  readonly lines: string[] = [];
+  /** Command → the label of the place it was first printed (`1`, `the plan`). */
+  private readonly printed = new Map<string, string>();
+  readonly number = new Map<string, number>();
+
+  constructor(
+    readonly c: ChalkInstance,
+    readonly width: number,
+    causes: ReportCause[],
+  ) {
+    causes.forEach((cause, i) => this.number.set(cause.id, i + 1));
   }
-  return out;
+
+  push(...lines: string[]): void {
+    this.lines.push(...lines);
+  }
+
+  /** Wrapped prose, painted line by line. */
+  text(s: string, first: string, rest = first, style: (x: string) => string = (x) => x): void {
+    for (const l of wrap(terminalSafe(s), this.width, first, rest)) this.push(style(l));
+  }
+
+  /** A fix: its summary, then the commands not printed yet in this report (a note names where the others are). */
+  fix(fix: Fix, pad: string, label: string, heading = 'Fix'): void {
+    const c = this.c;
+    this.text(`${heading}: ${fix.summary}`, pad, `${pad}  `, (l) => l.replace(`${heading}:`, c.bold(`${heading}:`)));
+    const earlier = new Set<string>();
+    const cmdPad = `${pad}  `;
+    for (const cmd of fix.cli) {
+      const first = this.printed.get(cmd);
+      if (first) {
+        earlier.add(first);
+        continue;
+      }
+      this.printed.set(cmd, label);
+      for (const l of shellLines(terminalSafe(cmd), this.width, cmdPad)) this.push(c.cyan(l));
+    }
+    if (earlier.size) this.text(`(and the command${earlier.size === 1 ? '' : 's'} shown in ${[...earlier].join(', ')})`, cmdPad, cmdPad, c.dim);
+    if (fix.onInstance?.length) {
+      this.text('On the instance (EC2 Instance Connect, serial console or SSH):', cmdPad, cmdPad, c.dim);
+      for (const cmd of fix.onInstance) for (const l of shellLines(terminalSafe(cmd), this.width, `${cmdPad}  `)) this.push(c.cyan(l));
+    }
+  }
+
+  causeRef(id: string): string {
+    const n = this.number.get(id);
+    return n === undefined ? id : `${n}`;
+  }
 }
 
-/** `network.route`'s cost evidence, when the agent goes through interface endpoints. */
+function header(report: Report): string {
+  const src = report.source === 'snapshot' ? `snapshot taken ${report.collectedAt}` : 'live';
+  const n = report.omittedChecks?.length ?? 0;
+  const omitted = n ? ` · ${plural(n, 'check')} left out (--only/--skip)` : '';
+  const gate = report.failOn === 'warn' ? ' · warnings fail' : '';
+  return `ssm-doctor ${report.tool.version} · ${report.region} · ${src}${omitted}${gate}`;
+}
+
+function targetHeading(t: TargetReport): string {
+  const i = t.instance;
+  const name = i?.name ? ` (${i.name})` : '';
+  const bits = [i?.state, i?.vpcId, i?.subnetId, i?.privateIp].filter(Boolean);
+  return `${t.target}${name}${bits.length ? ` · ${bits.join(' · ')}` : ''}`;
+}
+
+/** The conclusion line of one target. */
+function conclusion(w: Writer, t: TargetReport): void {
+  const c = w.c;
+  const causes = t.diagnosis.causes;
+  const warns = t.checks.filter((r) => r.status === 'warn').length;
+  if (t.ok && causes.length === 0) {
+    const s = warns ? `OK with ${plural(warns, 'warning')}: nothing blocks a session.` : 'OK: every check passed; Session Manager can reach it.';
+    w.text(s, '', '  ', (l) => c.green(l));
+    return;
+  }
+  const unknown = causes.filter((x) => x.status === 'error').length;
+  const lead =
+    t.rebootSuggested && causes.length === 1 && causes[0]!.id.startsWith('agent.restart:')
+      ? 'NOT READY: the configuration is right, but the SSM Agent is not online.'
+      : unknown === causes.length
+        ? `NOT READY: ssm-doctor could not check everything (${plural(unknown, 'read')} failed).`
+        : `NOT READY: ${plural(causes.length, 'cause')} to fix${causes.length > 1 ? ', in this order' : ''}.`;
+  w.text(`${SYMBOL.fail} ${lead}`, '', '  ', (l) => c.red.bold(l));
+}
+
+/** One numbered cause: what is wrong, what it explains, its fix. */
+function cause(w: Writer, rc: ReportCause, targetCount?: number, t?: TargetReport): void {
+  const c = w.c;
+  const n = w.causeRef(rc.id);
+  const mark = paint(c, rc.status, SYMBOL[rc.status]);
+  const what = rc.status === 'warn' ? '(cannot be proven from here) ' : rc.status === 'error' ? '(could not be checked) ' : '';
+  const lines = wrap(terminalSafe(`${what}${rc.summary}`), w.width, `${n.padStart(2)}. ${SYMBOL[rc.status]} `, '      ');
+  w.push(...lines.map((l, i) => (i === 0 ? l.replace(SYMBOL[rc.status], mark).replace(`${n}.`, c.bold(`${n}.`)) : l)));
+  if (targetCount !== undefined) {
+    const who = rc.id.startsWith('client.') ? 'On this machine' : `${plural(targetCount, 'instance')}: ${fitList(rc.targets, w.width - 20)}`;
+    w.text(who, '      ', '        ', c.dim);
+  }
+  const explained = rc.checks.slice(1);
+  if (explained.length && t) {
+    const byId = new Map(t.checks.map((r) => [r.id, r]));
+    const list = explained.map((id) => (byId.get(id)?.status === 'warn' ? `${id} (warning)` : id));
+    w.text(`Explains: ${list.join(', ')}`, '      ', '        ', c.dim);
+  } else if (explained.length) w.text(`Explains: ${explained.join(', ')}`, '      ', '        ', c.dim);
+  if (rc.fix) w.fix(rc.fix, '      ', n);
+}
+
+/** What to do once the causes are fixed (the agent backed off), as its own step. */
+function afterwards(w: Writer, fix: Fix, label: string): void {
+  w.push('');
+  w.fix(fix, '    ', label, 'Afterwards');
+}
+
+/** Warnings that are not causes: what to verify. */
+function warnings(w: Writer, t: TargetReport, verbose?: boolean): void {
+  const causeChecks = new Set(t.diagnosis.causes.flatMap((cause) => cause.checks));
+  const warns = t.checks.filter((r) => r.status === 'warn' && !causeChecks.has(r.id) && !r.explainedBy);
+  if (!warns.length) return;
+  const c = w.c;
+  w.push('', c.bold('Warnings'));
+  for (const r of warns) {
+    w.text(`${SYMBOL.warn} ${r.summary ?? r.detail}`, '  ', '    ', (l) => l.replace(SYMBOL.warn, c.yellow(SYMBOL.warn)));
+    const folded = t.checks.filter((x) => x.explainedBy?.includes(`${r.id}:${r.subject ?? t.target}`));
+    if (folded.length) w.text(`Also: ${folded.map((x) => x.id).join(', ')}`, '    ', '      ', c.dim);
+    // What to do if the warning turns out to matter: the summary here, the commands with --verbose and in --json.
+    if (r.fix && verbose) w.fix(r.fix, '    ', `the ${r.id} warning`);
+    else if (r.fix) w.text(`If it matters: ${r.fix.summary} (commands: --verbose)`, '    ', '      ', c.dim);
+  }
+}
+
 function endpointCostNote(r: CheckResult): string | undefined {
   if (r.id !== 'network.route' || !r.data) return undefined;
   const cost = r.data.cost as { interfaceEndpoints?: unknown; azs?: unknown; usdPerMonth?: unknown } | undefined;
@@ -83,100 +202,166 @@ function endpointCostNote(r: CheckResult): string | undefined {
   );
 }
 
-function renderCheck(c: ChalkInstance, r: CheckResult, opts: TextOptions, target: string): string[] {
-  const out = [`    ${paint(c, r.status, SYMBOL[r.status])} ${r.title} ${c.dim(`[${r.id}]`)}`];
-  const showDetail = opts.verbose || r.status !== 'pass';
-  if (showDetail && r.detail) out.push(c.dim(indent(r.detail, '      ')));
-  if (r.fix && (r.status === 'fail' || r.status === 'warn' || r.status === 'error')) {
-    const key = opts.seenFixes ? JSON.stringify(r.fix) : '';
-    const first = opts.seenFixes?.get(key);
-    if (first) out.push(`      ${c.bold('Fix:')} ${r.fix.summary} ${c.dim(`(commands as for ${first} above)`)}`);
-    else {
-      opts.seenFixes?.set(key, terminalSafe(target));
-      out.push(...renderFix(c, r.fix, '      '));
-    }
+/** Every check of a target, grouped; failures say which cause they are or are explained by. */
+function evidence(w: Writer, t: TargetReport, opts: { verbose?: boolean; compact?: boolean }): void {
+  const c = w.c;
+  const causeOf = new Map<string, string>();
+  const causeSummary = new Map<string, string>();
+  for (const cause of t.diagnosis.causes) {
+    causeOf.set(cause.checks[0]!, cause.id);
+    causeSummary.set(cause.id, cause.summary);
   }
-  // The detail already says it when shown.
-  const cost = showDetail ? undefined : endpointCostNote(r);
-  if (cost) out.push(`      ${c.blue('ℹ')} ${c.dim(cost)}`);
-  return out;
+  const groups = new Map<CheckGroup, CheckResult[]>();
+  const shown = opts.compact ? t.checks.filter((r) => r.status !== 'pass' && r.status !== 'skip') : t.checks;
+  for (const r of shown) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
+  const paths = pathLines(w, t, opts.verbose);
+  for (const [group, results] of groups) {
+    w.push(`  ${c.bold(GROUP_TITLE[group])}`);
+    for (const r of results) {
+      const cid = causeOf.get(r.id);
+      const tag = cid ? ` — cause ${w.causeRef(cid)}` : r.explainedBy ? ` — explained by ${r.explainedBy.map((x) => w.causeRef(x)).join(', ')}` : '';
+      const lines = wrap(terminalSafe(`${SYMBOL[r.status]} ${r.title} [${r.id}]${tag}`), w.width, '    ', '      ');
+      w.push(...lines.map((l, i) => (i === 0 ? l.replace(SYMBOL[r.status], paint(c, r.status, SYMBOL[r.status])) : l)));
+      // The detail is evidence: shown for problems (the cause's own summary was printed above already).
+      const showDetail = opts.verbose || r.status === 'fail' || r.status === 'error';
+      if (showDetail && r.detail) {
+        // A consequence: the first sentence is the evidence (the rest says what its causes say); a cause: what its
+        // one-line summary above left out.
+        const own = r.summary ?? firstSentence(r.detail);
+        const text =
+          r.explainedBy && !opts.verbose
+            ? firstSentence(r.detail)
+            : cid && causeSummary.get(cid) !== own
+              ? firstSentence(r.detail)
+              : cid
+                ? restAfter(r.detail, own)
+                : r.detail;
+        if (text) w.text(text, '      ', '      ', c.dim);
+      }
+      const cost = showDetail ? undefined : endpointCostNote(r);
+      if (cost) w.text(`ℹ ${cost}`, '      ', '        ', (l) => c.dim(l).replace('ℹ', c.blue('ℹ')));
+    }
+    if (group === 'network') w.push(...paths.splice(0));
+  }
+  if (paths.length) w.push(`  ${c.bold(GROUP_TITLE.network)}`, ...paths);
 }
 
-/** `Permissions to add: a, b` for the identity running ssm-doctor, or nothing. */
-function permissionsLine(c: ChalkInstance, actions: string[] | undefined, pad: string): string[] {
-  if (!actions?.length) return [];
-  return [`${pad}${c.bold('Permissions to add')} (to the identity running ssm-doctor): ${actions.join(', ')}`];
+/** What `detail` says beyond `summary` (when it starts with it), else all of it when it differs. */
+function restAfter(detail: string, summary: string): string {
+  const d = detail.trim();
+  if (d === summary.trim()) return '';
+  return d.startsWith(summary.trim()) ? d.slice(summary.trim().length).trim() : d;
 }
 
-function header(c: ChalkInstance, t: TargetReport): string {
-  const i = t.instance;
-  const bits = [c.bold(terminalSafe(t.target))];
-  if (i?.name) bits.push(c.cyan(terminalSafe(i.name)));
-  if (i) bits.push(c.dim([i.state, i.vpcId, i.subnetId, i.privateIp].filter(Boolean).join(' · ')));
-  return bits.join('  ');
-}
-
-/** The hop chains under Network: the broken or unknown ones, every one with --verbose. */
-function renderPaths(c: ChalkInstance, t: TargetReport, opts: TextOptions): string[] {
-  const shown = (t.paths ?? []).filter((p) => opts.verbose || p.ok !== true);
+/** The hop chains: the broken or unknown ones, every one with --verbose. */
+function pathLines(w: Writer, t: TargetReport, verbose?: boolean): string[] {
+  const c = w.c;
+  const shown = (t.paths ?? []).filter((p) => verbose || p.ok !== true);
   const mark = (ok: boolean | undefined, m: string) => (ok === true ? c.green(m) : ok === false ? c.red(m) : c.yellow(m));
   return shown.flatMap((p) =>
     drawPicture(
       { ...p, hops: p.hops.map((h) => ({ ...h, label: terminalSafe(h.label) })) },
-      { prefix: `    ${terminalSafe(p.service)}: `, indent: '      ', paint: mark },
+      { prefix: `    ${terminalSafe(p.service)}: `, indent: '      ', paint: mark, width: w.width },
     ),
   );
 }
 
-export function renderTarget(c: ChalkInstance, t: TargetReport, opts: TextOptions): string[] {
-  const out = [header(c, t)];
-  const groups = new Map<CheckGroup, CheckResult[]>();
-  const shown = opts.compact ? t.checks.filter((r) => r.status !== 'pass' && r.status !== 'skip') : t.checks;
-  for (const r of shown) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
-  const paths = renderPaths(c, t, opts);
-  for (const [group, results] of groups) {
-    out.push(`  ${c.bold(GROUP_TITLE[group])}`);
-    for (const r of results) out.push(...renderCheck(c, r, opts, t.target));
-    if (group === 'network') out.push(...paths.splice(0));
+function permissions(w: Writer, actions: string[] | undefined): void {
+  if (!actions?.length) return;
+  w.text(`Permissions to add (to the identity running ssm-doctor): ${actions.join(', ')}`, '', '  ', (l) =>
+    l.replace('Permissions to add', w.c.bold('Permissions to add')),
+  );
+}
+
+function terraform(w: Writer, report: Report): void {
+  const tf = report.plan.terraform;
+  if (!tf) return;
+  w.push('', `${w.c.bold('Terraform')} ${w.c.dim('(every fix above, each resource once)')}`);
+  for (const l of tf.trimEnd().split('\n')) {
+    // Comment lines wrap (as comments); code lines stay whole, so they paste as they are.
+    const comment = /^(\s*)# ?(.*)$/.exec(l);
+    if (comment) w.text(comment[2]!, `  ${comment[1]}# `, `  ${comment[1]}#   `, w.c.dim);
+    else w.push(l ? w.c.dim(`  ${terminalSafe(l)}`) : '');
   }
-  if (paths.length) out.push(`  ${c.bold(GROUP_TITLE.network)}`, ...paths);
-  if (t.rebootSuggested && t.reboot) {
-    out.push('');
-    out.push(`  ${c.yellow('↻')} ${c.bold('Configuration looks right but the agent is not online.')}`);
-    out.push(...renderFix(c, t.reboot, '    '));
+}
+
+/** The short plan the report ends with: numbered steps referring to the fixes above. */
+function plan(w: Writer, report: Report): void {
+  const steps = report.plan.steps;
+  if (!steps.length) return;
+  const c = w.c;
+  w.push('', c.bold('Plan'));
+  // One line a step: the fixes themselves are above.
+  steps.forEach((s, i) => {
+    const ref = s.cause ? `Fix ${w.causeRef(s.cause)}` : 'Afterwards';
+    const who = report.targets.length > 1 && !s.cause?.startsWith('client.') ? ` (${plural(s.targets.length, 'instance')})` : '';
+    const head = `  ${i + 1}. ${ref}${who}: `;
+    w.push(`${head}${truncate(terminalSafe(firstSentence(s.summary)), Math.max(10, w.width - displayWidth(head)))}`);
+  });
+}
+
+function renderOne(w: Writer, report: Report, t: TargetReport, opts: TextOptions): void {
+  const c = w.c;
+  w.text(targetHeading(t), '', '  ', (l) => c.bold(l));
+  conclusion(w, t);
+  const byId = new Map(report.causes.map((rc) => [rc.id, rc]));
+  for (const dc of t.diagnosis.causes) {
+    w.push('');
+    cause(w, byId.get(dc.id) ?? { ...dc, targets: [t.target] }, undefined, t);
   }
-  out.push('');
+  if (t.diagnosis.then) afterwards(w, t.diagnosis.then, 'the "Afterwards" step');
+  warnings(w, t, opts.verbose);
+  w.push('', c.bold('Evidence'));
+  evidence(w, t, { verbose: opts.verbose });
+  w.push('');
   const verdict = t.ok ? c.green('OK') : c.red('NOT READY');
-  out.push(`  ${verdict}  ${summaryLine(t.checks)}`);
-  if (!opts.compact) out.push(...permissionsLine(c, t.missingPermissions, '  '));
-  return out;
+  w.push(`${verdict}  ${summaryLine(t.checks)}`);
+  permissions(w, t.missingPermissions);
+  terraform(w, report);
+  plan(w, report);
+}
+
+function renderFleet(w: Writer, report: Report, opts: TextOptions): void {
+  const c = w.c;
+  const summary = `${fleetSummary(report)}${report.causes.length ? ` · ${plural(report.causes.length, 'cause')}` : ''}`;
+  w.text(summary, '', '  ', (l) => (report.ok ? c.green(l) : c.red(l)));
+  if (report.causes.length) {
+    w.push('', c.bold(`Causes${report.causes.length > 1 ? ', in the order to fix them' : ''}`));
+    for (const rc of report.causes) {
+      w.push('');
+      cause(w, rc, rc.targets.length);
+    }
+  }
+  const after = report.plan.steps.find((s) => !s.cause && s.fix);
+  if (after?.fix) afterwards(w, after.fix, 'the "Afterwards" step');
+  w.push('');
+  w.push(...fleetRows(report, c, w.width, (id) => w.causeRef(id)));
+  const detailed = opts.verbose ? report.targets : [];
+  for (const t of detailed) {
+    w.push('');
+    w.text(targetHeading(t), '', '  ', (l) => c.bold(l));
+    evidence(w, t, { verbose: false, compact: true });
+  }
+  if (!opts.verbose && report.targets.some((t) => verdictOf(t) !== 'OK')) {
+    const tf = report.plan.terraform ? ' and the Terraform of every fix' : '';
+    w.push('');
+    w.text(`(--verbose shows each instance's evidence${tf}; --json has everything)`, '', '', c.dim);
+  }
+  if (report.missingPermissions?.length) {
+    w.push('');
+    permissions(w, report.missingPermissions);
+  }
+  if (opts.verbose) terraform(w, report);
+  plan(w, report);
 }
 
 export function renderText(report: Report, opts: TextOptions): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
-  const out: string[] = [];
-  const src = report.source === 'snapshot' ? `from a snapshot taken ${report.collectedAt}` : 'live';
-  const omitted = report.omittedChecks?.length ? ` · ${report.omittedChecks.length} check${report.omittedChecks.length === 1 ? '' : 's'} left out (--only/--skip)` : '';
-  const gate = report.failOn === 'warn' ? ' · warnings fail' : '';
-  out.push(c.dim(`ssm-doctor ${report.tool.version} · ${report.region} · ${src}${omitted}${gate}`));
-  out.push('');
+  const w = new Writer(c, opts.width ?? DEFAULT_WIDTH, report.causes);
+  w.text(header(report), '', '  ', c.dim);
+  w.push('');
   if (report.targets.length <= 1) {
-    for (const t of report.targets) out.push(...renderTarget(c, t, opts));
-    return `${out.join('\n')}\n`;
-  }
-  out.push(...fleetTable(report, c));
-  out.push('');
-  const summary = fleetSummary(report);
-  out.push(report.ok ? c.green(summary) : c.red(summary));
-  const detailed = opts.verbose ? report.targets : report.targets.filter((t) => !t.ok);
-  const seenFixes = new Map<string, string>();
-  for (const t of detailed) {
-    out.push('');
-    out.push(...renderTarget(c, t, { ...opts, compact: !opts.verbose, seenFixes }));
-  }
-  if (report.missingPermissions?.length) {
-    out.push('');
-    out.push(...permissionsLine(c, report.missingPermissions, ''));
-  }
-  return `${out.join('\n')}\n`;
+    for (const t of report.targets) renderOne(w, report, t, opts);
+  } else renderFleet(w, report, opts);
+  return `${w.lines.join('\n')}\n`;
 }

@@ -27,10 +27,13 @@ describe('agent.ping', () => {
     expect(r.detail).toMatch(/credentials/);
     expect(r.detail).toMatch(/network path/);
     expect(r.fix?.cli).toContain(`aws ec2 reboot-instances --instance-ids ${IID} --region us-east-1`);
-    expect(r.fix?.cli.join('\n')).toContain('sudo systemctl restart amazon-ssm-agent');
-    expect(r.fix?.cli.join('\n')).toContain('snap install amazon-ssm-agent --classic');
-    expect(r.fix?.terraform).toContain('user_data');
+    expect(r.fix?.onInstance?.join('\n')).toContain('sudo systemctl restart amazon-ssm-agent');
+    expect(r.fix?.cli.join('\n')).not.toMatch(/#/);
+    // The boot script for the next launch, as a locals block (valid Terraform on its own).
+    expect(r.fix?.terraform).toContain('snap install amazon-ssm-agent --classic');
+    expect(r.fix?.terraform).toMatch(/^locals \{\n {2}ssm_agent_user_data = <<-EOT\n/m);
     expect(r.fix?.terraform).toContain('systemctl enable --now amazon-ssm-agent');
+    expect(r.fix?.terraform).toMatch(/\n {2}EOT\n\}\n$/);
   });
 
   it.each([
@@ -51,7 +54,7 @@ describe('agent.ping', () => {
       val(f.instances[IID])!.platform = 'windows';
       agent(f).pingStatus = 'ConnectionLost';
     });
-    expect(r.fix?.cli.join('\n')).toContain('Restart-Service AmazonSSMAgent');
+    expect(r.fix?.onInstance).toEqual(['Restart-Service AmazonSSMAgent']);
     expect(r.fix?.cli.join('\n')).not.toContain('systemctl');
   });
 
@@ -61,7 +64,7 @@ describe('agent.ping', () => {
       f.agents[IID] = ok(null);
     });
     expect(r.fix?.terraform).toContain('<powershell>');
-    expect(r.fix?.cli.join('\n')).toContain('AmazonSSMAgentSetup.exe');
+    expect(r.fix?.onInstance?.join('\n')).toContain('AmazonSSMAgentSetup.exe');
   });
 
   it.each(['stopped', 'pending', 'stopping'])('skips when the instance is %s (instance.state covers it)', (state) => {

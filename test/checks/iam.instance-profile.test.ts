@@ -37,7 +37,10 @@ describe('iam.instance-profile', () => {
     expect(cli).toContain('aws iam create-instance-profile --instance-profile-name ssm-profile');
     expect(cli).toContain('aws iam add-role-to-instance-profile --instance-profile-name ssm-profile --role-name ssm-role');
     expect(cli).toContain(`aws ec2 associate-iam-instance-profile --instance-id ${IID} --iam-instance-profile Name=ssm-profile --region us-east-1`);
-    for (const tf of ['resource "aws_iam_role" "role"', 'Service = "ec2.amazonaws.com"', 'aws_iam_role_policy_attachment', 'aws_iam_instance_profile', 'resource "aws_instance" "web_1"', 'iam_instance_profile = aws_iam_instance_profile.profile.name']) {
+    // The association is a change to the user's own aws_instance: a comment, never a partial resource.
+    expect(r.fix!.terraform).not.toContain('resource "aws_instance"');
+    expect(r.subject).toBe('no-credentials');
+    for (const tf of ['resource "aws_iam_role" "ssm_agent"', 'Service = "ec2.amazonaws.com"', 'aws_iam_role_policy_attachment', 'resource "aws_iam_instance_profile" "ssm_agent"', `# In the Terraform that manages ${IID} (web-1)`, '#   iam_instance_profile = aws_iam_instance_profile.ssm_agent.name']) {
       expect(r.fix!.terraform).toContain(tf);
     }
   });

@@ -26,8 +26,12 @@ describe('instance.state', () => {
   it.each(['stopped', 'stopping'])('fails for a %s instance with start-instances as the fix', (state) => {
     const r = run((f) => (val(f.instances[IID])!.state = state));
     expect(r.status).toBe('fail');
-    expect(r.fix?.cli[0]).toBe(`aws ec2 start-instances --instance-ids ${IID} --region us-east-1`);
+    expect(r.fix?.cli.at(-1)).toBe(`aws ec2 start-instances --instance-ids ${IID} --region us-east-1`);
+    // A stopping instance cannot be started until it has stopped: the fix waits for that first.
+    if (state === 'stopping') expect(r.fix?.cli[0]).toBe(`aws ec2 wait instance-stopped --instance-ids ${IID} --region us-east-1`);
+    else expect(r.fix?.cli).toHaveLength(1);
     expect(r.fix?.terraform).toContain('aws_ec2_instance_state');
+    expect(r.subject).toBe('stopped');
   });
 
   it('warns while pending', () => {

@@ -90,7 +90,10 @@ describe('network.route', () => {
 
   it('IGW without public IP: fix associates an Elastic IP', () => {
     const r = run(igw());
-    expect(r.fix?.cli[1]).toBe(`aws ec2 associate-address --instance-id ${IID} --allocation-id <eipalloc-id printed above> --region us-east-1`);
+    // The allocation id is captured in a variable named after the instance, so a fleet's fixes never mix them up.
+    expect(r.fix?.cli[0]).toBe('ALLOC_0123456789abcdef0=$(aws ec2 allocate-address --domain vpc --region us-east-1 --query AllocationId --output text)');
+    expect(r.fix?.cli[1]).toBe(`aws ec2 associate-address --instance-id ${IID} --allocation-id "$ALLOC_0123456789abcdef0" --region us-east-1`);
+    expect(r.subject).toBeUndefined(); // per instance: each needs its own address
     expect(r.fix?.terraform).toContain(`instance = "${IID}"`);
   });
 
@@ -103,7 +106,8 @@ describe('network.route', () => {
       'com.amazonaws.us-east-1.ec2messages',
     ]);
     expect(creates[0]).toContain(`--subnet-ids ${SUBNET}`);
-    expect(r.fix?.terraform).toContain('resource "aws_vpc_endpoint" "ssmmessages"');
+    expect(r.fix?.terraform).toContain('resource "aws_vpc_endpoint" "ssmmessages_0a1b2c3d4e5f60718"');
+    expect(r.subject).toBe('rtb-0main');
   });
 
   it('no route but an available NAT gateway elsewhere: fix adds the route to it', () => {
@@ -122,7 +126,8 @@ describe('network.route', () => {
 
   it('failed NAT: fix replaces it in the same subnet', () => {
     const r = run(nat('failed'));
-    expect(r.fix?.cli.some((c) => c.startsWith('aws ec2 create-nat-gateway --subnet-id subnet-0pub'))).toBe(true);
+    expect(r.fix?.cli.some((c) => c.startsWith('NAT_0abc=$(aws ec2 create-nat-gateway --subnet-id subnet-0pub --allocation-id "$ALLOC_0abc"'))).toBe(true);
+    expect(r.fix?.cli.at(-1)).toContain('--nat-gateway-id "$NAT_0abc"');
     expect(r.fix?.terraform).toContain('aws_nat_gateway');
   });
 

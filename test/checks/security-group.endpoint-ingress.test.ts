@@ -62,12 +62,13 @@ describe('security-group.endpoint-ingress', () => {
     expect(r.fix?.cli[0]).toBe(
       `aws ec2 authorize-security-group-ingress --group-id ${SG_VPCE} --protocol tcp --port 443 --source-group ${SG_EC2} --region us-east-1`,
     );
-    expect(r.fix?.cli.join('\n')).toContain('--cidr 10.0.0.0/16');
     expect(r.fix?.terraform).toContain('resource "aws_security_group_rule"');
-    expect(r.fix?.terraform).toContain('cidr_blocks       = ["10.0.0.0/16"]');
+    expect(r.fix?.terraform).toContain(`source_security_group_id = "${SG_EC2}"`);
     expect(r.fix?.terraform).toContain(`security_group_id = "${SG_VPCE}"`);
-    // One rule on the shared SG fixes all three endpoints.
-    expect(r.fix?.cli.filter((c) => !c.startsWith('#'))).toHaveLength(1);
+    // One rule on the shared SG fixes all three endpoints; the endpoint SG is the cause's resource.
+    expect(r.fix?.cli).toHaveLength(1);
+    expect(r.subject).toBe(SG_VPCE);
+    expect(r.summary).toBe(`The endpoint security group ${SG_VPCE} admits no HTTPS (TCP 443) from the instance: no inbound rule at all.`);
     expect((r.data?.endpoints as { result: string }[]).map((e) => e.result)).toEqual(['blocks', 'blocks', 'blocks']);
   });
 

@@ -37,8 +37,8 @@ describe('vpc-endpoint.private-dns', () => {
     const r = run((f) => (attrs(false, false)(f), (ep(f, 'ssm').privateDnsEnabled = false)));
     const id = ep(world(), 'ssm').id;
     expect(r.fix?.cli).toEqual([
-      `aws ec2 modify-vpc-attribute --vpc-id ${VPC} --enable-dns-support "{\\"Value\\":true}" --region us-east-1`,
-      `aws ec2 modify-vpc-attribute --vpc-id ${VPC} --enable-dns-hostnames "{\\"Value\\":true}" --region us-east-1`,
+      `aws ec2 modify-vpc-attribute --vpc-id ${VPC} --enable-dns-support Value=true --region us-east-1`,
+      `aws ec2 modify-vpc-attribute --vpc-id ${VPC} --enable-dns-hostnames Value=true --region us-east-1`,
       `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${id} --private-dns-enabled --region us-east-1`,
     ]);
     expect(r.fix?.summary).toBe(`Turn on enableDnsSupport and enableDnsHostnames on ${VPC}, then private DNS on ${id}.`);

@@ -55,8 +55,9 @@ describe('vpc-endpoint.ssm', () => {
     expect(r.fix?.cli).toEqual([
       `aws ec2 create-vpc-endpoint --vpc-id ${VPC} --vpc-endpoint-type Interface --service-name com.amazonaws.us-east-1.ssm --subnet-ids ${SUBNET} --security-group-ids ${SG_VPCE} --private-dns-enabled --region us-east-1`,
     ]);
-    expect(r.fix?.terraform).toContain('resource "aws_vpc_endpoint" "ssm"');
+    expect(r.fix?.terraform).toContain('resource "aws_vpc_endpoint" "ssm_0a1b2c3d4e5f60718"');
     expect(r.fix?.terraform).toContain(`vpc_id              = "${VPC}"`);
+    expect(r.subject).toBe(VPC);
     expect(r.fix?.terraform).toContain(`subnet_ids          = ["${SUBNET}"]`);
     expect(r.fix?.terraform).toContain('private_dns_enabled = true');
   });
@@ -67,9 +68,11 @@ describe('vpc-endpoint.ssm', () => {
       f.vpcDnsAttributes[VPC] = ok({ enableDnsSupport: true, enableDnsHostnames: false });
     });
     expect(r.status).toBe('fail');
-    expect(r.fix?.cli[0]).toBe(`aws ec2 modify-vpc-attribute --vpc-id ${VPC} --enable-dns-hostnames "{\\"Value\\":true}" --region us-east-1`);
-    expect(r.fix?.cli[1]).toContain('aws ec2 create-security-group');
-    expect(r.fix?.cli[2]).toContain('--port 443 --cidr 10.0.0.0/16');
+    expect(r.fix?.cli[0]).toBe(`aws ec2 modify-vpc-attribute --vpc-id ${VPC} --enable-dns-hostnames Value=true --region us-east-1`);
+    // The new group's id is captured and used: the commands run as pasted.
+    expect(r.fix?.cli[1]).toMatch(/^SG_0a1b2c3d4e5f60718=\$\(aws ec2 create-security-group .* --query GroupId --output text\)$/);
+    expect(r.fix?.cli[2]).toBe('aws ec2 authorize-security-group-ingress --group-id "$SG_0a1b2c3d4e5f60718" --protocol tcp --port 443 --cidr 10.0.0.0/16 --region us-east-1');
+    expect(r.fix?.cli[3]).toContain('--security-group-ids "$SG_0a1b2c3d4e5f60718"');
     expect(r.fix?.terraform).toContain('cidr_blocks = ["10.0.0.0/16"]');
   });
 

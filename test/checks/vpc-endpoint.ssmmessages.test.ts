@@ -33,6 +33,6 @@ describe('vpc-endpoint.ssmmessages', () => {
   it('fix names the ssmmessages service', () => {
     const r = run(drop);
     expect(r.fix?.cli.at(-1)).toContain('--service-name com.amazonaws.us-east-1.ssmmessages');
-    expect(r.fix?.terraform).toContain('resource "aws_vpc_endpoint" "ssmmessages"');
+    expect(r.fix?.terraform).toContain('resource "aws_vpc_endpoint" "ssmmessages_0a1b2c3d4e5f60718"');
   });
 });

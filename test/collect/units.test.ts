@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toApiError, shortMessage } from '../../src/collect/errors.js';
 import { createLimiter } from '../../src/collect/limiter.js';
-import { collectLocal, isCi } from '../../src/collect/local.js';
+import { collectLocal, isCi, linuxPackageFormat } from '../../src/collect/local.js';
 import { decodePolicy, dhmcRoleValue, lastSegment, parsePreferences } from '../../src/collect/map.js';
 import { RebootError, rebootInstances } from '../../src/collect/reboot.js';
 
@@ -127,14 +127,25 @@ describe('collectLocal', () => {
     const bin = path.join(dir, 'session-manager-plugin');
     await writeFile(bin, '#!/bin/sh\necho 1.2.677.0\n');
     await chmod(bin, 0o755);
-    const local = await collectLocal({ env: { PATH: dir } });
+    const local = await collectLocal({ env: { PATH: dir }, osRelease: '/nonexistent/os-release' });
     expect(local).toEqual({ platform: process.platform, arch: process.arch, ci: false, plugin: { found: true, path: bin, version: '1.2.677.0' } });
   });
 
   it('reports found:false when the plugin is not on PATH', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'smp-'));
-    const local = await collectLocal({ env: { PATH: dir, CI: 'true' } });
+    const local = await collectLocal({ env: { PATH: dir, CI: 'true' }, osRelease: '/nonexistent/os-release' });
     expect(local).toEqual({ platform: process.platform, arch: process.arch, ci: true, plugin: { found: false } });
+  });
+
+  it.each([
+    ['ID=ubuntu\nID_LIKE=debian\n', 'deb'],
+    ['ID="amzn"\nID_LIKE="centos rhel fedora"\n', 'rpm'],
+    ['ID=rocky\nID_LIKE="rhel centos fedora"\n', 'rpm'],
+    ['ID=arch\n', undefined],
+  ])('reads the Linux package format from os-release (%j)', async (text, want) => {
+    dir = await mkdtemp(path.join(tmpdir(), 'osr-'));
+    await writeFile(path.join(dir, 'os-release'), text);
+    expect(await linuxPackageFormat(path.join(dir, 'os-release'))).toBe(want);
   });
 
   it('isCi', () => {

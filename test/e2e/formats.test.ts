@@ -118,7 +118,7 @@ describe('--only / --skip', () => {
 });
 
 describe('several instances', () => {
-  it('3 instances: the fleet table first, details only for the one that is not ok', async () => {
+  it('3 instances: the causes first, then a row per instance; evidence only with --verbose', async () => {
     // The extra instances are running clones of the first one (addresses in 10.200.0.0/16): let the endpoint SG
     // admit them, and stop the first instance so that only it is not ok.
     const healthy = world((f) => {
@@ -130,16 +130,17 @@ describe('several instances', () => {
     const r = await runCli([...ids, '--no-color', '--skip', 'client'], awsEnv(server.url));
     expect(r.code).toBe(1);
     const lines = r.stdout.split('\n');
+    expect(lines[2]).toBe('3 instances: 2 ok, 1 not ready · 1 cause');
+    expect(r.stdout).toMatch(/ 1\. ✖ The instance is stopped: Session Manager needs a running instance\.\n {6}1 instance: i-0123456789abcdef0\n/);
     const head = lines.findIndex((l) => l.startsWith('INSTANCE'));
-    expect(lines[head]).toMatch(/^INSTANCE {13}NAME {5}VERDICT {4}FAILING CHECKS$/);
+    expect(head).toBeGreaterThan(lines.findIndex((l) => l.includes('The instance is stopped')));
+    expect(lines[head]).toMatch(/^INSTANCE {13}NAME {5}VERDICT {4}FINDINGS$/);
     const rows = lines.slice(head + 1, head + 4);
-    expect(rows[0]).toMatch(new RegExp(`^${IID} {2}web-1 {4}NOT READY {2}.*instance\\.state`));
+    expect(rows[0]).toBe(`${IID}  web-1    NOT READY  1`);
     expect(rows[1]).toBe(`${extraInstanceId(0)}  extra-0  OK`);
     expect(rows[2]).toBe(`${extraInstanceId(1)}  extra-1  OK`);
-    expect(r.stdout).toContain('3 instances: 2 ok, 1 not ready');
-    // details: only the failing target, only its non-passing checks
-    expect(r.stdout.match(/ · vpc-/g)).toHaveLength(1);
-    expect(r.stdout).toContain('[instance.state]');
-    expect(r.stdout).not.toContain('[iam.instance-profile]');
+    expect(r.stdout).not.toContain('[instance.state]');
+    const v = await runCli([...ids, '--no-color', '--skip', 'client', '--verbose'], awsEnv(server.url));
+    expect(v.stdout).toContain('[instance.state]');
   });
 });

@@ -184,7 +184,7 @@ describe('instance states', () => {
   });
 
   it('stopping: the fix says to wait for the stop first (start-instances fails on a stopping instance)', () => {
-    check(O.state('stopping'), { 'instance.state': { status: 'fail', fix: /once it has stopped.*wait instance-stopped/ } });
+    check(O.state('stopping'), { 'instance.state': { status: 'fail', fix: /once it has stopped[\s\S]*wait instance-stopped/ } });
   });
 
   it('pending warns', () => {
@@ -214,7 +214,7 @@ describe('Windows instances', () => {
     for (const id of ['agent.ping', 'session.connection', 'iam.permissions']) {
       const r = results[id]!;
       expect(r.status, id).toBe('fail');
-      const text = `${r.detail}\n${r.fix!.summary}\n${r.fix!.cli.join('\n')}`;
+      const text = `${r.detail}\n${r.fix!.summary}\n${r.fix!.cli.join('\n')}\n${(r.fix!.onInstance ?? []).join('\n')}`;
       expect(text, id).toMatch(/Restart-Service AmazonSSMAgent/);
       expect(text, id).not.toMatch(/systemctl/);
     }
@@ -222,7 +222,10 @@ describe('Windows instances', () => {
 
   it('Linux instances keep the systemctl advice', () => {
     const results = saneRun(world(all(offline, (f) => (f.simulations[ROLE_ARN] = nothingAllowed))));
-    for (const id of ['agent.ping', 'iam.permissions']) expect(`${results[id]!.fix!.summary}\n${results[id]!.fix!.cli.join('\n')}`).toMatch(/systemctl restart amazon-ssm-agent/);
+    for (const id of ['agent.ping', 'iam.permissions']) {
+      const fix = results[id]!.fix!;
+      expect(`${fix.summary}\n${fix.cli.join('\n')}\n${(fix.onInstance ?? []).join('\n')}`).toMatch(/systemctl restart amazon-ssm-agent/);
+    }
   });
 
   // The instance subnet gets its own ACL; only the inbound reply range differs between the rows.

@@ -5,6 +5,7 @@ import type { Check } from '../../src/check/kit.js';
 import type { Facts } from '../../src/facts/facts.js';
 import { buildReport, type Report, type ReportOptions, type TargetReport } from '../../src/report/model.js';
 import { parseSnapshot } from '../../src/facts/snapshot.js';
+import { buildPlan, groupCauses } from '../../src/diagnose/fleet.js';
 
 export const EXAMPLES = [
   'healthy',
@@ -41,7 +42,8 @@ export function fleetReport(count: number, pick: (n: number) => string, name: (n
     targets.push({ ...structuredClone(t), target: id, instance: { ...t.instance, name: name(n) } });
   }
   const base = reportOf('healthy');
-  return { ...base, targets, ok: targets.every((t) => t.ok) };
+  const causes = groupCauses(targets);
+  return { ...base, targets, ok: targets.every((t) => t.ok), causes, plan: buildPlan(causes, targets, base.region) };
 }
 
 // --- a strict, tiny XML 1.0 reader (well-formedness only; enough for the JUnit output) --------------------------

@@ -1,50 +1,134 @@
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/model.js';
+import { allChecks } from '../../checks/index.js';
+import { buildReport, type Report } from '../../src/report/model.js';
 import { displayWidth, fitList, terminalSafe, truncate } from '../../src/report/table.js';
 import { renderText } from '../../src/report/text.js';
+import { shellLines, shellWords, wrap } from '../../src/report/wrap.js';
+import { brokenFleet } from '../fixtures/broken-fleet.js';
 import { denied, IID, VPC, world } from '../fixtures/world.js';
-import { EXAMPLES, fleetReport, reportOf } from './helpers.js';
+import { EXAMPLES, fleetReport, reportOf, TOOL } from './helpers.js';
 
 const ANSI = /\u001b\[[0-9;]*m/g;
-const plain = (r: Report, verbose = false) => renderText(r, { color: false, verbose });
+const plain = (r: Report, opts: { verbose?: boolean; width?: number } = {}) => renderText(r, { color: false, ...opts });
+
+/** Commands as printed (continuation lines joined), each a line that starts a command in the report. */
+function printedCommands(out: string): string[] {
+  const lines = out.split('\n');
+  const cmds: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!.trim();
+    if (!/^(aws |[A-Z_0-9]+=\$\(aws |sudo |npx ssm-doctor |for r in |if command|session-manager-plugin |Restart-Service )/.test(l)) continue;
+    let cmd = l;
+    while (cmd.endsWith(' \\') && i + 1 < lines.length) cmd = `${cmd.slice(0, -2)} ${lines[++i]!.trim()}`;
+    cmds.push(cmd);
+  }
+  return cmds;
+}
+
+/**
+ * Lines wider than the width must be one unbreakable word (a quoted JSON document, a URL) after the indent; the
+ * Terraform section's code lines stay whole too (they paste as they are; its comments wrap).
+ */
+function overflowing(out: string, width: number): string[] {
+  const lines = out.split('\n');
+  const tf = lines.findIndex((l) => l.startsWith('Terraform'));
+  const end = tf < 0 ? -1 : lines.findIndex((l, i) => i > tf && l !== '' && !l.startsWith(' '));
+  return lines.filter(
+    (l, i) => !(tf >= 0 && i > tf && (end < 0 || i < end) && !l.trim().startsWith('#')) && displayWidth(l) > width && shellWords(l.trim().replace(/ \\$/, '')).length > 1,
+  );
+}
 
 describe('renderText, one target', () => {
-  it.each(EXAMPLES)('%s: the single-target layout (no fleet table), a verdict line', (name) => {
+  it.each(EXAMPLES)('%s: fits 80 columns, each command printed once, no colour escapes', (name) => {
     const out = plain(reportOf(name));
-    expect(out).not.toContain('VERDICT');
-    expect(out).toMatch(/^ {2}(OK|NOT READY) {2}\d+ /m);
+    expect(overflowing(out, 80)).toEqual([]);
+    const cmds = printedCommands(out);
+    expect(cmds.length, 'commands printed').toBe(new Set(cmds).size);
     expect(out).not.toMatch(ANSI);
   });
 
-  it('endpoints as the path: one ℹ cost line under Network even when network.route passes', () => {
+  it.each(EXAMPLES.filter((n) => n !== 'healthy' && n !== 'transit-gateway-route'))(
+    '%s: the first 24 lines say what is wrong and the command; the report ends with the plan',
+    (name) => {
+      const r = reportOf(name);
+      const out = plain(r);
+      const lines = out.split('\n');
+      const first = lines.slice(0, 24).join('\n');
+      const cause = r.targets[0]!.diagnosis.causes[0]!;
+      expect(first).toContain('NOT READY');
+      expect(first).toContain(' 1. ✖ ');
+      expect(first.replace(/\s+/g, ' ')).toContain(wrap(cause.summary, 1000)[0]!.slice(0, 40));
+      // The first command printed is the cause's first command, within the first screen.
+      const firstCmd = printedCommands(first)[0];
+      expect(firstCmd, `${name}: a command in the first 24 lines`).toBeDefined();
+      expect(firstCmd).toBe(cause.fix!.cli[0]);
+      // Not a reboot, unless the diagnosis is the reboot.
+      if (!cause.id.startsWith('agent.restart:')) expect(firstCmd).not.toContain('reboot-instances');
+      // The end is the plan, not the last check's advice.
+      const tail = lines.slice(lines.lastIndexOf('Plan')).join('\n');
+      expect(tail).toMatch(/^Plan\n {2}1\. Fix 1: /);
+      expect(out.trimEnd().split('\n').at(-1)).toMatch(/^ {2}\d+\. /);
+    },
+  );
+
+  it('healthy: says so at once, then the evidence; no plan', () => {
     const out = plain(reportOf('healthy'));
+    expect(out.split('\n')[4]).toBe('OK: every check passed; Session Manager can reach it.');
+    expect(out).not.toContain('Plan');
+    expect(out).toContain('Evidence');
+  });
+
+  it('a consequence is folded under its cause: named, not fixed again', () => {
+    const out = plain(reportOf('no-instance-profile'));
+    expect(out).toContain('Explains: agent.ping, session.connection');
+    expect(out).toMatch(/\[agent\.ping\] — explained by 1/);
+    expect(out).toMatch(/\[iam\.instance-profile\] — cause 1/);
+    // The agent's install script (agent.ping's own fix) is not printed ahead of, or instead of, the real cause.
+    expect(out).not.toContain('snap install');
+  });
+
+  it('agent offline with the right configuration: the restart is the one cause', () => {
+    const out = plain(reportOf('agent-offline-config-ok'));
+    expect(out).toContain('NOT READY: the configuration is right, but the SSM Agent is not online.');
+    expect(printedCommands(out)[0]).toBe(`aws ec2 reboot-instances --instance-ids ${IID} --region us-east-1`);
+  });
+
+  it('after a cause that took the agent offline, the restart is a later step, never the first', () => {
+    const out = plain(reportOf('missing-ssmmessages-endpoint'));
     const lines = out.split('\n');
-    const route = lines.findIndex((l) => l.includes('[network.route]'));
-    expect(lines[route]).toMatch(/✔/);
-    expect(lines[route + 1]).toBe(
-      '      ℹ 3 interface endpoints × 1 AZ ≈ $21.90/month; EC2 Instance Connect Endpoint is free when session logging is not needed',
-    );
+    const afterwards = lines.findIndex((l) => l.includes('Afterwards:'));
+    const reboot = lines.findIndex((l) => l.includes('reboot-instances'));
+    const create = lines.findIndex((l) => l.includes('create-vpc-endpoint'));
+    expect(create).toBeGreaterThan(0);
+    expect(afterwards).toBeGreaterThan(create);
+    expect(reboot).toBeGreaterThan(afterwards);
+    expect(out).toMatch(/ {2}2\. Afterwards: /);
+  });
+
+  it('endpoints as the path: one ℹ cost line under Network when network.route passes', () => {
+    const out = plain(reportOf('healthy'));
     expect(out.match(/ℹ/g)).toHaveLength(1);
-    // Shown in the detail instead when the detail is printed; no ℹ line without endpoints.
-    expect(plain(reportOf('healthy'), true)).not.toContain('ℹ');
+    expect(out).toContain('ℹ 3 interface endpoints × 1 AZ ≈ $21.90/month');
     expect(plain(reportOf('transit-gateway-route'))).not.toContain('ℹ');
   });
 
-  it('a denied read: "Permissions to add" under the verdict, listing distinct IAM actions', () => {
+  it('a denied read: an error cause and "Permissions to add"', () => {
     const facts = world((f) => {
       f.endpoints[VPC] = { ok: false, error: denied('ec2:DescribeVpcEndpoints') };
       f.connections[IID] = { ok: false, error: denied('ssm:GetConnectionStatus', 'AccessDeniedException') };
     });
     const out = plain(reportOf(facts));
-    const lines = out.trimEnd().split('\n');
-    expect(lines.at(-2)).toMatch(/^ {2}NOT READY {2}.*could not be checked/);
-    expect(lines.at(-1)).toBe('  Permissions to add (to the identity running ssm-doctor): ec2:DescribeVpcEndpoints, ssm:GetConnectionStatus');
+    expect(out).toContain('NOT READY: ssm-doctor could not check everything (1 read failed).');
+    // One cause for the one refused read, however many checks needed it.
+    expect(out.match(/\(could not be checked\)/g)).toHaveLength(1);
+    expect(out).toContain('Fix: Grant ec2:DescribeVpcEndpoints to the identity running ssm-doctor');
+    expect(out).toMatch(/Permissions to add \(to the identity running ssm-doctor\):\s+ec2:DescribeVpcEndpoints,\s+ssm:GetConnectionStatus/);
   });
 
   it('the first line says when checks were left out and when warnings fail', () => {
-    expect(plain(reportOf('healthy')).split('\n')[0]).toBe('ssm-doctor test · us-east-1 · from a snapshot taken 2026-11-29T10:00:00.000Z');
+    expect(plain(reportOf('healthy')).split('\n')[0]).toBe('ssm-doctor test · us-east-1 · snapshot taken 2026-11-29T10:00:00.000Z');
     const r = reportOf('healthy', { failOn: 'warn', omittedChecks: ['client.plugin', 'client.permissions'] });
-    expect(plain(r).split('\n')[0]).toMatch(/ · 2 checks left out \(--only\/--skip\) · warnings fail$/);
+    expect(plain(r, { width: 200 }).split('\n')[0]).toMatch(/ · 2 checks left out \(--only\/--skip\) · warnings fail$/);
   });
 
   it('Name tags cannot inject terminal escapes', () => {
@@ -52,77 +136,99 @@ describe('renderText, one target', () => {
     r.targets[0]!.instance!.name = 'evil\u001b[2J\u001b]0;title\u0007\u202e';
     expect(plain(r)).toContain('evil?[2J?]0;title??');
   });
+
+  it('wraps to the width asked, with hanging indents', () => {
+    const out = plain(reportOf('nacl-blocks-ephemeral'), { width: 60 });
+    expect(overflowing(out, 60)).toEqual([]);
+    const i = out.split('\n').findIndex((l) => l.startsWith(' 1. ✖ '));
+    expect(out.split('\n')[i + 1]).toMatch(/^ {6}\S/);
+  });
+
+  it('colour only adds escapes', () => {
+    for (const name of EXAMPLES) expect(renderText(reportOf(name), { color: true }).replace(ANSI, '')).toBe(plain(reportOf(name)));
+  });
 });
 
 describe('renderText, several targets', () => {
-  const three = (): Report => {
-    const r = fleetReport(3, (n) => ['healthy', 'missing-ssmmessages-endpoint', 'transit-gateway-route'][n]!, (n) => ['web-1', 'db-1', 'cache-1'][n]!);
-    return r;
-  };
+  const fleet = () => buildReport(brokenFleet(), allChecks, { tool: TOOL, source: 'aws' });
 
-  it('a table first (instance, Name, verdict, failing ids), then details only for targets that are not ok', () => {
-    const out = plain(three());
+  it('a 30-instance fleet with 9 kinds of problem: causes first, each fix once, at most 150 lines at 120 columns', () => {
+    const r = fleet();
+    expect(r.causes).toHaveLength(9);
+    const out = plain(r, { width: 120 });
+    const lines = out.trimEnd().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(150);
+    expect(lines[2]).toBe('30 instances: 0 ok, 30 not ready · 9 causes');
+    expect(lines[4]).toBe('Causes, in the order to fix them');
+    const cmds = printedCommands(out);
+    expect(cmds.length).toBe(new Set(cmds).size);
+    // Every cause's commands are printed (once).
+    for (const c of r.causes) for (const cmd of c.fix?.cli ?? []) expect(cmds, cmd).toContain(cmd);
+    // The operator's machine is one cause, said once, last.
+    expect(out.match(/session-manager-plugin was not found/g)).toHaveLength(1);
+    expect(r.causes.at(-1)!.id).toBe('client.plugin:this-machine');
+    expect(overflowing(out, 120)).toEqual([]);
+  });
+
+  it('the instance table fits 80 columns and names each instance\'s causes by number', () => {
+    const out = plain(fleet(), { width: 80 });
     const lines = out.split('\n');
-    expect(lines.slice(2, 6)).toEqual([
-      'INSTANCE             NAME     VERDICT    FAILING CHECKS',
-      'i-00000000000000000  web-1    OK',
-      'i-00000000000000001  db-1     NOT READY  agent.ping, network.route, vpc-endpoint.ssmmessages +1 more',
-      'i-00000000000000002  cache-1  WARN       network.route, vpc-endpoint.ssm +2 more',
-    ]);
-    expect(lines[7]).toBe('3 instances: 1 ok, 1 with warnings, 1 not ready');
-    expect(out.match(/^i-\S+ {2}\S+ {2}\S+ · /gm)).toHaveLength(1); // one detail header: the failing target
-    expect(out).toContain('i-00000000000000001  db-1  running');
-    // details list only what is not passing
-    const details = out.slice(out.indexOf('i-00000000000000001  db-1  running'));
-    expect(details).toContain('[vpc-endpoint.ssmmessages]');
-    expect(details).not.toContain('[instance.state]');
-    expect(details).toMatch(/NOT READY {2}\d+ failed/);
+    const head = lines.findIndex((l) => l.startsWith('INSTANCE'));
+    const table = lines.slice(head, head + 31);
+    expect(table.every((l) => displayWidth(l) <= 80)).toBe(true);
+    expect(table[0]).toMatch(/^INSTANCE {13}NAME {6}VERDICT {4}FINDINGS$/);
+    expect(table.slice(1).every((l) => /^i-[0-9a-f]{17} {2}fleet-\d+ +NOT READY {2}[\d, ]+$/.test(l))).toBe(true);
+    expect(overflowing(out, 80)).toEqual([]);
   });
 
-  it('--verbose: details for every target; --fail-on warn: the warning target is NOT READY', () => {
-    expect(plain(three(), true).match(/^i-\S+ {2}\S+ {2}running · /gm)).toHaveLength(3);
-    const gated = reportOf('transit-gateway-route', { failOn: 'warn' });
-    const r = three();
-    r.failOn = 'warn';
-    r.targets[2] = { ...gated.targets[0]!, target: 'i-00000000000000002', instance: { ...gated.targets[0]!.instance, name: 'cache-1' } };
-    expect(plain(r)).toContain('i-00000000000000002  cache-1  NOT READY  network.route, vpc-endpoint.ssm');
+  it('--verbose adds each instance\'s evidence and the Terraform; the plan ends the report', () => {
+    const r = fleet();
+    const out = plain(r, { verbose: true, width: 120 });
+    expect(out.match(/^i-[0-9a-f]{17} \(fleet-\d+\) · /gm)).toHaveLength(30);
+    expect(out).toContain('Terraform (every fix above, each resource once)');
+    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^ {2}10\. Afterwards \(27 instances\): /);
   });
 
-  it('the fleet names the union of missing permissions once, at the end', () => {
+  it('the fleet names the union of missing permissions once', () => {
     const denial = reportOf(world((f) => void (f.endpoints[VPC] = { ok: false, error: denied('ec2:DescribeVpcEndpoints') })));
-    const r = three();
+    const r = fleetReport(3, (n) => ['healthy', 'missing-ssmmessages-endpoint', 'transit-gateway-route'][n]!);
     r.targets[0] = { ...denial.targets[0]!, target: 'i-00000000000000000' };
     r.missingPermissions = ['ec2:DescribeVpcEndpoints'];
     const out = plain(r);
     expect(out.match(/Permissions to add/g)).toHaveLength(1);
-    expect(out.trimEnd().split('\n').at(-1)).toBe('Permissions to add (to the identity running ssm-doctor): ec2:DescribeVpcEndpoints');
   });
 
-  it('500 targets stay readable: bounded lines and width, long names and id lists truncated, aligned with colour', () => {
+  it('500 targets stay readable: bounded lines and width, long names truncated, aligned with colour', () => {
     const longName = (n: number) => (n % 7 === 0 ? `a-very-long-name-tag-for-instance-number-${n}-in-the-batch-fleet` : `app-${n}`);
     const report = fleetReport(500, (n) => (n % 50 === 0 ? 'nacl-blocks-ephemeral' : n % 10 === 0 ? 'transit-gateway-route' : 'healthy'), longName);
-    // A target with every check failing: its id list must be cut.
-    const many = report.targets[1]!;
-    many.ok = false;
-    for (const c of many.checks) c.status = 'fail';
-    report.ok = false;
     const out = plain(report);
     const lines = out.split('\n');
-    const table = lines.slice(2, 2 + 501);
-    expect(table[0]).toMatch(/^INSTANCE/);
-    expect(table.every((l) => displayWidth(l) <= 100)).toBe(true);
+    const head = lines.findIndex((l) => l.startsWith('INSTANCE'));
+    const table = lines.slice(head, head + 501);
+    expect(table.every((l) => displayWidth(l) <= 80)).toBe(true);
     expect(table.slice(1).every((l) => /^i-[0-9a-f]{17} {2}/.test(l))).toBe(true);
-    expect(table.find((l) => l.startsWith('i-00000000000000007'))).toMatch(/ {2}a-very-long-name-tag-fo… {2}OK$/);
-    expect(table[2]).toMatch(/NOT READY {2}instance\.state, .* \+\d+ more$/);
-    // Columns aligned: the verdict starts at the same column on every row.
     const col = table[0]!.indexOf('VERDICT');
     expect(table.slice(1).every((l) => /^(OK|WARN|NOT READY)/.test(l.slice(col)))).toBe(true);
-    // Details only for the 11 not-ready targets (10 NACL + the all-failing one), compact.
-    const failing = report.targets.filter((t) => !t.ok).length;
-    expect(failing).toBe(11);
-    expect(lines.length).toBeLessThan(505 + failing * 40);
-    // With colour: stripping the escapes gives the same text, so colour never breaks alignment.
+    expect(lines.length).toBeLessThan(600);
     expect(renderText(report, { color: true }).replace(ANSI, '')).toBe(out);
+  });
+});
+
+describe('wrapping', () => {
+  it('wrap: words to the width, a hanging indent, long words cut after a separator', () => {
+    expect(wrap('aaa bbb ccc ddd', 9, '', '  ')).toEqual(['aaa bbb', '  ccc ddd']);
+    expect(wrap(`x arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c`, 30, '', '')).toEqual(['x', 'arn:aws:kms:us-east-1:', '111122223333:key/0f1e2d3c']);
+  });
+
+  it('shellLines: breaks before options with a backslash; the joined lines are the command', () => {
+    const cmd = 'aws ec2 create-vpc-endpoint --vpc-id vpc-1 --vpc-endpoint-type Interface --service-name com.amazonaws.us-east-1.ssm --region us-east-1';
+    const lines = shellLines(cmd, 50, '  ');
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.slice(0, -1).every((l) => l.endsWith(' \\'))).toBe(true);
+    expect(lines.slice(1).every((l) => l.startsWith('      --'))).toBe(true);
+    expect(lines.map((l) => l.replace(/ \\$/, '').trim()).join(' ')).toBe(cmd);
+    // Quoted strings are never split.
+    expect(shellWords(`a --b '{"x": 1}' --c "d e"`)).toEqual(['a', '--b', `'{"x": 1}'`, '--c', '"d e"']);
   });
 });
 
