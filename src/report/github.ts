@@ -27,35 +27,107 @@ function command(kind: 'error' | 'warning' | 'notice', title: string, message: s
 }
 
 function fixLines(fix: Fix): string {
-  return [`Fix: ${fix.summary}`, ...fix.cli.map((c) => (c.startsWith('#') ? c : `$ ${c}`))].join('\n');
+  return [
+    `Fix: ${fix.summary}`,
+    ...fix.cli.map((c) => `$ ${c}`),
+    ...(fix.onInstance?.length ? ['On the instance:', ...fix.onInstance.map((c) => `  ${c}`)] : []),
+  ].join('\n');
 }
 
-function annotation(t: TargetReport, r: CheckResult, failOn: Report['failOn']): string | undefined {
-  if (r.status !== 'fail' && r.status !== 'error' && r.status !== 'warn') return undefined;
-  const kind = isBlocking(r.status, failOn) ? 'error' : 'warning';
-  const what = r.status === 'error' ? 'could not check' : r.status === 'warn' ? 'warning' : 'failed';
-  const message = r.fix ? `${r.detail}\n${fixLines(r.fix)}` : r.detail;
-  return command(kind, `ssm-doctor ${who(t)}: ${r.id} ${what}`, message);
+/** GitHub shows this many annotations of each kind per step; the rest are dropped without a word. */
+export const ANNOTATIONS_PER_KIND = 10;
+/** Instances named in one annotation before `+N more`. */
+const NAMED_INSTANCES = 5;
+
+function instancesLine(ids: string[], byId: Map<string, TargetReport>): string {
+  const named = ids.slice(0, NAMED_INSTANCES).map((id) => (byId.has(id) ? who(byId.get(id)!) : id));
+  const more = ids.length > NAMED_INSTANCES ? ` +${ids.length - NAMED_INSTANCES} more` : '';
+  return `${ids.length === 1 ? 'Instance' : `${ids.length} instances`}: ${named.join(', ')}${more}`;
 }
 
-/** Annotations (one per fail/error/warn, a notice per suggested reboot), then the plain fleet table. */
+interface Annotation {
+  kind: 'error' | 'warning' | 'notice';
+  title: string;
+  message: string;
+}
+
+/**
+ * Keeps at most ANNOTATIONS_PER_KIND of each kind; when there are more, the last one kept says how many were
+ * left out and where to read them, so nothing disappears silently.
+ */
+export function withinLimits(all: Annotation[]): Annotation[] {
+  const out: Annotation[] = [];
+  for (const kind of ['error', 'warning', 'notice'] as const) {
+    const of = all.filter((a) => a.kind === kind);
+    if (of.length <= ANNOTATIONS_PER_KIND) {
+      out.push(...of);
+      continue;
+    }
+    const kept = of.slice(0, ANNOTATIONS_PER_KIND - 1);
+    const rest = of.length - kept.length;
+    out.push(...kept, {
+      kind,
+      title: `ssm-doctor: ${rest} more ${kind === 'error' ? 'causes' : kind === 'warning' ? 'warnings' : 'notices'}`,
+      message:
+        `GitHub shows ${ANNOTATIONS_PER_KIND} ${kind} annotations per step: ${rest} more are in the job summary ` +
+        '(and in --format json / junit): ' +
+        of.slice(kept.length).map((a) => a.title.replace(/^ssm-doctor: /, '')).join('; '),
+    });
+  }
+  return out;
+}
+
+/**
+ * Annotations, one per cause (naming its instances: the first few and how many more), one per kind of warning
+ * that is not a cause, one notice for what to do after the fixes, and one for missing permissions; within
+ * GitHub's per-step limits. Then the plain fleet table.
+ */
 export function renderGithub(report: Report): string {
-  const out: string[] = [];
+  const byId = new Map(report.targets.map((t) => [t.target, t]));
+  const all: Annotation[] = [];
+  report.causes.forEach((c, i) => {
+    const blocking = c.status !== 'warn' || report.failOn === 'warn';
+    all.push({
+      kind: blocking ? 'error' : 'warning',
+      title: `ssm-doctor: ${c.status === 'error' ? 'could not check: ' : ''}${c.summary}`.slice(0, 240),
+      message: [`Cause ${i + 1} of ${report.causes.length} (${c.id})`, c.summary, instancesLine(c.targets, byId), ...(c.fix ? [fixLines(c.fix)] : [])].join('\n'),
+    });
+  });
+  // Warnings that are not causes, grouped by check across instances.
+  const inCauses = new Set(report.targets.flatMap((t) => t.diagnosis.causes.flatMap((c) => c.checks.map((id) => `${t.target} ${id}`))));
+  const warns = new Map<string, { r: CheckResult; targets: string[] }>();
   for (const t of report.targets) {
     for (const r of t.checks) {
-      const a = annotation(t, r, report.failOn);
-      if (a) out.push(a);
+      if (r.status !== 'warn' || r.explainedBy || inCauses.has(`${t.target} ${r.id}`)) continue;
+      const w = warns.get(r.id);
+      if (w) w.targets.push(t.target);
+      else warns.set(r.id, { r, targets: [t.target] });
     }
-    if (t.rebootSuggested && t.reboot) {
-      out.push(command('notice', `ssm-doctor ${who(t)}: restart the agent or reboot`, fixLines(t.reboot)));
-    }
+  }
+  for (const { r, targets } of warns.values()) {
+    all.push({
+      kind: report.failOn === 'warn' ? 'error' : 'warning',
+      title: `ssm-doctor: ${r.id} warning`,
+      message: [r.summary ?? r.detail, instancesLine(targets, byId), ...(r.fix ? [fixLines(r.fix)] : [])].join('\n'),
+    });
+  }
+  const after = report.plan.steps.find((s) => !s.cause && s.fix);
+  if (after?.fix) {
+    all.push({ kind: 'notice', title: 'ssm-doctor: after the fixes', message: [after.summary, instancesLine(after.targets, byId), fixLines(after.fix)].join('\n') });
   }
   if (report.missingPermissions?.length) {
-    out.push(command('warning', 'ssm-doctor: permissions to add', `Grant these to the identity running ssm-doctor: ${report.missingPermissions.join(', ')}`));
+    all.push({ kind: 'warning', title: 'ssm-doctor: permissions to add', message: `Grant these to the identity running ssm-doctor: ${report.missingPermissions.join(', ')}` });
   }
+  const out = withinLimits(all).map((a) => command(a.kind, a.title, a.message));
   if (out.length) out.push('');
-  out.push(...fleetRows(report, new Chalk({ level: 0 }), 100), '', fleetSummary(report));
+  out.push(fleetSummary(report), '', ...fleetRows(report, new Chalk({ level: 0 }), 100, causeNumbers(report)));
   return `${out.join('\n')}\n`;
+}
+
+/** `cause id -> "1"`: the numbers the annotations and the summary give the causes. */
+function causeNumbers(report: Report): (id: string) => string {
+  const n = new Map(report.causes.map((c, i) => [c.id, `${i + 1}`]));
+  return (id) => n.get(id) ?? id;
 }
 
 // --- Markdown job summary -------------------------------------------------------------------------------------
@@ -95,61 +167,98 @@ const STATUS_ICON: Record<string, string> = { fail: '❌', error: '❗', warn: '
 /** GitHub refuses step summaries over 1 MiB; instance sections stop before this many characters. */
 export const SUMMARY_BUDGET = 900_000;
 
-function section(t: TargetReport, failOn: Report['failOn'], seenFixes: Map<string, string>): string {
-  const out = [`### ${ICON[verdictOf(t)]} \`${t.target.replace(/`/g, '')}\`${t.instance?.name ? ` ${cell(t.instance.name)}` : ''}`, ''];
+/** A fix in Markdown: summary, commands (in a sh block), commands on the instance, Terraform (folded). */
+function fixMd(fix: Fix): string[] {
+  const out = [`**Fix:** ${cell(fix.summary)}`, ''];
+  if (fix.cli.length) out.push(code(fix.cli.join('\n'), 'sh'), '');
+  if (fix.onInstance?.length) out.push('On the instance (EC2 Instance Connect, serial console or SSH):', '', code(fix.onInstance.join('\n'), 'sh'), '');
+  if (fix.terraform) out.push('<details><summary>Terraform</summary>', '', code(fix.terraform, 'hcl'), '', '</details>', '');
+  return out;
+}
+
+const tick = (s: string) => `\`${s.replace(/`/g, '')}\``;
+
+function causesMd(report: Report): string[] {
+  if (!report.causes.length) return [];
+  const byId = new Map(report.targets.map((t) => [t.target, t]));
+  const out = [`### Causes${report.causes.length > 1 ? ', in the order to fix them' : ''}`, ''];
+  report.causes.forEach((c, i) => {
+    const ids = c.targets.slice(0, NAMED_INSTANCES).map((id) => `${tick(id)}${byId.get(id)?.instance?.name ? ` ${cell(byId.get(id)!.instance!.name!)}` : ''}`);
+    const more = c.targets.length > NAMED_INSTANCES ? ` +${c.targets.length - NAMED_INSTANCES} more` : '';
+    out.push(`**${i + 1}. ${STATUS_ICON[c.status]} ${cell(c.summary)}** ${tick(c.id)}`, '');
+    out.push(`${c.targets.length === 1 ? 'Instance' : `${c.targets.length} instances`}: ${ids.join(', ')}${more}`, '');
+    if (c.checks.length > 1) out.push(`Explains: ${c.checks.slice(1).map(tick).join(', ')}`, '');
+    if (c.fix) out.push(...fixMd(c.fix));
+  });
+  const after = report.plan.steps.find((s) => !s.cause && s.fix);
+  if (after?.fix) out.push(`**Afterwards:** ${cell(after.summary)}`, '', ...fixMd(after.fix));
+  return out;
+}
+
+/** One instance's evidence: its failing, unreadable and warning checks, each naming its cause. */
+function section(t: TargetReport, report: Report, num: (id: string) => string, seenFixes: Map<string, string>): string {
+  const out = [`#### ${ICON[verdictOf(t)]} ${tick(t.target)}${t.instance?.name ? ` ${cell(t.instance.name)}` : ''}`, ''];
+  const causeOf = new Map(t.diagnosis.causes.map((c) => [c.checks[0]!, c.id]));
   for (const r of t.checks.filter((c) => c.status === 'fail' || c.status === 'error' || c.status === 'warn')) {
-    const note = r.status === 'warn' && !isBlocking('warn', failOn) ? ' (warning)' : r.status === 'error' ? ' (could not check)' : '';
-    out.push(`**${STATUS_ICON[r.status]} ${cell(r.title)}** \`${r.id}\`${note}`, '', paragraph(r.detail), '');
-    const key = r.fix ? JSON.stringify(r.fix) : '';
-    const first = seenFixes.get(key);
-    if (r.fix && first) out.push(`**Fix:** ${cell(r.fix.summary)} (commands as for \`${first}\` above)`, '');
-    else if (r.fix) {
-      seenFixes.set(key, t.target.replace(/`/g, ''));
-      out.push(`**Fix:** ${cell(r.fix.summary)}`, '');
-      if (r.fix.cli.length) out.push(code(r.fix.cli.join('\n'), 'sh'), '');
-      if (r.fix.terraform) out.push('<details><summary>Terraform</summary>', '', code(r.fix.terraform, 'hcl'), '', '</details>', '');
+    const note = r.status === 'warn' && !isBlocking('warn', report.failOn) ? ' (warning)' : r.status === 'error' ? ' (could not check)' : '';
+    const rel = causeOf.has(r.id) ? ` — cause ${num(causeOf.get(r.id)!)}` : r.explainedBy ? ` — explained by ${r.explainedBy.map(num).join(', ')}` : '';
+    out.push(`**${STATUS_ICON[r.status]} ${cell(r.title)}** ${tick(r.id)}${note}${rel}`, '', paragraph(r.detail), '');
+    // A warning that is no cause has its fix here; causes have theirs above.
+    if (r.status === 'warn' && !causeOf.has(r.id) && !r.explainedBy && r.fix) {
+      const key = JSON.stringify(r.fix);
+      const first = seenFixes.get(key);
+      if (first) out.push(`**Fix:** ${cell(r.fix.summary)} (as for ${tick(first)} above)`, '');
+      else {
+        seenFixes.set(key, t.target);
+        out.push(...fixMd(r.fix));
+      }
     }
   }
-  if (t.rebootSuggested && t.reboot) {
-    out.push(`**↻ Configuration looks right but the agent is not online.** ${cell(t.reboot.summary)}`, '', code(t.reboot.cli.join('\n'), 'sh'), '');
-  }
   if (t.missingPermissions?.length) {
-    out.push(`**Permissions to add** (to the identity running ssm-doctor): ${t.missingPermissions.map((a) => `\`${a}\``).join(', ')}`, '');
+    out.push(`**Permissions to add** (to the identity running ssm-doctor): ${t.missingPermissions.map(tick).join(', ')}`, '');
   }
   return out.join('\n');
 }
 
-/** The job summary: a table of every target, then the findings and fixes of each target that is not ok. */
+/**
+ * The job summary: the causes (each once, with its instances and its fix), a table of every instance, the plan,
+ * then the evidence of each instance that is not OK (warnings included), within GitHub's size limit.
+ */
 export function renderGithubSummary(report: Report): string {
-  const notOk = report.targets.filter((t) => !t.ok);
-  const out = [
-    `## ssm-doctor · ${cell(report.region)} · ${fleetSummary(report)}`,
-    '',
-    '| instance | Name | verdict | failing checks |',
-    '| --- | --- | --- | --- |',
-  ];
+  const num = causeNumbers(report);
+  const summary = `${fleetSummary(report)}${report.causes.length ? ` · ${report.causes.length} cause${report.causes.length === 1 ? '' : 's'}` : ''}`;
+  const out = [`## ssm-doctor · ${cell(report.region)} · ${summary}`, '', ...causesMd(report), '### Instances', '', '| instance | Name | verdict | findings |', '| --- | --- | --- | --- |'];
   for (const t of report.targets) {
-    const ids = problemIds(t, report.failOn);
-    const list = ids.length > 6 ? [...ids.slice(0, 5).map((i) => `\`${i}\``), `+${ids.length - 5} more`] : ids.map((i) => `\`${i}\``);
-    out.push(`| \`${t.target.replace(/`/g, '')}\` | ${cell(truncate(t.instance?.name ?? '', 40))} | ${ICON[verdictOf(t)]} | ${list.join(', ')} |`);
+    const causes = t.diagnosis.causes.map((c) => num(c.id)).sort((a, b) => Number(a) - Number(b));
+    const ids = causes.length ? causes.map((n) => `cause ${n}`) : problemIds(t, report.failOn).map(tick);
+    const list = ids.length > 6 ? [...ids.slice(0, 5), `+${ids.length - 5} more`] : ids;
+    out.push(`| ${tick(t.target)} | ${cell(truncate(t.instance?.name ?? '', 40))} | ${ICON[verdictOf(t)]} | ${list.join(', ')} |`);
   }
   out.push('');
-  if (report.omittedChecks?.length) out.push(`Checks left out (--only/--skip): ${report.omittedChecks.map((i) => `\`${i}\``).join(', ')}`, '');
-  if (report.missingPermissions?.length) {
-    out.push(`**Permissions to add** (to the identity running ssm-doctor): ${report.missingPermissions.map((a) => `\`${a}\``).join(', ')}`, '');
+  if (report.plan.steps.length) {
+    out.push('### Plan', '');
+    report.plan.steps.forEach((s, i) => out.push(`${i + 1}. ${s.cause ? `Fix ${num(s.cause)}` : 'Afterwards'}: ${cell(s.summary)}`));
+    out.push('');
   }
+  if (report.omittedChecks?.length) out.push(`Checks left out (--only/--skip): ${report.omittedChecks.map(tick).join(', ')}`, '');
+  if (report.missingPermissions?.length) {
+    out.push(`**Permissions to add** (to the identity running ssm-doctor): ${report.missingPermissions.map(tick).join(', ')}`, '');
+  }
+  const detailed = report.targets.filter((t) => verdictOf(t) !== 'OK');
+  if (detailed.length) out.push('### Evidence', '');
   let size = out.join('\n').length;
   let shown = 0;
   const seenFixes = new Map<string, string>();
-  for (const t of notOk) {
-    const s = section(t, report.failOn, seenFixes);
+  for (const t of detailed) {
+    const s = section(t, report, num, seenFixes);
     if (size + s.length > SUMMARY_BUDGET) break;
     out.push(s);
     size += s.length + 1;
     shown++;
   }
-  if (shown < notOk.length) {
-    out.push(`… and ${notOk.length - shown} more not-ready instance${notOk.length - shown === 1 ? '' : 's'} (the summary has a size limit; use --format json or --format junit for all of them).`, '');
+  if (shown < detailed.length) {
+    const n = detailed.length - shown;
+    out.push(`… and ${n} more instance${n === 1 ? '' : 's'} not OK (the summary has a size limit; use --format json or --format junit for all of them).`, '');
   }
   return `${out.join('\n')}\n`;
 }

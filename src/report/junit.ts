@@ -28,12 +28,18 @@ function attrs(a: Record<string, string | number | undefined>): string {
 
 /** The fix as plain text: summary, `$ command` lines, then the Terraform. */
 export function fixText(fix: Fix): string {
-  const lines = [`Fix: ${fix.summary}`, ...fix.cli.map((cmd) => (cmd.startsWith('#') ? cmd : `$ ${cmd}`))];
+  const lines = [`Fix: ${fix.summary}`, ...fix.cli.map((cmd) => `$ ${cmd}`)];
+  if (fix.onInstance?.length) lines.push('On the instance (EC2 Instance Connect, serial console or SSH):', ...fix.onInstance.map((cmd) => `  ${cmd}`));
   if (fix.terraform) lines.push('', 'Terraform:', fix.terraform);
   return lines.join('\n');
 }
 
-function body(r: CheckResult): string {
+/** The failure text: a consequence names its cause (whose fix is on the cause's own test case). */
+function body(r: CheckResult, t: TargetReport): string {
+  if (r.explainedBy?.length) {
+    const causes = t.diagnosis.causes.filter((c) => r.explainedBy!.includes(c.id));
+    return `${r.detail}\n\nExplained by: ${causes.map((c) => `${c.summary} [${c.id}, fixed by ${c.checks[0]}]`).join('; ')}`;
+  }
   return r.fix ? `${r.detail}\n\n${fixText(r.fix)}` : r.detail;
 }
 
@@ -41,20 +47,24 @@ export function suiteName(t: TargetReport): string {
   return t.instance?.name ? `${t.target} (${t.instance.name})` : t.target;
 }
 
-function testcase(r: CheckResult, failOn: Report['failOn'], pad: string): string {
-  const open = `${pad}<testcase${attrs({ classname: r.group, name: `${r.id}: ${r.title}`, time: 0 })}`;
+/**
+ * One check of one instance. The class name names the instance (id and Name tag) and the check's group, so CI
+ * test views (Jenkins: package = instance, class = group; GitLab's class column) show which instance failed.
+ */
+function testcase(r: CheckResult, t: TargetReport, failOn: Report['failOn'], pad: string): string {
+  const open = `${pad}<testcase${attrs({ classname: `${suiteName(t)}.${r.group}`, name: `${r.id}: ${r.title}`, time: 0 })}`;
   const inner = `${pad}  `;
   switch (r.status) {
     case 'fail':
-      return `${open}>\n${inner}<failure${attrs({ message: r.detail, type: 'fail' })}>${xmlText(body(r))}</failure>\n${pad}</testcase>`;
+      return `${open}>\n${inner}<failure${attrs({ message: r.detail, type: 'fail' })}>${xmlText(body(r, t))}</failure>\n${pad}</testcase>`;
     case 'error':
-      return `${open}>\n${inner}<error${attrs({ message: r.detail, type: 'error' })}>${xmlText(body(r))}</error>\n${pad}</testcase>`;
+      return `${open}>\n${inner}<error${attrs({ message: r.detail, type: 'error' })}>${xmlText(body(r, t))}</error>\n${pad}</testcase>`;
     case 'skip':
       return `${open}>\n${inner}<skipped${attrs({ message: r.detail })}/>\n${pad}</testcase>`;
     case 'warn':
       return isBlocking('warn', failOn)
-        ? `${open}>\n${inner}<failure${attrs({ message: r.detail, type: 'warn' })}>${xmlText(body(r))}</failure>\n${pad}</testcase>`
-        : `${open}>\n${inner}<system-out>${xmlText(`warning: ${body(r)}`)}</system-out>\n${pad}</testcase>`;
+        ? `${open}>\n${inner}<failure${attrs({ message: r.detail, type: 'warn' })}>${xmlText(body(r, t))}</failure>\n${pad}</testcase>`
+        : `${open}>\n${inner}<system-out>${xmlText(`warning: ${body(r, t)}`)}</system-out>\n${pad}</testcase>`;
     default:
       return `${open}/>`;
   }
@@ -81,9 +91,12 @@ function testsuite(t: TargetReport, report: Report, id: number): string {
     `  <testsuite${attrs({ name: suiteName(t), id, tests: n.tests, failures: n.failures, errors: n.errors, skipped: n.skipped, time: 0, timestamp: junitTimestamp(report.collectedAt) })}>`,
   ];
   if (props.length) out.push('    <properties>', ...props, '    </properties>');
-  for (const r of t.checks) out.push(testcase(r, report.failOn, '    '));
+  for (const r of t.checks) out.push(testcase(r, t, report.failOn, '    '));
   const notes: string[] = [];
-  if (t.rebootSuggested && t.reboot) notes.push(`Configuration looks right but the agent is not online.\n${fixText(t.reboot)}`);
+  if (t.diagnosis.causes.length) {
+    notes.push(['Diagnosis: fix in this order', ...t.diagnosis.causes.map((c, i) => `${i + 1}. ${c.summary} [${c.id}]`)].join('\n'));
+  }
+  if (t.diagnosis.then) notes.push(`Afterwards:\n${fixText(t.diagnosis.then)}`);
   if (t.missingPermissions?.length) notes.push(`Permissions to add (to the identity running ssm-doctor): ${t.missingPermissions.join(', ')}`);
   if (notes.length) out.push(`    <system-out>${xmlText(notes.join('\n\n'))}</system-out>`);
   out.push('  </testsuite>');

@@ -33,7 +33,7 @@ describe('--format junit', () => {
     const [suite] = all(root, 'testsuite');
     expect(suite!.attrs.name).toBe(`${IID} (web-1)`);
     const tc = all(suite!, 'testcase').find((t) => t.attrs.name!.startsWith('vpc-endpoint.ssmmessages: '))!;
-    expect(tc.attrs.classname).toBe('network');
+    expect(tc.attrs.classname).toBe(`${IID} (web-1).network`);
     const failure = all(tc, 'failure')[0]!;
     expect(failure.text).toContain(`aws ec2 create-vpc-endpoint --vpc-id ${VPC}`);
     expect(failure.text).toContain('resource "aws_vpc_endpoint"');

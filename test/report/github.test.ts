@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { escapeData, escapeProperty, mdText, renderGithub, renderGithubSummary, SUMMARY_BUDGET } from '../../src/report/github.js';
+import { allChecks } from '../../checks/index.js';
+import { ANNOTATIONS_PER_KIND, escapeData, escapeProperty, mdText, renderGithub, renderGithubSummary, SUMMARY_BUDGET, withinLimits } from '../../src/report/github.js';
+import { buildReport } from '../../src/report/model.js';
+import { brokenFleet } from '../fixtures/broken-fleet.js';
 import type { Report } from '../../src/report/model.js';
 import { denied, VPC, world } from '../fixtures/world.js';
-import { EXAMPLES, fleetReport, reportOf } from './helpers.js';
+import { EXAMPLES, fleetReport, reportOf, TOOL } from './helpers.js';
 
 /** Parses `::kind key=value,...::message` back (GitHub's decoding). */
 function parseCommand(line: string): { kind: string; props: Record<string, string>; message: string } {
@@ -24,21 +27,52 @@ describe('renderGithub (workflow commands)', () => {
     expect(escapeData('\u001b[31mred\u0007')).toBe('?[31mred?');
   });
 
-  it.each(EXAMPLES)('%s: one annotation per fail/error/warn, every line a single command or plain text', (name) => {
+  it.each(EXAMPLES)('%s: one annotation per cause (its fix inside), every line a single command or plain text', (name) => {
     const report = reportOf(name);
     const out = renderGithub(report);
-    const t = report.targets[0]!;
-    const findings = t.checks.filter((c) => c.status === 'fail' || c.status === 'error' || c.status === 'warn');
-    const cmds = commands(out).filter((c) => c.kind !== 'notice');
-    expect(cmds).toHaveLength(findings.length);
-    findings.forEach((f, i) => {
-      expect(cmds[i]!.kind).toBe(f.status === 'warn' ? 'warning' : 'error');
-      expect(cmds[i]!.props.title).toContain(f.id);
-      expect(cmds[i]!.props.title).toContain(t.target);
-      expect(cmds[i]!.message.startsWith(f.detail)).toBe(true);
-      if (f.fix) for (const cmd of f.fix.cli) expect(cmds[i]!.message).toContain(cmd);
+    const errors = commands(out).filter((c) => c.kind === 'error');
+    const blocking = report.causes.filter((c) => c.status !== 'warn');
+    expect(errors).toHaveLength(blocking.length);
+    blocking.forEach((c, i) => {
+      expect(errors[i]!.props.title).toContain(c.summary.slice(0, 60));
+      expect(errors[i]!.message).toContain('Instance: i-0123456789abcdef0 (web-1)');
+      for (const cmd of c.fix?.cli ?? []) expect(errors[i]!.message).toContain(`$ ${cmd}`);
     });
+    // Consequences are not annotated on their own.
+    expect(out).not.toMatch(/title=ssm-doctor%3A session.connection/);
     expect(out).toContain('VERDICT');
+  });
+
+  it('warnings that are no cause: one annotation per check, across instances', () => {
+    const cmds = commands(renderGithub(fleetReport(3, () => 'transit-gateway-route')));
+    const warnings = cmds.filter((c) => c.kind === 'warning');
+    expect(warnings.map((w) => w.props.title)).toEqual([
+      'ssm-doctor: vpc-endpoint.ssm warning',
+      'ssm-doctor: vpc-endpoint.ssmmessages warning',
+      'ssm-doctor: vpc-endpoint.ec2messages warning',
+    ]);
+    expect(warnings[0]!.message).toContain('3 instances: i-00000000000000000 (app-0), i-00000000000000001 (app-1), i-00000000000000002 (app-2)');
+  });
+
+  it('a 30-instance fleet: one error per cause naming its instances, never past 10 per kind without saying so', () => {
+    const report = buildReport(brokenFleet(), allChecks, { tool: TOOL, source: 'aws' });
+    const cmds = commands(renderGithub(report));
+    const errors = cmds.filter((c) => c.kind === 'error');
+    expect(errors).toHaveLength(9);
+    expect(errors[0]!.message).toMatch(/10 instances: i-\S+ \(fleet-0\), .* \+5 more/);
+    for (const kind of ['error', 'warning', 'notice']) expect(cmds.filter((c) => c.kind === kind).length).toBeLessThanOrEqual(ANNOTATIONS_PER_KIND);
+    expect(cmds.filter((c) => c.kind === 'notice')).toHaveLength(1);
+  });
+
+  it('more than 10 causes: 9 annotations, the 10th says how many more and where to read them', () => {
+    const many = Array.from({ length: 14 }, (_, i) => ({ kind: 'error' as const, title: `ssm-doctor: cause ${i + 1}`, message: 'm' }));
+    const kept = withinLimits([...many, { kind: 'warning', title: 'w', message: 'w' }]);
+    const errors = kept.filter((a) => a.kind === 'error');
+    expect(errors).toHaveLength(10);
+    expect(errors[9]!.title).toBe('ssm-doctor: 5 more causes');
+    expect(errors[9]!.message).toContain('job summary');
+    expect(errors[9]!.message).toContain('cause 10; cause 11; cause 12; cause 13; cause 14');
+    expect(kept.filter((a) => a.kind === 'warning')).toHaveLength(1);
   });
 
   it('--fail-on warn turns warnings into errors', () => {
@@ -47,8 +81,9 @@ describe('renderGithub (workflow commands)', () => {
     expect(cmds.every((c) => c.kind === 'error')).toBe(true);
   });
 
-  it('a suggested reboot is a notice; missing permissions a warning naming the actions', () => {
-    expect(commands(renderGithub(reportOf('agent-offline-config-ok'))).some((c) => c.kind === 'notice' && c.message.includes('reboot-instances'))).toBe(true);
+  it('the restart cause is an error with the reboot command; after-the-fix advice a notice; missing permissions a warning', () => {
+    expect(commands(renderGithub(reportOf('agent-offline-config-ok'))).some((c) => c.kind === 'error' && c.message.includes('reboot-instances'))).toBe(true);
+    expect(commands(renderGithub(reportOf('no-instance-profile'))).some((c) => c.kind === 'notice' && c.props.title === 'ssm-doctor: after the fixes')).toBe(true);
     const r = reportOf(world((f) => void (f.endpoints[VPC] = { ok: false, error: denied('ec2:DescribeVpcEndpoints') })));
     const perm = commands(renderGithub(r)).find((c) => c.props.title === 'ssm-doctor: permissions to add')!;
     expect(perm.message).toContain('ec2:DescribeVpcEndpoints');
@@ -58,33 +93,43 @@ describe('renderGithub (workflow commands)', () => {
     const report = reportOf('missing-ssmmessages-endpoint');
     const t = report.targets[0]!;
     t.instance = { ...t.instance, name: 'x::error::pwned,title=y:z%0A' };
-    const c = t.checks.find((x) => x.status === 'fail')!;
-    c.detail = 'line1\n::set-output name=x::y\r\n100%';
+    const c = report.causes[0]!;
+    c.summary = 'line1\n::set-output name=x::y\r\n100%';
     c.fix = { summary: 's', cli: ['echo a,b:c'] };
     const out = renderGithub(report);
-    for (const line of out.split('\n')) if (line.includes('set-output')) expect(line.startsWith(`::error title=`)).toBe(true);
-    const cmd = commands(out).find((x) => x.props.title?.includes(c.id))!;
-    expect(cmd.props.title).toBe(`ssm-doctor ${t.target} (x::error::pwned,title=y:z%0A): ${c.id} failed`);
-    expect(cmd.message).toBe('line1\n::set-output name=x::y\r\n100%\nFix: s\n$ echo a,b:c');
+    for (const line of out.split('\n')) if (line.includes('set-output')) expect(line.startsWith('::error title=')).toBe(true);
+    const cmd = commands(out).find((x) => x.kind === 'error')!;
+    expect(cmd.props.title).toBe('ssm-doctor: line1\n::set-output name=x::y\r\n100%');
+    expect(cmd.message).toContain('Instance: i-0123456789abcdef0 (x::error::pwned,title=y:z%0A)\nFix: s\n$ echo a,b:c');
     expect(out).not.toContain('\r');
   });
 });
 
 describe('renderGithubSummary (job summary)', () => {
-  it('a table of every target, then per failing target the failures with fixes in sh blocks', () => {
+  it('the causes first, each fix once, then every instance, the plan, and the evidence of those not OK', () => {
     const a = reportOf('missing-ssmmessages-endpoint');
     const h = reportOf('healthy');
     const report: Report = { ...a, ok: false, targets: [{ ...h.targets[0]!, target: 'i-0bbbbbbbbbbbbbbbb' }, a.targets[0]!] };
     const md = renderGithubSummary(report);
-    expect(md).toContain('| instance | Name | verdict | failing checks |');
+    const causes = md.indexOf('### Causes');
+    const table = md.indexOf('| instance | Name | verdict | findings |');
+    expect(causes).toBeGreaterThan(0);
+    expect(table).toBeGreaterThan(causes);
     expect(md).toContain('| `i-0bbbbbbbbbbbbbbbb` | web-1 | ✅ OK |  |');
-    expect(md).toMatch(/\| `i-0123456789abcdef0` \| web-1 \| ❌ NOT READY \| `agent.ping`, `network.route`, `vpc-endpoint.ssmmessages`/);
-    expect(md).toContain('### ❌ NOT READY `i-0123456789abcdef0` web-1');
-    expect(md).not.toContain('### ✅');
-    const fix = a.targets[0]!.checks.find((c) => c.id === 'vpc-endpoint.ssmmessages')!.fix!;
-    expect(md).toContain(`\`\`\`sh\n${fix.cli.join('\n')}\n\`\`\``);
+    expect(md).toContain('| `i-0123456789abcdef0` | web-1 | ❌ NOT READY | cause 1 |');
+    expect(md).toContain('#### ❌ NOT READY `i-0123456789abcdef0` web-1');
+    expect(md).not.toContain('#### ✅');
+    const fix = a.causes[0]!.fix!;
+    expect(md.split(`\`\`\`sh\n${fix.cli.join('\n')}\n\`\`\``)).toHaveLength(2);
     expect(md).toContain('<details><summary>Terraform</summary>');
-    expect(md).toContain('```hcl\n');
+    expect(md).toMatch(/### Plan\n\n1\. Fix 1: /);
+    expect(md).toContain('— explained by 1');
+  });
+
+  it('an instance with warnings only gets its section too', () => {
+    const md = renderGithubSummary(reportOf('transit-gateway-route'));
+    expect(md).toContain('#### ⚠️ WARN `i-0123456789abcdef0` web-1');
+    expect(md).toContain('(warning)');
   });
 
   it('escapes Markdown and HTML in cells and paragraphs; fences outgrow backticks in code', () => {
@@ -94,7 +139,7 @@ describe('renderGithubSummary (job summary)', () => {
     t.instance = { ...t.instance, name: 'a|b\n# heading <script>' };
     const c = t.checks.find((x) => x.id === 'vpc-endpoint.ssmmessages')!;
     c.detail = '# not a heading\n- not a list';
-    c.fix = { summary: 'x', cli: ['echo ```', 'echo ````'] };
+    report.causes[0]!.fix = { summary: 'x', cli: ['echo ```', 'echo ````'] };
     const md = renderGithubSummary(report);
     expect(md).not.toContain('<script>');
     expect(md).toContain('a\\|b # heading &lt;script&gt;');
@@ -108,12 +153,7 @@ describe('renderGithubSummary (job summary)', () => {
     expect(md.length).toBeLessThan(1024 * 1024);
     expect(md.length).toBeLessThanOrEqual(SUMMARY_BUDGET + 10_000);
     expect(md.split('\n').filter((l) => l.startsWith('| `i-'))).toHaveLength(500);
-    expect(md).toMatch(/… and \d+ more not-ready instances/);
-  });
-
-  it('a fix already shown for an earlier instance is named, not repeated', () => {
-    const md = renderGithubSummary(fleetReport(3, () => 'missing-ssmmessages-endpoint'));
+    // One cause shared by the 500: its fix once.
     expect(md.match(/```sh\naws ec2 create-vpc-endpoint/g)).toHaveLength(1);
-    expect(md).toContain('(commands as for `i-00000000000000000` above)');
   });
 });

@@ -21,7 +21,8 @@ describe('renderJunit', () => {
     expect(suite!.attrs.name).toBe(`${t.target} (${t.instance!.name})`);
     const cases = all(suite!, 'testcase');
     expect(cases.map((c) => c.attrs.name)).toEqual(t.checks.map((c) => `${c.id}: ${c.title}`));
-    expect(cases.map((c) => c.attrs.classname)).toEqual(t.checks.map((c) => c.group));
+    // Each case names its instance (id and Name tag): CI test views show which instance failed.
+    expect(cases.map((c) => c.attrs.classname)).toEqual(t.checks.map((c) => `${t.target} (${t.instance!.name}).${c.group}`));
     const n = (s: CheckResult['status']) => t.checks.filter((c) => c.status === s).length;
     expect(suite!.attrs).toMatchObject({
       tests: String(t.checks.length),
@@ -79,12 +80,19 @@ describe('renderJunit', () => {
     expect(out).toContain('Permissions to add (to the identity running ssm-doctor): ec2:DescribeVpcEndpoints');
   });
 
-  it('a suggested reboot is written to the suite <system-out>', () => {
+  it('the diagnosis is written to the suite <system-out>; the restart cause carries the reboot', () => {
     const xml = renderJunit(reportOf('agent-offline-config-ok'));
     const suite = suites(xml)[0]!;
     const out = suite.children.filter((c) => c.name === 'system-out').map((e) => e.text).join('\n');
-    expect(out).toContain('Configuration looks right but the agent is not online.');
-    expect(out).toContain('aws ec2 reboot-instances');
+    expect(out).toContain('Diagnosis: fix in this order\n1. The configuration is right, but the SSM Agent is not online');
+    expect(all(caseOf(xml, 'agent.ping'), 'failure')[0]!.text).toContain('aws ec2 reboot-instances');
+  });
+
+  it('a consequence names its cause instead of repeating a fix', () => {
+    const xml = renderJunit(reportOf('no-instance-profile'));
+    const text = all(caseOf(xml, 'session.connection'), 'failure')[0]!.text;
+    expect(text).toContain('Explained by: No instance profile, and Default Host Management Configuration is off');
+    expect(text).not.toContain('Fix:');
   });
 
   describe('escaping', () => {
@@ -101,7 +109,7 @@ describe('renderJunit', () => {
       const report = reportOf('missing-ssmmessages-endpoint');
       const t = report.targets[0]!;
       t.instance = { ...t.instance, name: HOSTILE };
-      const c = t.checks.find((x) => x.status === 'fail')!;
+      const c = t.checks.find((x) => x.status === 'fail' && !x.explainedBy)!;
       c.detail = HOSTILE;
       c.title = HOSTILE;
       c.fix = { summary: HOSTILE, cli: [HOSTILE], terraform: HOSTILE };
