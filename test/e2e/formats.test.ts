@@ -64,12 +64,15 @@ describe('--format github', () => {
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n');
     const errors = lines.filter((l) => l.startsWith('::error title='));
-    expect(errors.some((l) => l.includes('vpc-endpoint.ssmmessages failed::') && l.includes('create-vpc-endpoint'))).toBe(true);
+    // One annotation for the one cause, its fix inside; none for its consequences.
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^::error title=ssm-doctor%3A vpc-0a1b2c3d4e5f60718 has no interface endpoint for com.amazonaws.us-east-1.ssmmessages/);
+    expect(errors[0]).toContain('create-vpc-endpoint');
     expect(lines.every((l) => !l.includes('\r'))).toBe(true);
     const md = readFileSync(summary, 'utf8');
     expect(md.startsWith('# earlier step\n## ssm-doctor')).toBe(true);
-    expect(md).toContain('| instance | Name | verdict | failing checks |');
-    expect(md).toMatch(new RegExp(`\\| \`${IID}\` \\| web-1 \\| ❌ NOT READY \\| .*\`vpc-endpoint.ssmmessages\``));
+    expect(md).toContain('| instance | Name | verdict | findings |');
+    expect(md).toContain(`| \`${IID}\` | web-1 | ❌ NOT READY | cause 1 |`);
     expect(md).toContain('```sh\n');
     expect(md).toContain('Checks left out (--only/--skip): `client.plugin`, `client.permissions`');
   });
@@ -95,7 +98,9 @@ describe('--fail-on warn', () => {
     expect(doc.targets[0].ok).toBe(false);
     const c = await runCli([...base, '--fail-on', 'warn', '--format', 'github'], env);
     expect(c.code).toBe(1);
-    expect(c.stdout).toMatch(/^::error title=.*network\.route warning::/m);
+    // With warnings failing the gate, the warnings are the causes: errors.
+    expect(c.stdout).toMatch(/^::error title=ssm-doctor%3A No com.amazonaws.us-east-1.ssm endpoint/m);
+    expect(c.stdout).not.toMatch(/^::warning/m);
     const d = await runCli([...base, '--fail-on', 'never'], env);
     expect(d.code).toBe(2);
   });
