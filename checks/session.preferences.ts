@@ -1,4 +1,5 @@
 // Guards: what the Session Manager preferences (SSM-SessionManagerRunShell) add: KMS, S3 and CloudWatch logging need agent-role permissions and, over endpoints, kms/s3/logs endpoints.
+import { privateDnsFix } from '../src/fix/route.js';
 import { NeedFact, describeApiError, need, type Check, type Fix, type Status, type TargetContext } from '../src/check/kit.js';
 import type { SessionPreferences, VpcEndpoint } from '../src/facts/facts.js';
 import { agentRoleArn, credentialSource, endpointsOf, instanceOf, instanceRouteTable, interfaceEndpointsFor, serviceName, vpcIdOf } from '../src/facts/lookup.js';
@@ -325,11 +326,7 @@ function judgeInterfaceEndpoints(
     return {
       status: 'fail',
       text: `Interface endpoint ${ep.id} for ${name} has private DNS disabled: the agent resolves the public ${service} name and does not use it.`,
-      fix: {
-        summary: `Enable private DNS on ${ep.id}.`,
-        cli: [`aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${ep.id} --private-dns-enabled --region ${ctx.region}`],
-        terraform: `# in the aws_vpc_endpoint resource for ${name}\nprivate_dns_enabled = true`,
-      },
+      fix: privateDnsFix(ctx.region, [ep], service),
     };
   }
   return { status: 'pass', text: `Interface endpoint ${withDns[0]!.id} serves ${name}.` };

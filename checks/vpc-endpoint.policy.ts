@@ -1,4 +1,5 @@
 // Guards: the VPC endpoint policies of the agent's ssm / ssmmessages (/ ec2messages) endpoints let the agent's role call what Session Manager needs (iam:SimulatePrincipalPolicy never sees endpoint policies).
+import { tfName } from '../src/fix/endpoints.js';
 import { NeedFact, SkipCheck, skip, type Check, type TargetContext, type Verdict } from '../src/check/kit.js';
 import { agentSkipsEc2messages } from '../src/fix/endpoints.js';
 import { evaluatePolicies, statementsOf, type EvalResult } from '../src/eval/iam-policy.js';
@@ -111,9 +112,15 @@ export const vpcEndpointPolicy: Check = {
       fix: {
         summary: `Allow the agent's actions in the endpoint policy of ${affected.map((e) => e.id).join(', ')} (or reset it to the default full-access policy).`,
         cli: affected.map((e) => `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${e.id} --reset-policy --region ${ctx.region}`),
-        terraform:
-          `# on each aws_vpc_endpoint (${affected.map((e) => e.id).join(', ')}): add this statement (and no Deny covering it)\n` +
-          `policy = jsonencode({\n  Version = "2012-10-17"\n  Statement = [${JSON.stringify(statement)}]\n})`,
+        // The endpoint policy as a resource of its own: valid on its own for an endpoint Terraform does not manage.
+        terraform: affected
+          .map(
+            (e) =>
+              `resource "aws_vpc_endpoint_policy" "${tfName('agent', e.id)}" {\n` +
+              `  vpc_endpoint_id = "${e.id}"\n` +
+              `  policy = jsonencode({\n    Version   = "2012-10-17"\n    Statement = [${JSON.stringify(statement)}]\n  })\n}\n`,
+          )
+          .join('\n'),
       },
       data,
     };

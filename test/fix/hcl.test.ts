@@ -1,0 +1,105 @@
+// Every Terraform ssm-doctor can emit, through HashiCorp's own HCL parser (its WASM build, @cdktf/hcl2json): each
+// snippet valid on its own, with the arguments its resource type requires, and a report's consolidated plan
+// defining each resource once.
+import { parse } from '@cdktf/hcl2json';
+import { describe, expect, it } from 'vitest';
+import { allChecks } from '../../checks/index.js';
+import type { Fix } from '../../src/check/kit.js';
+import { buildReport } from '../../src/report/model.js';
+import { consolidateTerraform, splitBlocks } from '../../src/fix/terraform.js';
+import { fixCorpus } from '../fixtures/fix-worlds.js';
+
+/** Arguments the AWS provider requires for each resource type ssm-doctor writes (a new type must be added here). */
+const REQUIRED: Record<string, string[]> = {
+  aws_vpc_endpoint: ['vpc_id', 'service_name'],
+  aws_security_group: ['vpc_id'],
+  aws_security_group_rule: ['type', 'security_group_id', 'protocol', 'from_port', 'to_port'],
+  aws_network_acl_rule: ['network_acl_id', 'rule_number', 'protocol', 'rule_action'],
+  aws_route: ['route_table_id'],
+  aws_eip: [],
+  aws_nat_gateway: ['subnet_id'],
+  aws_iam_role: ['assume_role_policy'],
+  aws_iam_role_policy_attachment: ['role', 'policy_arn'],
+  aws_iam_instance_profile: [],
+  aws_iam_role_policy: ['role', 'policy'],
+  aws_iam_user_policy: ['user', 'policy'],
+  aws_iam_policy: ['policy'],
+  aws_ec2_instance_state: ['instance_id', 'state'],
+  aws_vpc_dhcp_options: [],
+  aws_vpc_dhcp_options_association: ['vpc_id', 'dhcp_options_id'],
+  aws_vpc_endpoint_policy: ['vpc_endpoint_id'],
+  aws_kms_key_policy: ['key_id', 'policy'],
+  aws_ec2_instance_connect_endpoint: ['subnet_id'],
+  aws_cloudwatch_log_group: [],
+  aws_s3_bucket: [],
+  aws_s3_bucket_server_side_encryption_configuration: ['bucket'],
+};
+
+const TOP_LEVEL = new Set(['resource', 'data', 'locals', 'import', 'variable', 'output', 'module', 'provider', 'moved', 'removed', 'terraform', 'check']);
+
+type Parsed = { resource?: Record<string, Record<string, Record<string, unknown>[]>> };
+
+function fixesOf(report: ReturnType<typeof buildReport>): Fix[] {
+  return [
+    ...report.targets.flatMap((t) => [...t.checks.flatMap((c) => (c.fix ? [c.fix] : [])), ...(t.diagnosis.then ? [t.diagnosis.then] : []), ...(t.reboot ? [t.reboot] : [])]),
+    ...report.causes.flatMap((c) => (c.fix ? [c.fix] : [])),
+  ];
+}
+
+/** Problems of one parsed document: duplicate addresses, missing required arguments, unknown resource types. */
+function problems(doc: Parsed): string[] {
+  const out: string[] = [];
+  // A .tf file holds blocks only: a bare `argument = value` (a fragment of some resource) is not Terraform.
+  for (const key of Object.keys(doc)) if (!TOP_LEVEL.has(key)) out.push(`top-level "${key}" is not a Terraform block`);
+  for (const [type, byName] of Object.entries(doc.resource ?? {})) {
+    const required = REQUIRED[type];
+    if (!required) out.push(`resource type ${type} is not in the test's table of required arguments`);
+    for (const [name, bodies] of Object.entries(byName)) {
+      if (bodies.length > 1) out.push(`${type}.${name} is defined ${bodies.length} times`);
+      for (const arg of required ?? []) if (!(arg in bodies[0]!)) out.push(`${type}.${name} has no ${arg}`);
+    }
+  }
+  return out;
+}
+
+const corpus = fixCorpus().map(({ name, facts }) => ({ name, report: buildReport(facts, allChecks, { tool: { name: 'ssm-doctor', version: 'test' }, source: 'aws' }) }));
+
+describe('Terraform through the HCL parser', () => {
+  it('the corpus reaches many fixes with Terraform', () => {
+    const snippets = new Set(corpus.flatMap(({ report }) => fixesOf(report).flatMap((f) => (f.terraform ? [f.terraform] : []))));
+    expect(snippets.size).toBeGreaterThan(30);
+  });
+
+  it.each(corpus.map((c) => [c.name, c.report] as const))('%s: every snippet parses on its own, complete, each resource once', async (_name, report) => {
+    for (const fix of fixesOf(report)) {
+      if (!fix.terraform) continue;
+      const doc = (await parse('fix.tf', fix.terraform).catch((e: Error) => {
+        throw new Error(`${e.message}\n--- in ---\n${fix.terraform}`);
+      })) as Parsed;
+      expect(problems(doc), fix.terraform).toEqual([]);
+      // A heredoc's closing marker ends with a newline, so the snippet can be appended to a file as it is.
+      if (/<<-?[A-Z]+/.test(fix.terraform)) expect(fix.terraform.endsWith('\n'), fix.terraform).toBe(true);
+    }
+  });
+
+  it.each(corpus.map((c) => [c.name, c.report] as const))('%s: the plan is one file, each resource once', async (_name, report) => {
+    const all = consolidateTerraform(fixesOf(report).map((f) => f.terraform));
+    expect(all.conflicts).toEqual([]);
+    if (report.plan.terraform) {
+      const doc = (await parse('plan.tf', report.plan.terraform)) as Parsed;
+      expect(problems(doc)).toEqual([]);
+    }
+  });
+});
+
+describe('consolidateTerraform', () => {
+  it('keeps each block once, comments with their block, and reports an address defined two ways', () => {
+    const a = '# why\nresource "aws_eip" "x" {\n  domain = "vpc"\n}\n';
+    const b = 'resource "aws_eip" "x" {\n  domain   = "vpc"\n}\n\nlocals {\n  s = <<-EOT\n    }{ not a brace\n  EOT\n}\n';
+    const c = 'resource "aws_eip" "x" {\n  domain = "standard"\n}\n';
+    expect(splitBlocks(b).map((x) => x.address)).toEqual(['aws_eip.x', 'locals:s']);
+    const r = consolidateTerraform([a, b, c]);
+    expect(r.terraform).toBe('# why\nresource "aws_eip" "x" {\n  domain = "vpc"\n}\n\nlocals {\n  s = <<-EOT\n    }{ not a brace\n  EOT\n}\n');
+    expect(r.conflicts).toEqual(['aws_eip.x']);
+  });
+});
