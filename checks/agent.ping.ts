@@ -56,7 +56,7 @@ export const agentPing: Check = {
     const data = { pingStatus: agent.pingStatus, agentVersion: agent.agentVersion, lastPingDateTime: agent.lastPingDateTime };
 
     if (agent.pingStatus === 'Online') {
-      return { status: 'pass', detail: `${inst.id} is Online with Systems Manager: ${version}, ${lastPing}.`, data };
+      return { status: 'pass', detail: `Online: ${version}, ${lastPing}.`, data };
     }
     const since = agent.lastPingDateTime ? `since ${agent.lastPingDateTime} (${ago(agent.lastPingDateTime, now)})` : 'since an unknown time';
     return {

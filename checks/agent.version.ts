@@ -71,7 +71,7 @@ export const agentVersion: Check = {
     const noteText = notes.length ? ` Note: ${notes.join('; ')}.` : '';
     if (status === 'pass') {
       const latest = agent.isLatestVersion === true ? ' (the latest release)' : '';
-      return { status, detail: `SSM Agent ${v}${latest} on ${inst.id} supports Session Manager and port forwarding.${noteText}`, data };
+      return { status, detail: `SSM Agent ${v}${latest} supports Session Manager and port forwarding.${noteText}`, data };
     }
 
     const online = agent.pingStatus === 'Online';

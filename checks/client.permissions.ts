@@ -33,7 +33,8 @@ export const clientPermissions: Check = {
     const method = answers.some((a) => a.method === 'policy-documents') ? 'policy-documents' : 'simulation';
     const data = { caller: caller.arn, principal: who.arn, account: caller.account, instanceAccount, method, answers };
 
-    const head = `You are ${caller.arn} (account ${caller.account})`;
+    // The account is said when the ARN does not show it, or when the instance is another account's.
+    const head = caller.arn.includes(`:${caller.account}:`) && !crossAccount ? `You are ${caller.arn}` : `You are ${caller.arn} (account ${caller.account})`;
     const accountNote = crossAccount
       ? ` ${inst.id} belongs to account ${instanceAccount}, not yours: Session Manager starts sessions in the caller's own account, so use credentials of account ${instanceAccount}.`
       : '';
@@ -62,7 +63,8 @@ export const clientPermissions: Check = {
         data,
       };
     }
-    const what = answers.map((a) => `${a.action} on ${a.resource}`).join(', ');
+    // The resources are in `data`: the sentence names what they are.
+    const what = [...new Set(answers.map((a) => `${a.action} on ${resourceKind(a.resource)}`))].join(', ');
     return { status: 'pass', detail: `${head}; you may ${what} (decided by ${by}).`, data };
   },
 };
@@ -101,6 +103,14 @@ function describe(answers: PermissionAnswer[]): string {
       return `${a.action} on ${a.resource} (${how})`;
     })
     .join(', ');
+}
+
+/** `the instance`, `document SSM-SessionManagerRunShell`, `key 1234…`: what an ARN names, short. */
+function resourceKind(arn: string): string {
+  const m = /^arn:[^:]+:([^:]+):[^:]*:[^:]*:([^/]+)\/(.+)$/.exec(arn);
+  if (!m) return arn;
+  if (m[1] === 'ec2' && m[2] === 'instance') return `instance ${m[3]}`;
+  return `${m[2]} ${m[3]}`;
 }
 
 function fixFor(who: Principal, missing: PermissionAnswer[]): Fix {

@@ -17,7 +17,7 @@ export const iamInstanceProfile: Check = {
     id: 'iam.instance-profile',
     explains: ['iam.role-trust', 'iam.permissions', 'agent.ping', 'session.connection'],
     fixes: 'Role + `AmazonSSMManagedInstanceCore` + instance profile, `aws ec2 associate-iam-instance-profile`',
-    title: 'Instance profile with a role (or DHMC) gives the agent credentials',
+    title: 'The agent has credentials (instance profile role or DHMC)',
     group: 'iam',
     description:
       'The SSM Agent calls AWS with credentials from the instance metadata: an attached instance profile ' +
@@ -30,7 +30,7 @@ export const iamInstanceProfile: Check = {
       case 'instance-profile':
         return {
           status: 'pass',
-          detail: `${inst.id} has instance profile ${src.profile.name} with role ${src.role.name}.`,
+          detail: `Instance profile ${src.profile.name} with role ${src.role.name}.`,
           data: { profileArn: src.profile.arn, roleArn: src.role.arn },
         };
       case 'instance-profile-without-role':

@@ -18,7 +18,7 @@ export const iamPermissions: Check = {
     id: 'iam.permissions',
     explains: ['agent.ping', 'session.connection'],
     fixes: 'Attach `AmazonSSMManagedInstanceCore`, or remove the denying statement',
-    title: "Agent role's effective permissions allow Session Manager",
+    title: 'The agent role may call Session Manager',
     group: 'iam',
     description:
       "The SSM Agent's role (instance profile or DHMC) must allow ssm:UpdateInstanceInformation and " +
@@ -100,7 +100,7 @@ export const iamPermissions: Check = {
 
     return {
       status: 'pass',
-      detail: `${whose} allows ${AGENT_CORE_ACTIONS.join(', ')} and ec2messages:*. ${decidedBy(method)}`,
+      detail: `${whose} allows every Session Manager action and ec2messages:*. ${decidedBy(method)}`,
       data,
     };
   },
@@ -117,7 +117,7 @@ function methodOf(answers: PermissionAnswer[]): PermissionAnswer['method'] {
 
 function decidedBy(m: PermissionAnswer['method']): string {
   return m === 'simulation'
-    ? 'Decided by iam:SimulatePrincipalPolicy.'
+    ? '(iam:SimulatePrincipalPolicy)'
     : "Decided by evaluating the role's policy documents locally, since iam:SimulatePrincipalPolicy was not available; Organizations SCPs were not evaluated.";
 }
 

@@ -10,7 +10,7 @@ export const iamRoleTrust: Check = {
     id: 'iam.role-trust',
     explains: ['iam.permissions', 'agent.ping', 'session.connection'],
     fixes: 'Trust policy for `ec2.amazonaws.com` (or `ssm.amazonaws.com` for DHMC) via `aws iam update-assume-role-policy`',
-    title: "Agent role's trust policy lets EC2 (or SSM for DHMC) assume it",
+    title: 'The agent role trusts EC2 (or SSM for DHMC)',
     group: 'iam',
     description:
       'An instance profile role must trust ec2.amazonaws.com for sts:AssumeRole, and a Default Host ' +

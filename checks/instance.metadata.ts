@@ -53,7 +53,7 @@ export const instanceMetadata: Check = {
     const notes: string[] = [];
     const dhmc = usesDhmc(ctx);
     if (mo.httpTokens === 'required') {
-      notes.push('IMDSv2 is required (tokens), which is what current agents and DHMC use');
+      notes.push('IMDSv2 required (what current agents and DHMC use)');
     } else {
       // DHMC "doesn't support IMDSv1"; HttpTokens=optional still serves IMDSv2 token requests, and every agent
       // that supports DHMC (>= 3.2.582.0) asks for a token. So optional works; required is the hardening.
@@ -70,7 +70,7 @@ export const instanceMetadata: Check = {
     } else {
       notes.push(`hop limit ${mo.httpPutResponseHopLimit}`);
     }
-    return { status: 'pass', detail: `IMDS is enabled on ${inst.id}; ${notes.join('; ')}.${pending}`, data };
+    return { status: 'pass', detail: `IMDS is enabled; ${notes.join('; ')}.${pending}`, data };
   },
 };
 

@@ -36,7 +36,7 @@ export const instanceState: Check = {
     const where = `${inst.id}${inst.name ? ` (${inst.name})` : ''}`;
     switch (inst.state) {
       case 'running':
-        return { status: 'pass', detail: `${where} is running in ${inst.availabilityZone ?? ctx.region}.` };
+        return { status: 'pass', detail: `Running in ${inst.availabilityZone ?? ctx.region}.` };
       case 'pending':
         return {
           status: 'warn',

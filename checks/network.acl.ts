@@ -192,10 +192,19 @@ export const networkAcl: Check = {
     };
 
     if (problems.length === 0) {
-      const judged = [...new Set([...legs.values()].map((l) => `${l.acl.id} (${l.side} ${l.subnetId})`))].join(', ');
+      // Per ACL: the side it guards and how many subnets (the subnets themselves are in `data`).
+      const byAcl = new Map<string, { side: string; subnets: Set<string> }>();
+      for (const l of legs.values()) {
+        const a = byAcl.get(`${l.acl.id}|${l.side}`) ?? { side: l.side, subnets: new Set<string>() };
+        a.subnets.add(l.subnetId);
+        byAcl.set(`${l.acl.id}|${l.side}`, a);
+      }
+      const judged = [...byAcl.entries()]
+        .map(([key, a]) => `${key.split('|')[0]} (${a.subnets.size === 1 ? `${a.side} ${[...a.subnets][0]}` : `${a.subnets.size} ${a.side}s`})`)
+        .join(', ');
       const status = notes.length ? 'warn' : 'pass';
       const head = legs.size
-        ? `${judged} allow the agent's TCP 443 and the replies on ephemeral ports.`
+        ? `${judged} allow TCP 443 and its replies (ephemeral ports).`
         : 'No network ACL could be judged.';
       return { status, detail: `${head}${notes.length ? ` ${notes.join(' ')}` : ''}${sameNote}${otherNote}`, data };
     }

@@ -71,18 +71,14 @@ export const networkRoute: Check = {
     if (status === 'fail' && !fix) fix = [...groups.values()].find((g) => g.judged.status === 'fail' && g.judged.fix)?.judged.fix;
 
     const notes: string[] = [];
-    if (ec2Optional) notes.push(`ec2messages is not needed: agent ${ec2Version} uses ssmmessages (>= ${MIN_AGENT.ssmmessagesFirst}).`);
+    if (ec2Optional) notes.push(`ec2messages: not used by agent ${ec2Version} (>= ${MIN_AGENT.ssmmessagesFirst}).`);
     const data: Record<string, unknown> = {
       paths: Object.fromEntries([...groups.values()].flatMap((g) => g.services.map((s) => [s, g.judged.kind]))),
     };
     if ([...groups.values()].some((g) => g.judged.endpointIds)) {
       const cost = endpointCost(ctx, agentEndpointsOfVpc(ctx, vpcId).filter((e) => !GONE.has(e.state.toLowerCase())));
       data.cost = cost;
-      notes.push(
-        `Private DNS makes the endpoints win over any route. The ${cost.interfaceEndpoints} interface endpoint${cost.interfaceEndpoints === 1 ? '' : 's'} ` +
-          `in ${cost.azs} AZ${cost.azs === 1 ? '' : 's'} cost about $${cost.usdPerMonth.toFixed(2)}/month; ` +
-          'EC2 Instance Connect Endpoint is a free alternative when session logging is not needed.',
-      );
+      // What the endpoints cost is in `data.cost` (the text report's ℹ line), not in the sentence.
     }
     const detail = `From ${subnetId}: ${parts.join(' ')}${notes.length ? ` ${notes.join(' ')}` : ''}`;
     if (status === 'fail' && !fix) {

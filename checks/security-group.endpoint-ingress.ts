@@ -128,7 +128,7 @@ function judge(ctx: TargetContext, inst: Instance, vpcId: string, targets: Endpo
     status: 'pass',
     detail:
       groupBy(admits, (o) => `${o.groupId}|${o.source}`)
-        .map((os) => `${labels(os.map((o) => o.target))} ${os.length === 1 ? 'admits' : 'admit'} TCP 443 from ${inst.id} (${os[0]!.groupId}: ${os[0]!.source})`)
+        .map((os) => `${os.length === 1 ? label(os[0]!.target) : `The ${os.length} endpoints (${os.map((o) => o.target.service).join(', ')})`} ${os.length === 1 ? 'admits' : 'admit'} TCP 443 from the instance (${os[0]!.groupId}: ${os[0]!.source})`)
         .join('; ') + '.',
     data,
   };

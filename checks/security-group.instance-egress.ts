@@ -78,7 +78,7 @@ function judge(
 ): Verdict {
   const groups = groupIds.map((id) => securityGroup(ctx, id));
   const one = groups.length === 1;
-  const sgs = `${inst.id}'s security group${one ? '' : 's'} ${groupIds.join(', ')}`;
+  const sgs = `Security group${one ? '' : 's'} ${groupIds.join(', ')}`;
   const [allows, doNot, they] = one ? ['allows', 'does not allow', 'it allows'] : ['allow', 'do not allow', 'they allow'];
 
   const endpointOutcomes = targets.map((t) => judgeEndpoint(ctx, t, groups));
@@ -109,7 +109,7 @@ function judge(
       fixEndpoint = true;
     }
   }
-  for (const [via, names] of passed) passes.push(`to ${names.join(', ')} (${via})`);
+  for (const [via, names] of passed) passes.push(`to ${names.length > 1 ? `the ${names.length} endpoints` : names[0]} (${via})`);
   const blockedLine = (xs: string[]) => `${sgs} ${doNot} TCP 443 out to ${xs.join(', ')}; ${they} ${httpsEgress(groups)}.`;
   if (blocked.hard.length) fails.push(blockedLine(blocked.hard));
   if (blocked.soft.length) {

@@ -24,7 +24,7 @@ export const sessionConnection: Check = {
     }
     const status = need(ctx.facts.connections[ctx.id], `the Session Manager connection status of ${ctx.id}`);
     if (status === 'connected') {
-      return { status: 'pass', detail: `Session Manager reports ${inst.id} as connected: a session can be started.`, data: { status } };
+      return { status: 'pass', detail: 'Session Manager reports it connected: a session can be started.', data: { status } };
     }
     const restart = agentRestartCommands(inst.platform, inst.id, ctx.region, inst.managedNode);
     return {

@@ -17,7 +17,7 @@ export const sessionPreferences: Check = {
   meta: {
     id: 'session.preferences',
     explains: ['session.connection'],
-    title: 'Session preferences (KMS, S3/CloudWatch logging) are supported',
+    title: 'Session preferences (KMS, logging) work',
     group: 'session',
     description:
       `Session Manager preferences (${SESSION_PREFERENCES_DOCUMENT}) can require KMS encryption and S3/CloudWatch session ` +
@@ -34,8 +34,7 @@ export const sessionPreferences: Check = {
       return {
         status: 'pass',
         detail:
-          `Default preferences (no ${SESSION_PREFERENCES_DOCUMENT} document): no KMS encryption or session logging to satisfy; ` +
-          'sessions run as ssm-user.',
+          `Default preferences (no ${SESSION_PREFERENCES_DOCUMENT}): no KMS, no session logging; sessions run as ssm-user.`,
         data: { preferences: 'default' },
       };
     }

@@ -44,7 +44,7 @@ export const vpcEndpointPrivateDns: Check = {
     if (dns.enableDnsSupport && dns.enableDnsHostnames && noPrivateDns.length === 0) {
       return {
         status: 'pass',
-        detail: `${list} have private DNS enabled, and ${vpcId} has enableDnsSupport and enableDnsHostnames.`,
+        detail: `${eps.length === 1 ? list : `The ${eps.length} endpoints (${eps.map((x) => x.service).join(', ')})`} ${eps.length === 1 ? 'has' : 'have'} private DNS on; ${vpcId} has DNS support and hostnames on.`,
         data,
       };
     }

@@ -14,7 +14,7 @@
 // average is printed with the results.
 // Benchmarks are not tests: exit 0 whatever the numbers, unless --check (exit 1 when a target is missed).
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -361,6 +361,32 @@ function table(rows, align) {
     .join('\n');
 }
 
+/**
+ * What the reports weigh, from the built CLI on snapshots (no AWS): text lines of each example at 80 columns and
+ * the line of its first command, lines of the 30-instance fleet with 9 kinds of problem at 120 columns, and
+ * --json bytes per instance for a healthy 1,000-instance fleet (stdout a file: compact).
+ */
+async function outputSizes(lib) {
+  const text = async (file, columns) => {
+    const r = await run(process.execPath, [BIN, '--snapshot', file, '--no-color'], { ...makeEnv(tmp, undefined), COLUMNS: String(columns) }, opts.timeoutMs);
+    return r.stdout.trimEnd().split('\n');
+  };
+  const examples = [];
+  for (const name of readdirSync(join(ROOT, 'examples')).filter((n) => n.endsWith('.json')).sort()) {
+    const lines = await text(join(ROOT, 'examples', name), 80);
+    const firstCmd = lines.findIndex((l) => /^\s+(aws |[A-Z_0-9]+=\$\(aws )/.test(l));
+    examples.push({ name: name.replace(/\.json$/, ''), lines: lines.length, firstCommandLine: firstCmd < 0 ? null : firstCmd + 1 });
+  }
+  const fleetFile = join(tmp, 'broken-fleet.json');
+  writeFileSync(fleetFile, JSON.stringify(lib.brokenFleet()));
+  const fleetLines = (await text(fleetFile, 120)).length;
+  const big = lib.fleetFacts({ instances: opts.rssFleet, vpcs: opts.vpcs, roles: opts.roles });
+  const bigFile = join(tmp, 'json-fleet.json');
+  writeFileSync(bigFile, JSON.stringify(big));
+  const j = await run(process.execPath, [BIN, '--snapshot', bigFile, '--json'], makeEnv(tmp, undefined), opts.timeoutMs);
+  return { examples, fleetLines, jsonInstances: opts.rssFleet, jsonBytes: Buffer.byteLength(j.stdout) };
+}
+
 async function main() {
   if (!existsSync(join(ROOT, 'dist', 'cli.js'))) {
     console.error('bench: dist/cli.js is missing; run `npm run build` first (npm run bench does).');
@@ -384,6 +410,8 @@ async function main() {
   const cold = await coldStart();
   log(`bench: peak RSS, fleet of ${opts.rssFleet}`);
   const rss = await peakRss(lib, lib.fleetFacts({ instances: opts.rssFleet, vpcs: opts.vpcs, roles: opts.roles }));
+  log('bench: report sizes');
+  const sizes = await outputSizes(lib);
 
   // ---- measurements
   const out = [];
@@ -427,6 +455,12 @@ async function main() {
       `${fmt(rss.snapshot.mb, 1)} MB from --snapshot of the same facts (wall ${fmt(rss.snapshot.wallMs)} ms)`,
     `  measured with ${rss.method}`,
   );
+  out.push(
+    '',
+    'Text report at 80 columns, per example (lines; line of the first command):',
+    table([['example', 'lines', 'first command'], ...sizes.examples.map((e) => [e.name, String(e.lines), e.firstCommandLine === null ? '-' : String(e.firstCommandLine)])], ['l', 'r', 'r']),
+    `--json, ${sizes.jsonInstances} instances: ${fmt(sizes.jsonBytes / 1e6, 2)} MB (${fmt(sizes.jsonBytes / sizes.jsonInstances)} bytes per instance, compact)`,
+  );
 
   // ---- targets
   const targets = [
@@ -441,6 +475,15 @@ async function main() {
     { what: `fleet of ${fleet.instances}: sequential round trips (RT chain)`, target: '<= 8', value: fleet.roundTrips, shown: String(fleet.roundTrips), met: fleet.ok && fleet.roundTrips <= 8 },
     { what: '--version cold start (median)', target: '< 150 ms', value: cold.medianMs, shown: `${fmt(cold.medianMs)} ms`, met: !cold.problems.length && cold.medianMs < 150 },
     { what: `peak RSS, ${rss.instances} instances`, target: '< 200 MB', value: rss.mb, shown: `${fmt(rss.mb, 1)} MB`, met: !rss.problems.length && rss.mb < 200 },
+    { what: `--json, ${sizes.jsonInstances} instances`, target: '<= 5 MB', value: sizes.jsonBytes, shown: `${fmt(sizes.jsonBytes / 1e6, 2)} MB`, met: sizes.jsonBytes <= 5e6 },
+    { what: 'fleet of 30, 9 kinds of problem: lines at 120 columns', target: '<= 150', value: sizes.fleetLines, shown: String(sizes.fleetLines), met: sizes.fleetLines <= 150 },
+    {
+      what: 'examples: first command within the first 24 lines',
+      target: 'all',
+      value: sizes.examples.filter((e) => e.firstCommandLine !== null && e.firstCommandLine > 24).length,
+      shown: `${sizes.examples.filter((e) => e.firstCommandLine === null || e.firstCommandLine <= 24).length}/${sizes.examples.length}`,
+      met: sizes.examples.every((e) => e.firstCommandLine === null || e.firstCommandLine <= 24),
+    },
   ];
   out.push('', table([['target', 'goal', 'measured', ''], ...targets.map((t) => [t.what, t.target, t.shown, t.met ? 'met' : 'NOT MET'])], ['l', 'l', 'r', 'l']));
 
@@ -478,7 +521,7 @@ async function main() {
   process.stdout.write(out.join('\n') + '\n');
 
   if (opts.json) {
-    writeFileSync(opts.json, JSON.stringify({ latencyMs: L, repeat: opts.repeat, scenarios: [one, fleet], cold, rss, targets }, null, 2) + '\n');
+    writeFileSync(opts.json, JSON.stringify({ latencyMs: L, repeat: opts.repeat, scenarios: [one, fleet], cold, rss, sizes, targets }, null, 2) + '\n');
     log(`bench: results written to ${opts.json}`);
   }
   const missed = targets.filter((t) => !t.met);

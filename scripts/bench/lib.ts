@@ -5,3 +5,4 @@ export { startAwsServer, type AwsServer, type RecordedRequest } from '../../test
 export { healthyFacts, IID } from '../../test/fixtures/world.js';
 export { fleetFacts } from './fleet.js';
 export { awsEnv } from '../../test/e2e/run-cli.js';
+export { brokenFleet } from '../../test/fixtures/broken-fleet.js';

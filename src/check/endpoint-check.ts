@@ -1,7 +1,7 @@
 // One factory for vpc-endpoint.ssm / .ssmmessages / .ec2messages: an available interface endpoint for the
 // service in the instance's VPC, unless the subnet reaches the public endpoint (judged from agentPath).
 import { skip, type Check, type TargetContext, type Verdict } from './kit.js';
-import { agentSkipsEc2messages, agentVersionOf, createEndpointsFix, subnetsWithAz } from '../fix/endpoints.js';
+import { agentSkipsEc2messages, agentVersionOf, createEndpointsFix } from '../fix/endpoints.js';
 import type { VpcEndpoint } from '../facts/facts.js';
 import { instanceOf, serviceName, vpcIdOf } from '../facts/lookup.js';
 import { ipv6OnlyNote, isIpv6Only } from '../eval/net-targets.js';
@@ -66,7 +66,8 @@ function judge(ctx: TargetContext, service: AgentService): Verdict {
         : '';
       return {
         status: 'pass',
-        detail: `${available.map((e) => `${e.id} (${name}) is available in ${subnetsWithAz(ctx, e.subnetIds)}`).join('; ')}.${noDns}`,
+        // The subnets are in `data`; the sentence says where (the Availability Zones).
+        detail: `${available.map((e) => `${e.id} (${service}) is available in ${azsOf(ctx, e.subnetIds)}`).join('; ')}.${noDns}`,
         data,
       };
     }
@@ -138,6 +139,16 @@ function judge(ctx: TargetContext, service: AgentService): Verdict {
       };
     }
   }
+}
+
+/** `us-east-1a, us-east-1b` (the subnets' AZs, read leniently; a subnet of unknown AZ by its id). */
+function azsOf(ctx: TargetContext, subnetIds: string[]): string {
+  if (subnetIds.length === 0) return 'no subnet';
+  const azs = subnetIds.map((id) => {
+    const s = ctx.facts.subnets[id];
+    return (s?.ok ? s.value.availabilityZone : undefined) ?? id;
+  });
+  return [...new Set(azs)].join(', ');
 }
 
 function states(eps: VpcEndpoint[]): string {

@@ -8,6 +8,7 @@ import { CliError, EXIT } from './exit-codes.js';
 import type { Facts } from '../facts/facts.js';
 import { buildReport, type Report } from '../report/model.js';
 import { FORMATS, render, resolveFormat } from '../report/format.js';
+import { outputWidth } from '../report/wrap.js';
 import { renderGithubSummary } from '../report/github.js';
 import { writeJson } from '../report/json.js';
 import { SelectionError, selectChecks, splitSelectors } from '../report/select-checks.js';
@@ -204,8 +205,9 @@ async function diagnose(ids: string[], opts: Options, io: Io): Promise<number> {
   if (opts.saveSnapshot) writeSnapshot(opts.saveSnapshot, facts);
   const color = opts.color && !io.env.NO_COLOR && Boolean(io.stdout.isTTY) && format === 'text';
   // JSON is streamed a target at a time: a fleet's report is tens of MB as one string.
-  if (format === 'json') await writeJson(report, io.stdout);
-  else io.stdout.write(render(report, format, { color, verbose: opts.verbose }));
+  // Indented for a person at a terminal; compact for files and pipes (a fleet's document stays a few MB).
+  if (format === 'json') await writeJson(report, io.stdout, { indent: io.stdout.isTTY ? 2 : 0, verbose: opts.verbose });
+  else io.stdout.write(render(report, format, { color, verbose: opts.verbose, width: outputWidth((io.stdout as { columns?: number }).columns, io.env) }));
   if (format === 'github') writeStepSummary(report, io);
 
   if (opts.reboot) await maybeReboot(report, facts, opts, timeout * 1000, io);

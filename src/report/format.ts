@@ -17,7 +17,7 @@ export function resolveFormat(json: boolean | undefined, format: string | undefi
   return json ? 'json' : ((format as Format | undefined) ?? 'text');
 }
 
-export function render(report: Report, format: Format, opts: { color: boolean; verbose?: boolean }): string {
+export function render(report: Report, format: Format, opts: { color: boolean; verbose?: boolean; width?: number }): string {
   switch (format) {
     case 'json':
       return renderJson(report);

@@ -238,7 +238,7 @@ function evidence(w: Writer, t: TargetReport, opts: { verbose?: boolean; compact
                 : r.detail;
         if (text) w.text(text, '      ', '      ', c.dim);
       }
-      const cost = showDetail ? undefined : endpointCostNote(r);
+      const cost = endpointCostNote(r);
       if (cost) w.text(`ℹ ${cost}`, '      ', '        ', (l) => c.dim(l).replace('ℹ', c.blue('ℹ')));
     }
     if (group === 'network') w.push(...paths.splice(0));

@@ -40,9 +40,12 @@ describe('client.permissions', () => {
   it('passes when the simulation allows StartSession on instance and document, reporting the account', () => {
     const r = run(sim());
     expect(r.status).toBe('pass');
-    expect(r.detail).toContain(`account ${ACCOUNT}`);
-    expect(r.detail).toContain(INSTANCE_ARN);
-    expect(r.detail).toContain(DOC_ARN);
+    expect(r.detail).toContain(`You are arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice;`);
+    // The sentence names the resources; their ARNs are in data.
+    expect(r.detail).toContain(`ssm:StartSession on instance ${IID}`);
+    expect(r.detail).toContain('ssm:StartSession on document SSM-SessionManagerRunShell');
+    expect(JSON.stringify(r.data)).toContain(INSTANCE_ARN);
+    expect(JSON.stringify(r.data)).toContain(DOC_ARN);
     expect(r.detail).not.toContain('kms:');
     expect(r.data).toMatchObject({ principal: ADMIN_ARN, method: 'simulation' });
   });
@@ -68,7 +71,7 @@ describe('client.permissions', () => {
   });
 
   it('asks for kms:GenerateDataKey when the preferences set kmsKeyId', () => {
-    expect(run(all(sim(), kms)).detail).toContain(`kms:GenerateDataKey on ${KEY_ARN}`);
+    expect(run(all(sim(), kms)).detail).toContain(`kms:GenerateDataKey on key ${KEY_ARN.split('/').pop()}`);
     const r = run(all(sim({ kms: 'explicitDeny' }), kms));
     expect(r.status).toBe('fail');
     expect(r.detail).toContain('kms:GenerateDataKey');

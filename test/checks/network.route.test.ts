@@ -26,7 +26,7 @@ const igw = (publicIp?: string) => (f: Facts) => {
 
 describe('network.route', () => {
   it.each<[string, (f: Facts) => void, string, RegExp]>([
-    ['endpoints', () => {}, 'pass', /ssm, ssmmessages go through their interface endpoints vpce-.*Private DNS makes the endpoints win/],
+    ['endpoints', () => {}, 'pass', /ssm, ssmmessages go through their interface endpoints vpce-/],
     ['NAT gateway available', nat(), 'pass', /over NAT gateway nat-0abc via rtb-0main/],
     ['NAT gateway failed', nat('failed'), 'fail', /nat-0abc is failed/],
     ['NAT gateway pending', nat('pending'), 'warn', /still pending/],
@@ -46,7 +46,7 @@ describe('network.route', () => {
       route({ type: 'nat', id: 'nat-0abc' })(f);
       f.natGateways[VPC] = ok([{ id: 'nat-0abc', vpcId: VPC, state: 'available', connectivityType: 'public' }]);
     }, 'pass', /ssm goes over NAT gateway nat-0abc via rtb-0main \(vpce-.* has private DNS off, so the endpoint is not used\)/],
-    ['ec2messages missing, new agent', (f) => (f.endpoints[VPC] = ok(val(f.endpoints[VPC])!.filter((e) => !e.serviceName.endsWith('ec2messages')))), 'pass', /ec2messages is not needed/],
+    ['ec2messages missing, new agent', (f) => (f.endpoints[VPC] = ok(val(f.endpoints[VPC])!.filter((e) => !e.serviceName.endsWith('ec2messages')))), 'pass', /ec2messages: not used by agent 3\.3\.1142\.0/],
     ['ec2messages missing, agent unknown', (f) => {
       f.endpoints[VPC] = ok(val(f.endpoints[VPC])!.filter((e) => !e.serviceName.endsWith('ec2messages')));
       f.agents[IID] = ok(null);
@@ -72,8 +72,8 @@ describe('network.route', () => {
   it('reports the endpoint cost and Instance Connect Endpoint as the free alternative', () => {
     const r = run();
     expect(r.data?.cost).toEqual({ interfaceEndpoints: 3, azs: 1, usdPerMonth: 21.9 });
-    expect(r.detail).toContain('EC2 Instance Connect Endpoint');
-    expect(r.detail).toContain('$21.90/month');
+    // The figure is evidence (data); the text report's ℹ line says it (test/report/text.test.ts).
+    expect(r.detail).not.toContain('$');
   });
 
   it('counts AZs from the endpoint subnets', () => {

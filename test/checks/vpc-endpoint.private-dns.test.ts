@@ -16,7 +16,7 @@ const natRoute = (f: Facts) =>
 
 describe('vpc-endpoint.private-dns', () => {
   it.each<[string, (f: Facts) => void, string, RegExp]>([
-    ['all on', () => {}, 'pass', /have private DNS enabled.*enableDnsSupport and enableDnsHostnames/],
+    ['all on', () => {}, 'pass', /have private DNS on; vpc-\S+ has DNS support and hostnames on/],
     ['private DNS off on ssmmessages', (f) => (ep(f, 'ssmmessages').privateDnsEnabled = false), 'fail', /private DNS is off on vpce-.* \(ssmmessages\)/i],
     ['DNS hostnames off', attrs(true, false), 'fail', /enableDnsHostnames off/],
     ['DNS support off', attrs(false, true), 'fail', /enableDnsSupport off/],

@@ -1,11 +1,16 @@
-// `--json`: the streamed report is, byte for byte, JSON.stringify(report, null, 2) and a newline.
+// `--json`: the streamed document is, byte for byte, JSON.stringify(document, null, indent) and a newline, where
+// the document is the report without the evidence of passing checks (and, in fleets, without all-fine paths).
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { renderJson, writeJson } from '../../src/report/json.js';
+import { jsonTarget, renderJson, writeJson } from '../../src/report/json.js';
 import type { Report } from '../../src/report/model.js';
 import { EXAMPLES, exampleFacts, reportOf } from './helpers.js';
 
-const reference = (r: Report) => `${JSON.stringify(r, null, 2)}\n`;
+const documentOf = (r: Report, verbose = false): Report => ({
+  ...r,
+  targets: r.targets.map((t) => jsonTarget(t, { verbose, fleet: r.targets.length > 1 })),
+});
+const reference = (r: Report, indent = 2) => `${JSON.stringify(documentOf(r), null, indent || undefined)}\n`;
 
 function several(): Report {
   const one = reportOf('healthy');
@@ -31,6 +36,33 @@ describe('renderJson', () => {
     const r = reportOf(exampleFacts('healthy'));
     r.targets[0]!.checks[0]!.detail = 'line one\nline two → ✔ "quoted"\u2028';
     expect(renderJson(r)).toBe(reference(r));
+  });
+});
+
+describe('the document', () => {
+  it('compact when asked (files and pipes): one line, the same document', () => {
+    const r = several();
+    const compact = renderJson(r, { indent: 0 });
+    expect(compact).toBe(reference(r, 0));
+    expect(compact.split('\n')).toHaveLength(2);
+    expect(JSON.parse(compact)).toEqual(JSON.parse(renderJson(r)));
+  });
+
+  it('passing checks carry no data; findings keep theirs; --verbose keeps everything', () => {
+    const r = reportOf('missing-ssmmessages-endpoint');
+    const doc = JSON.parse(renderJson(r));
+    const checks = doc.targets[0].checks as { status: string; data?: unknown; id: string }[];
+    expect(checks.filter((c) => c.status === 'pass').every((c) => c.data === undefined)).toBe(true);
+    expect(checks.find((c) => c.id === 'agent.ping')!.data).toBeDefined();
+    expect(JSON.parse(renderJson(r, { verbose: true }))).toEqual(JSON.parse(JSON.stringify(r)));
+    // One target keeps its path picture even when every hop is fine.
+    expect(JSON.parse(renderJson(reportOf('healthy'))).targets[0].paths).toBeDefined();
+  });
+
+  it('in a fleet, a target whose every path is fine has no picture; a broken one keeps it', () => {
+    const doc = JSON.parse(renderJson(several()));
+    expect(doc.targets[0].paths).toBeUndefined();
+    expect(doc.targets.slice(1).every((t: { paths?: unknown }) => t.paths === undefined || Array.isArray(t.paths))).toBe(true);
   });
 });
 
