@@ -44,6 +44,22 @@ describe('examples/', () => {
     expect(s.by['vpc-endpoint.ssmmessages']).toBe('warn');
   });
 
+  it.each([
+    ['healthy', []],
+    ['missing-ssmmessages-endpoint', ['vpc-endpoint.ssmmessages:vpc-0a1b2c3d4e5f60718']],
+    ['endpoint-sg-without-ingress', ['security-group.endpoint-ingress:sg-0e0e0e0e0e0e0e0e1']],
+    ['no-instance-profile', ['iam.instance-profile:no-credentials']],
+    ['nacl-blocks-ephemeral', ['network.acl:acl-0f00dbad0f00dbad0']],
+    ['imds-disabled', ['instance.metadata:imds-disabled']],
+    ['kms-without-decrypt', ['session.preferences:session-preferences']],
+    ['transit-gateway-route', []],
+    ['agent-offline-config-ok', ['agent.restart:agent-offline']],
+  ])('%s: the diagnosis names %j as the root cause(s)', (name, causes) => {
+    const r = buildReport(load(name), allChecks, { tool: { name: 'ssm-doctor', version: 'test' }, source: 'snapshot' });
+    expect(r.targets[0]!.diagnosis.causes.map((c) => c.id)).toEqual(causes);
+    expect(r.causes.map((c) => c.id)).toEqual(causes);
+  });
+
   it('agent-offline-config-ok: configuration passes, agent offline, so a reboot is suggested', () => {
     const s = statuses('agent-offline-config-ok');
     expect(s.by['agent.ping']).toBe('fail');

@@ -101,7 +101,7 @@ function afterStep(ids: string[], thens: Fix[], region: string): PlanStep {
   const again = recheckCommand(ids, region);
   return {
     summary:
-      `After the fixes, the agents of ${ids.length} instances register by themselves within minutes unless they backed off ` +
+      `Once fixed, the agents of ${ids.length} instances register by themselves within minutes, unless they backed off ` +
       '(up to an hour): restart the agent on, or reboot, those still not Online 10 minutes later.',
     targets: ids,
     fix: {

@@ -83,8 +83,8 @@ export function afterFixAdvice(facts: Facts, id: string, managedNode: boolean): 
   const restart = agentRestartCommands(inst?.platform, id, facts.region, managedNode);
   return {
     summary:
-      `After the fixes, ${id}'s agent registers by itself within minutes unless it backed off (up to an hour): ` +
-      'if it is not Online 10 minutes later, restart the agent or reboot the instance.',
+      `Once fixed, the agent registers by itself within minutes, unless it backed off (up to an hour): if ${id} is ` +
+      'not Online 10 minutes later, restart the agent or reboot the instance.',
     cli: [...restart.cli, recheckCommand(id, facts.region)],
     onInstance: restart.onInstance,
   };

@@ -113,7 +113,7 @@ export function renderGithub(report: Report): string {
   }
   const after = report.plan.steps.find((s) => !s.cause && s.fix);
   if (after?.fix) {
-    all.push({ kind: 'notice', title: 'ssm-doctor: after the fixes', message: [after.summary, instancesLine(after.targets, byId), fixLines(after.fix)].join('\n') });
+    all.push({ kind: 'notice', title: 'ssm-doctor: then', message: [after.summary, instancesLine(after.targets, byId), fixLines(after.fix)].join('\n') });
   }
   if (report.missingPermissions?.length) {
     all.push({ kind: 'warning', title: 'ssm-doctor: permissions to add', message: `Grant these to the identity running ssm-doctor: ${report.missingPermissions.join(', ')}` });
@@ -191,7 +191,7 @@ function causesMd(report: Report): string[] {
     if (c.fix) out.push(...fixMd(c.fix));
   });
   const after = report.plan.steps.find((s) => !s.cause && s.fix);
-  if (after?.fix) out.push(`**Afterwards:** ${cell(after.summary)}`, '', ...fixMd(after.fix));
+  if (after?.fix) out.push(`**Then:** ${cell(after.summary)}`, '', ...fixMd(after.fix));
   return out;
 }
 
@@ -237,7 +237,7 @@ export function renderGithubSummary(report: Report): string {
   out.push('');
   if (report.plan.steps.length) {
     out.push('### Plan', '');
-    report.plan.steps.forEach((s, i) => out.push(`${i + 1}. ${s.cause ? `Fix ${num(s.cause)}` : 'Afterwards'}: ${cell(s.summary)}`));
+    report.plan.steps.forEach((s, i) => out.push(`${i + 1}. ${s.cause ? `Fix ${num(s.cause)}` : 'Then'}: ${cell(s.summary)}`));
     out.push('');
   }
   if (report.omittedChecks?.length) out.push(`Checks left out (--only/--skip): ${report.omittedChecks.map(tick).join(', ')}`, '');

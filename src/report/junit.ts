@@ -96,7 +96,7 @@ function testsuite(t: TargetReport, report: Report, id: number): string {
   if (t.diagnosis.causes.length) {
     notes.push(['Diagnosis: fix in this order', ...t.diagnosis.causes.map((c, i) => `${i + 1}. ${c.summary} [${c.id}]`)].join('\n'));
   }
-  if (t.diagnosis.then) notes.push(`Afterwards:\n${fixText(t.diagnosis.then)}`);
+  if (t.diagnosis.then) notes.push(`Then:\n${fixText(t.diagnosis.then)}`);
   if (t.missingPermissions?.length) notes.push(`Permissions to add (to the identity running ssm-doctor): ${t.missingPermissions.join(', ')}`);
   if (notes.length) out.push(`    <system-out>${xmlText(notes.join('\n\n'))}</system-out>`);
   out.push('  </testsuite>');

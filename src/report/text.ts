@@ -169,7 +169,7 @@ function cause(w: Writer, rc: ReportCause, targetCount?: number, t?: TargetRepor
 /** What to do once the causes are fixed (the agent backed off), as its own step. */
 function afterwards(w: Writer, fix: Fix, label: string): void {
   w.push('');
-  w.fix(fix, '    ', label, 'Afterwards');
+  w.fix(fix, '    ', label, 'Then');
 }
 
 /** Warnings that are not causes: what to verify. */
@@ -293,7 +293,7 @@ function plan(w: Writer, report: Report): void {
   w.push('', c.bold('Plan'));
   // One line a step: the fixes themselves are above.
   steps.forEach((s, i) => {
-    const ref = s.cause ? `Fix ${w.causeRef(s.cause)}` : 'Afterwards';
+    const ref = s.cause ? `Fix ${w.causeRef(s.cause)}` : 'Then';
     const who = report.targets.length > 1 && !s.cause?.startsWith('client.') ? ` (${plural(s.targets.length, 'instance')})` : '';
     const head = `  ${i + 1}. ${ref}${who}: `;
     w.push(`${head}${truncate(terminalSafe(firstSentence(s.summary)), Math.max(10, w.width - displayWidth(head)))}`);
@@ -309,7 +309,7 @@ function renderOne(w: Writer, report: Report, t: TargetReport, opts: TextOptions
     w.push('');
     cause(w, byId.get(dc.id) ?? { ...dc, targets: [t.target] }, undefined, t);
   }
-  if (t.diagnosis.then) afterwards(w, t.diagnosis.then, 'the "Afterwards" step');
+  if (t.diagnosis.then) afterwards(w, t.diagnosis.then, 'the "Then" step');
   warnings(w, t, opts.verbose);
   w.push('', c.bold('Evidence'));
   evidence(w, t, { verbose: opts.verbose });
@@ -333,7 +333,7 @@ function renderFleet(w: Writer, report: Report, opts: TextOptions): void {
     }
   }
   const after = report.plan.steps.find((s) => !s.cause && s.fix);
-  if (after?.fix) afterwards(w, after.fix, 'the "Afterwards" step');
+  if (after?.fix) afterwards(w, after.fix, 'the "Then" step');
   w.push('');
   w.push(...fleetRows(report, c, w.width, (id) => w.causeRef(id)));
   const detailed = opts.verbose ? report.targets : [];

@@ -12,6 +12,7 @@ import { ok, type Facts } from '../../src/facts/facts.js';
 import type { Report } from '../../src/report/model.js';
 import { clientQuestions } from '../../src/facts/requirements.js';
 import { ACCOUNT, CALLER_ROLE_ARN, IID, PROFILE_ARN, REGION, ROLE_ARN, VPC, val, world } from '../fixtures/world.js';
+import { brokenFleet } from '../fixtures/broken-fleet.js';
 import { startAwsServer } from './aws-server.js';
 import { awsEnv, ROOT, runCli, type CliRun } from './run-cli.js';
 
@@ -91,6 +92,16 @@ const TARGETED: Case[] = [
   },
 ];
 
+/** A fleet: 30 instances, 3 VPCs, 9 kinds of problem (the diagnosis groups them by cause). */
+const FLEET: Case = { name: 'fleet of 30 with 9 kinds of problem', facts: asCollected(brokenFleet()) };
+
+/** A fleet's facts as a live run collects them: no local facts in a snapshot, no connection status above 20 targets. */
+function asCollected(f: Facts): Facts {
+  delete f.local;
+  f.connections = {};
+  return f;
+}
+
 function exampleCases(): Case[] {
   return readdirSync(EXAMPLES_DIR)
     .filter((n) => n.endsWith('.json'))
@@ -109,7 +120,7 @@ interface Outcome {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'ssm-doctor-parity-'));
-const cases = [...exampleCases(), ...TARGETED];
+const cases = [...exampleCases(), ...TARGETED, FLEET];
 const outcomes = new Map<string, Outcome>();
 const servers: { close(): Promise<void> }[] = [];
 
@@ -157,6 +168,20 @@ async function pool<T, R>(items: T[], n: number, fn: (t: T, i: number) => Promis
   return out;
 }
 
+/** The diagnosis without the operator-machine causes (client.*: live has the fake plugin, a snapshot has none). */
+const notClient = (id: string) => !id.startsWith('client.');
+function diagnosisOf(r: Report | undefined) {
+  return {
+    causes: (r?.causes ?? []).filter((c) => notClient(c.id)),
+    targets: (r?.targets ?? []).map((t) => ({
+      target: t.target,
+      causes: t.diagnosis.causes.filter((c) => notClient(c.id)),
+      then: t.diagnosis.then,
+      explainedBy: t.checks.filter((c) => c.explainedBy).map((c) => [c.id, c.explainedBy!.filter(notClient)]),
+    })),
+  };
+}
+
 const statusesOf = (r: Report | undefined) =>
   Object.fromEntries((r?.targets ?? []).flatMap((t) => t.checks.map((c) => [`${t.target} ${c.id}`, c.status])));
 
@@ -200,6 +225,8 @@ describe('live (over HTTP) and --snapshot agree', () => {
         expect(value, key).toEqual(served);
       }
     }
+    // The same diagnosis: causes (ids, summaries, fixes, instances), consequences, what to do after.
+    expect(diagnosisOf(o.liveReport)).toEqual(diagnosisOf(o.snapReport));
     // The path pictures come from the same facts, so they are identical too.
     expect(o.liveReport!.targets.map((t) => t.paths)).toEqual(o.snapReport!.targets.map((t) => t.paths));
     // Same verdict, same exit code (client.plugin's live pass never changes it, a missing plugin does).
@@ -207,6 +234,37 @@ describe('live (over HTTP) and --snapshot agree', () => {
     for (const [id, status] of Object.entries(o.c.expect ?? {})) {
       expect(o.liveReport!.targets[0]!.checks.find((c) => c.id === id)?.status, `${name}: ${id}`).toBe(status);
     }
+  });
+});
+
+describe('the diagnosis end to end', () => {
+  it('one instance: the cause with its fix, the consequences pointing at it', () => {
+    const r = outcomes.get('examples/missing-ssmmessages-endpoint.json')!.liveReport!;
+    const id = 'vpc-endpoint.ssmmessages:vpc-0a1b2c3d4e5f60718';
+    expect(r.causes.map((c) => c.id)).toEqual([id]);
+    expect(r.causes[0]!.fix!.cli[0]).toMatch(/^aws ec2 create-vpc-endpoint /);
+    const t = r.targets[0]!;
+    expect(t.diagnosis.causes.map((c) => c.id)).toEqual([id]);
+    expect(t.checks.filter((c) => c.explainedBy).map((c) => c.id).sort()).toEqual(['agent.ping', 'network.route', 'session.connection']);
+    expect(t.diagnosis.then?.cli).toContain(`aws ec2 reboot-instances --instance-ids ${IID} --region us-east-1`);
+  });
+
+  it('a fleet: every instance sharing a resource shares the cause, one entry with its instances', () => {
+    const r = outcomes.get(FLEET.name)!.liveReport!;
+    expect(r.targets).toHaveLength(30);
+    const vpcCause = r.causes.find((c) => c.id.startsWith('vpc-endpoint.ssmmessages:'))!;
+    expect(vpcCause.targets).toHaveLength(10);
+    expect(vpcCause.fix!.cli.filter((c) => c.includes('create-vpc-endpoint'))).toHaveLength(1);
+    expect(r.causes.map((c) => c.id.split(':')[0])).toEqual([
+      'vpc-endpoint.ssmmessages',
+      'security-group.endpoint-ingress',
+      'iam.permissions',
+      'network.acl',
+      'iam.instance-profile',
+      'instance.metadata',
+      'instance.state',
+      'agent.restart',
+    ]);
   });
 });
 

@@ -83,7 +83,7 @@ describe('renderGithub (workflow commands)', () => {
 
   it('the restart cause is an error with the reboot command; after-the-fix advice a notice; missing permissions a warning', () => {
     expect(commands(renderGithub(reportOf('agent-offline-config-ok'))).some((c) => c.kind === 'error' && c.message.includes('reboot-instances'))).toBe(true);
-    expect(commands(renderGithub(reportOf('no-instance-profile'))).some((c) => c.kind === 'notice' && c.props.title === 'ssm-doctor: after the fixes')).toBe(true);
+    expect(commands(renderGithub(reportOf('no-instance-profile'))).some((c) => c.kind === 'notice' && c.props.title === 'ssm-doctor: then')).toBe(true);
     const r = reportOf(world((f) => void (f.endpoints[VPC] = { ok: false, error: denied('ec2:DescribeVpcEndpoints') })));
     const perm = commands(renderGithub(r)).find((c) => c.props.title === 'ssm-doctor: permissions to add')!;
     expect(perm.message).toContain('ec2:DescribeVpcEndpoints');

@@ -96,13 +96,13 @@ describe('renderText, one target', () => {
   it('after a cause that took the agent offline, the restart is a later step, never the first', () => {
     const out = plain(reportOf('missing-ssmmessages-endpoint'));
     const lines = out.split('\n');
-    const afterwards = lines.findIndex((l) => l.includes('Afterwards:'));
+    const afterwards = lines.findIndex((l) => l.includes('Then:'));
     const reboot = lines.findIndex((l) => l.includes('reboot-instances'));
     const create = lines.findIndex((l) => l.includes('create-vpc-endpoint'));
     expect(create).toBeGreaterThan(0);
     expect(afterwards).toBeGreaterThan(create);
     expect(reboot).toBeGreaterThan(afterwards);
-    expect(out).toMatch(/ {2}2\. Afterwards: /);
+    expect(out).toMatch(/ {2}2\. Then: /);
   });
 
   it('endpoints as the path: one ℹ cost line under Network when network.route passes', () => {
@@ -186,7 +186,7 @@ describe('renderText, several targets', () => {
     const out = plain(r, { verbose: true, width: 120 });
     expect(out.match(/^i-[0-9a-f]{17} \(fleet-\d+\) · /gm)).toHaveLength(30);
     expect(out).toContain('Terraform (every fix above, each resource once)');
-    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^ {2}10\. Afterwards \(27 instances\): /);
+    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^ {2}10\. Then \(27 instances\): /);
   });
 
   it('the fleet names the union of missing permissions once', () => {
