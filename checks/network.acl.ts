@@ -1,23 +1,9 @@
 // Guards: the stateless network ACLs on the agent's path allow TCP 443 out and the ephemeral-port replies back (instance subnet, endpoint / NAT gateway subnets mirrored).
-import { need, skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check/kit.js';
+import { need, skip, type Check, type Verdict } from '../src/check/kit.js';
 import { agentSkipsEc2messages } from '../src/fix/endpoints.js';
-import {
-  NACL_DEFAULT_RULE,
-  cidrContains,
-  freeNaclRuleNumber,
-  intervalToCidrs,
-  naclDecideSpace,
-  naclRuleLabel,
-  naclSomePortNeverAllowed,
-  normalizeProtocol,
-  parseCidr,
-  parseIp,
-  publicIpv4,
-  summarizeNacl,
-  type Interval,
-  type NaclCell,
-  type PortRange,
-} from '../src/eval/net.js';
+import { aclFix } from '../src/fix/nacl.js';
+import { naclRuleLabel, parseIp, type PortRange } from '../src/eval/net.js';
+import { aclSummary, groupProblems, INTERNET, judgeLeg, type Leg, type Problem } from '../src/eval/nacl-legs.js';
 import {
   EPHEMERAL_ALL,
   aclForSubnet,
@@ -33,40 +19,9 @@ import {
   publicPaths,
   skipWithoutJudgeablePath,
 } from '../src/eval/net-targets.js';
-import type { NetworkAcl, NetworkAclEntry } from '../src/facts/facts.js';
-import { tfLabel } from '../src/eval/permissions.js';
 import { instanceOf, vpcIdOf } from '../src/facts/lookup.js';
 
 const HTTPS: PortRange = { from: 443, to: 443 };
-const INTERNET = 'internet';
-
-interface Leg {
-  acl: NetworkAcl;
-  subnetId: string;
-  side: string;
-  egress: boolean;
-  /** Ports the rule set should allow (destination port of the packet). */
-  ports: PortRange;
-  /** Ports that must be allowed; the rest of `ports` only warns. */
-  required: PortRange;
-  peer: string; // an IPv4 address, or INTERNET (the public IPv4 space)
-  peerLabel: string;
-  services: Set<string>;
-}
-
-interface Problem {
-  leg: Leg;
-  severity: 'fail' | 'warn';
-  blockingRules: number[];
-  /** What is wrong, with `{peer}` where the peer goes (problems that differ only by peer are merged). */
-  template: string;
-}
-
-/** Problems that differ only in the peer (e.g. the ENIs of several endpoints), merged into one sentence. */
-interface ProblemGroup {
-  problems: Problem[];
-  detail: string;
-}
 
 export const networkAcl: Check = {
   meta: {
@@ -163,7 +118,7 @@ export const networkAcl: Check = {
     const optionalEc2messages = agentSkipsEc2messages(ctx);
     const problems: Problem[] = [];
     for (const leg of legs.values()) {
-      const p = judge(leg);
+      const p = judgeLeg(leg);
       if (!p) continue;
       if (p.severity === 'fail' && optionalEc2messages && [...leg.services].every((s) => s === 'ec2messages')) {
         p.severity = 'warn';
@@ -221,155 +176,3 @@ export const networkAcl: Check = {
   },
 };
 
-function ipInterval(ip: string): Interval {
-  const c = parseCidr(ip)!;
-  return { family: c.family, lo: c.lo, hi: c.hi };
-}
-
-function judge(leg: Leg): Problem | null {
-  const ips = leg.peer === INTERNET ? publicIpv4() : [ipInterval(leg.peer)];
-  const cells = naclDecideSpace(leg.acl.entries, { egress: leg.egress, protocol: '6', ports: leg.ports, ips });
-  const sum = summarizeNacl(cells);
-  if (sum.allowed === 'all') return null;
-  const requiredBlocked = naclSomePortNeverAllowed(cells, leg.required);
-  const requiredTouched = sum.denied.some((c) => c.ports.to >= leg.required.from && c.ports.from <= leg.required.to);
-  const severity = requiredBlocked ? 'fail' : 'warn';
-  const dir = leg.egress ? 'outbound' : 'inbound';
-  const prep = leg.egress ? 'to' : 'from';
-  const where = `${leg.acl.id} (${leg.side} ${leg.subnetId})`;
-  const traffic = `${dir} TCP ${portsLabel(leg.ports)} ${prep} {peer}`;
-  const why = describeDenied(leg, sum.denied, sum.allowed === 'none');
-  let template: string;
-  if (sum.allowed === 'none') {
-    template = `${where} blocks ${traffic}: ${why}.`;
-  } else if (leg.peer === INTERNET && !requiredBlocked && requiredTouched) {
-    template =
-      `${where} allows ${traffic} only for part of the public address space (${why}); ` +
-      'the agent works only if the service addresses (AWS ip-ranges.json) avoid the blocked ranges.';
-  } else if (!requiredTouched) {
-    template =
-      `${where} allows only part of ${traffic} (${why}). The ports the instance's OS uses (${portsLabel(leg.required)}) pass, ` +
-      `but AWS recommends allowing 1024-65535 for return traffic.`;
-  } else {
-    template = `${where} allows only part of ${traffic}: ${why}.`;
-  }
-  return { leg, severity, blockingRules: sum.blockingRules, template };
-}
-
-function groupProblems(problems: Problem[]): ProblemGroup[] {
-  const byKey = new Map<string, Problem[]>();
-  for (const p of problems) {
-    const key = `${p.severity}|${p.template}`;
-    byKey.set(key, [...(byKey.get(key) ?? []), p]);
-  }
-  return [...byKey.values()].map((ps) => ({
-    problems: ps,
-    detail: ps[0]!.template.replace('{peer}', ps.map((p) => p.leg.peerLabel).join(', ')),
-  }));
-}
-
-/** The first blocked leg, and how many more there are (the detail lists them all). */
-function aclSummary(groups: ProblemGroup[]): string {
-  const first = groups[0]!.problems[0]!.template.replace('{peer}', peersLabel(groups[0]!.problems));
-  return groups.length > 1 ? `${first} ${groups.length - 1} more leg${groups.length > 2 ? 's' : ''} of the path ${groups.length > 2 ? 'are' : 'is'} blocked too.` : first;
-}
-
-/** The peers of a group of problems, short: one label, or `3 endpoint network interfaces` / `N addresses`. */
-function peersLabel(problems: Problem[]): string {
-  if (problems.length === 1) return problems[0]!.leg.peerLabel;
-  const endpoints = new Set(problems.map((p) => p.leg.peerLabel.split(' ')[0]));
-  return problems.every((p) => p.leg.peerLabel.startsWith('vpce-'))
-    ? `the network interfaces of ${[...endpoints].join(', ')}`
-    : `${problems.length} addresses`;
-}
-
-/** `ports 1024-32767 hit rule 50 (...)`; for the internet, which addresses too (unless all of them are denied). */
-function describeDenied(leg: Leg, denied: NaclCell[], everything: boolean): string {
-  const byRule = new Map<number, NaclCell[]>();
-  for (const c of denied) byRule.set(c.ruleNumber, [...(byRule.get(c.ruleNumber) ?? []), c]);
-  // Hundreds of denying entries would make a sentence nobody reads: the first few, then how many more.
-  const rules = [...byRule.entries()];
-  const more = rules.length > MAX_RULES_DESCRIBED ? rules.slice(MAX_RULES_DESCRIBED).map(([n]) => naclRuleLabel(n)) : [];
-  const moreText = more.length ? `; and ${more.length} more rule${more.length === 1 ? '' : 's'} (${more.slice(0, 10).join(', ')}${more.length > 10 ? ', ...' : ''})` : '';
-  return rules
-    .slice(0, MAX_RULES_DESCRIBED)
-    .map(([rule, cells]) => {
-      const ports = [...new Set(cells.map((c) => portsLabel(c.ports)))];
-      const portText = ports.length > 3 ? `${ports.slice(0, 3).join(', ')}, ...` : ports.join(', ');
-      let addr = '';
-      if (leg.peer === INTERNET && !everything) {
-        const cidrs = cells.flatMap((c) => intervalToCidrs(c.ips));
-        const uniq = [...new Set(cidrs)];
-        addr = ` ${leg.egress ? 'to' : 'from'} ${uniq.slice(0, 3).join(', ')}${uniq.length > 3 ? ', ...' : ''}`;
-      }
-      const entry = cells[0]!.entry;
-      const what = entry && rule < NACL_DEFAULT_RULE ? `rule ${rule} (${describeEntry(entry)})` : 'the final rule * (deny all): no rule allows it';
-      return `ports ${portText}${addr} hit ${what}`;
-    })
-    .join('; ') + moreText;
-}
-
-const MAX_RULES_DESCRIBED = 5;
-
-function describeEntry(e: NetworkAclEntry): string {
-  const p = normalizeProtocol(e.protocol);
-  const proto = p === '-1' ? 'all traffic' : p === '6' ? 'TCP' : p === '17' ? 'UDP' : `protocol ${e.protocol}`;
-  const ports = (p === '6' || p === '17') && e.portRange && e.portRange.from !== -1 ? ` ${portsLabel(e.portRange)}` : '';
-  return `${e.action} ${proto}${ports} ${e.egress ? 'to' : 'from'} ${e.cidr ?? e.ipv6Cidr ?? '?'}`;
-}
-
-/** The CIDR a new allow entry should name: 0.0.0.0/0 for the internet, else the VPC CIDR containing the peer. */
-function fixCidr(ctx: TargetContext, vpcId: string, peer: string): string {
-  if (peer === INTERNET) return '0.0.0.0/0';
-  const vpc = ctx.facts.vpcs[vpcId];
-  const cidr = vpc?.ok ? vpc.value.cidrs.find((c) => cidrContains(c, peer)) : undefined;
-  return cidr ?? `${peer}/32`;
-}
-
-function aclFix(ctx: TargetContext, vpcId: string, problems: Problem[]): Fix {
-  type Entry = { aclId: string; egress: boolean; ports: PortRange; cidr: string; below: number; entries: NetworkAclEntry[] };
-  const wanted = new Map<string, Entry>();
-  for (const p of problems) {
-    const ports = p.leg.ports;
-    const cidr = fixCidr(ctx, vpcId, p.leg.peer);
-    const key = [p.leg.acl.id, p.leg.egress, ports.from, ports.to, cidr].join('|');
-    const below = Math.min(...p.blockingRules);
-    const prev = wanted.get(key);
-    if (prev) prev.below = Math.min(prev.below, below);
-    else wanted.set(key, { aclId: p.leg.acl.id, egress: p.leg.egress, ports, cidr, below, entries: p.leg.acl.entries });
-  }
-  const taken = new Map<string, NetworkAclEntry[]>();
-  const cli: string[] = [];
-  const tf: string[] = [];
-  const summary: string[] = [];
-  for (const w of wanted.values()) {
-    const pool = taken.get(w.aclId) ?? [...w.entries];
-    taken.set(w.aclId, pool);
-    const free = freeNaclRuleNumber(pool, w.egress, w.below);
-    const number = free ?? w.below;
-    pool.push({ ruleNumber: number, egress: w.egress, protocol: '6', action: 'allow' });
-    const verb = free === null ? 'replace-network-acl-entry' : 'create-network-acl-entry';
-    const dir = w.egress ? 'outbound' : 'inbound';
-    summary.push(
-      `${dir} TCP ${portsLabel(w.ports)} ${w.egress ? 'to' : 'from'} ${w.cidr} on ${w.aclId} as rule ${number}` +
-        (free === null ? ` (replacing rule ${number}: no free number below it)` : ` (before rule ${naclRuleLabel(w.below)})`),
-    );
-    cli.push(
-      `aws ec2 ${verb} --network-acl-id ${w.aclId} --rule-number ${number} --protocol 6 --port-range From=${w.ports.from},To=${w.ports.to} ` +
-        `${w.egress ? '--egress' : '--ingress'} --cidr-block ${w.cidr} --rule-action allow --region ${ctx.region}`,
-    );
-    tf.push(
-      `resource "aws_network_acl_rule" "${tfLabel(`${w.aclId}_${w.egress ? 'out' : 'in'}_${w.ports.from}_${number}`)}" {\n` +
-        `  network_acl_id = "${w.aclId}"\n` +
-        `  rule_number    = ${number}\n` +
-        `  egress         = ${w.egress}\n` +
-        `  protocol       = "tcp"\n` +
-        `  rule_action    = "allow"\n` +
-        `  cidr_block     = "${w.cidr}"\n` +
-        `  from_port      = ${w.ports.from}\n` +
-        `  to_port        = ${w.ports.to}\n` +
-        `}`,
-    );
-  }
-  return { summary: `Allow ${summary.join('; ')}.`, cli, terraform: tf.join('\n\n') };
-}
