@@ -45,8 +45,20 @@ export const iamInstanceProfile: Check = {
           fix: addRoleFix(ctx, src.profile.name),
           data: { profileArn: src.profile.arn },
         };
+      case 'instance-profile-missing':
+        return {
+          status: 'fail',
+          summary: `Instance profile ${src.profileArn} no longer exists, and DHMC is off: the SSM Agent has no credentials.`,
+          detail:
+            `${inst.id} is associated with instance profile ${src.profileArn}, which does not exist any more ` +
+            '(iam:GetInstanceProfile: NoSuchEntity): the instance metadata serves no credentials, so the SSM Agent cannot ' +
+            'call AWS. Default Host Management Configuration is off.',
+          fix: missingProfileFix(ctx, inst, src.profileArn),
+          data: { profileArn: src.profileArn, profileExists: false },
+          subject: src.profileArn,
+        };
       case 'dhmc':
-        return dhmcVerdict(ctx, inst, src.roleName);
+        return dhmcVerdict(ctx, inst, src.roleName, src.profileProblem);
       case 'none':
         return {
           status: 'fail',
@@ -62,8 +74,12 @@ export const iamInstanceProfile: Check = {
   },
 };
 
-function dhmcVerdict(ctx: TargetContext, inst: Instance, roleName: string) {
-  const profile = inst.instanceProfileArn ? `Its instance profile ${inst.instanceProfileArn} holds no role, so` : `${inst.id} has no instance profile;`;
+function dhmcVerdict(ctx: TargetContext, inst: Instance, roleName: string, profileProblem: 'no-role' | 'missing' | undefined) {
+  const profile = !inst.instanceProfileArn
+    ? `${inst.id} has no instance profile;`
+    : profileProblem === 'missing'
+      ? `Its instance profile ${inst.instanceProfileArn} does not exist any more, so`
+      : `Its instance profile ${inst.instanceProfileArn} holds no role, so`;
   const requires =
     `DHMC requires IMDSv2, SSM Agent >= ${MIN_AGENT.dhmc}, and a role that trusts ssm.amazonaws.com ` +
     '(see iam.role-trust and iam.permissions); instances can take up to 30 minutes to pick the setting up.';
@@ -86,7 +102,7 @@ function dhmcVerdict(ctx: TargetContext, inst: Instance, roleName: string) {
     return {
       status: 'warn' as const,
       detail: inst.instanceProfileArn
-        ? `${base} Attach a role to the profile or detach the empty profile to make the setup explicit.`
+        ? `${base} ${profileProblem === 'missing' ? 'Disassociate the deleted profile' : 'Attach a role to the profile or detach the empty profile'} to make the setup explicit.`
         : `${base} The agent has not registered yet, so these prerequisites cannot be confirmed.`,
       data,
     };
@@ -144,6 +160,52 @@ function roleTerraform(policyArn: string): string[] {
     '  role       = aws_iam_role.ssm_agent.name',
     '}',
   ];
+}
+
+/**
+ * The instance names a deleted instance profile. Recreating it under the same name does not repair the
+ * association (EC2 keeps the old profile's id), so the association is replaced either way. To use another
+ * existing profile instead, PROFILE is the only value to change.
+ */
+function missingProfileFix(ctx: TargetContext, inst: Instance, profileArn: string): Fix {
+  const policyArn = awsManagedPolicyArn(ctx.region, 'AmazonSSMManagedInstanceCore');
+  const { name, path } = profileNameAndPath(profileArn);
+  const nested = path !== '/';
+  return {
+    summary:
+      `Recreate instance profile ${name} with a role that has AmazonSSMManagedInstanceCore and replace the instance's ` +
+      'association with it (to use another existing profile instead, set PROFILE to its name and skip the first four commands).',
+    cli: [
+      `aws iam create-role --role-name ssm-role --assume-role-policy-document ${shellJson(EC2_TRUST_POLICY)}`,
+      `aws iam attach-role-policy --role-name ssm-role --policy-arn ${policyArn}`,
+      `aws iam create-instance-profile --instance-profile-name ${name}${nested ? ` --path ${path}` : ''}`,
+      `aws iam add-role-to-instance-profile --instance-profile-name ${name} --role-name ssm-role`,
+      `PROFILE=${name}`,
+      `ASSOC_ID=$(aws ec2 describe-iam-instance-profile-associations --filters Name=instance-id,Values=${inst.id} Name=state,Values=associated --query 'IamInstanceProfileAssociations[0].AssociationId' --output text --region ${ctx.region})`,
+      `aws ec2 replace-iam-instance-profile-association --association-id "$ASSOC_ID" --iam-instance-profile Name="$PROFILE" --region ${ctx.region}`,
+    ],
+    terraform: [
+      ...roleTerraform(policyArn),
+      '',
+      'resource "aws_iam_instance_profile" "ssm_agent" {',
+      `  name = "${name}"`,
+      ...(nested ? [`  path = "${path}"`] : []),
+      '  role = aws_iam_role.ssm_agent.name',
+      '}',
+      '',
+      ...tfChange(`${inst.id}${inst.name ? ` (${inst.name})` : ''} (aws_instance or aws_launch_template)`, [
+        'iam_instance_profile = aws_iam_instance_profile.ssm_agent.name',
+      ]).trimEnd().split('\n'),
+    ].join('\n'),
+  };
+}
+
+/** `arn:aws:iam::1:instance-profile/a/b/name` -> name `name`, path `/a/b/`. */
+function profileNameAndPath(arn: string): { name: string; path: string } {
+  const resource = arn.split(':').slice(5).join(':');
+  const parts = resource.split('/').slice(1);
+  const name = parts.pop() || 'ssm-profile';
+  return { name, path: parts.length ? `/${parts.join('/')}/` : '/' };
 }
 
 function addRoleFix(ctx: TargetContext, profileName: string): Fix {

@@ -4,6 +4,7 @@ import { agentRoleArn, agentRoleName, credentialSource } from '../src/facts/look
 import { awsManagedPolicyArn, decide, tfLabel, type PermissionAnswer } from '../src/eval/permissions.js';
 import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, MIN_AGENT } from '../src/facts/requirements.js';
 import { compareVersions } from '../src/eval/version.js';
+import { isNoSuchEntity } from '../src/facts/facts.js';
 
 /** After a fix the agent may back off; how to restart it depends on the OS (PowerShell on Windows). */
 function backoff(ctx: TargetContext): string {
@@ -29,10 +30,14 @@ export const iamPermissions: Check = {
   subject: (ctx) => agentRoleName(ctx),
   run(ctx) {
     const src = credentialSource(ctx);
-    if (src.kind === 'none' || src.kind === 'instance-profile-without-role') {
+    if (src.kind === 'none' || src.kind === 'instance-profile-without-role' || src.kind === 'instance-profile-missing') {
       skip('the instance has no role for the SSM Agent (see iam.instance-profile)');
     }
     const roleName = src.kind === 'instance-profile' ? src.role.name : src.roleName;
+    const dhmcRole = src.kind === 'dhmc' ? ctx.facts.roles[roleName] : undefined;
+    if (dhmcRole && !dhmcRole.ok && isNoSuchEntity(dhmcRole.error)) {
+      skip(`DHMC role ${roleName} does not exist, so it has no permissions to judge (see iam.role-trust)`);
+    }
     const roleArn = agentRoleArn(ctx);
     if (!roleArn) skip(`the ARN of DHMC role ${roleName} is unknown (the role and the caller's account could not be read)`);
     const dhmc = src.kind === 'dhmc';

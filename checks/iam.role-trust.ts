@@ -1,6 +1,6 @@
 // Guards: the agent's role can be assumed: an instance profile role trusts ec2.amazonaws.com, a DHMC role ssm.amazonaws.com.
 import { need, skip, type Check, type Fix, type TargetContext } from '../src/check/kit.js';
-import { failed, type PolicyDocument, type PolicyStatement } from '../src/facts/facts.js';
+import { failed, isNoSuchEntity, type PolicyDocument, type PolicyStatement } from '../src/facts/facts.js';
 import { evaluatePolicies, statementsOf } from '../src/eval/iam-policy.js';
 import { agentRoleName, credentialSource } from '../src/facts/lookup.js';
 import { awsManagedPolicyArn, shellJson, tfLabel } from '../src/eval/permissions.js';
@@ -20,7 +20,7 @@ export const iamRoleTrust: Check = {
   subject: (ctx) => agentRoleName(ctx),
   run(ctx) {
     const src = credentialSource(ctx);
-    if (src.kind === 'none' || src.kind === 'instance-profile-without-role') {
+    if (src.kind === 'none' || src.kind === 'instance-profile-without-role' || src.kind === 'instance-profile-missing') {
       skip('the instance has no role for the SSM Agent (see iam.instance-profile)');
     }
     const dhmc = src.kind === 'dhmc';
@@ -38,7 +38,7 @@ export const iamRoleTrust: Check = {
       }
     } else {
       const fetched = ctx.facts.roles[roleName];
-      if (fetched && !fetched.ok && fetched.error.code === 'NoSuchEntity') {
+      if (fetched && !fetched.ok && isNoSuchEntity(fetched.error)) {
         return {
           status: 'fail',
           detail:

@@ -190,6 +190,7 @@ function agentRole(ctx: TargetContext): AgentRole {
     if (src.kind === 'instance-profile') return { arn, name: src.role.name };
     if (src.kind === 'dhmc') return { arn, name: src.roleName, why: arn ? undefined : `the ARN of DHMC role ${src.roleName} is unknown` };
     if (src.kind === 'instance-profile-without-role') return { why: `instance profile ${src.profile.name} has no role` };
+    if (src.kind === 'instance-profile-missing') return { why: `instance profile ${src.profileArn} does not exist` };
     return { why: 'the instance has no instance profile and Default Host Management Configuration is off' };
   } catch (e) {
     if (!(e instanceof NeedFact)) throw e;

@@ -61,7 +61,7 @@ describe('fleetFacts', () => {
       expect(val(f.simulations[CALLER_ROLE_ARN]).some((d) => d.resource.endsWith(`instance/${id}`))).toBe(true);
     }
     for (let r = 0; r < 3; r++) {
-      expect(val(f.instanceProfiles[fleetProfileArn(r)]).roles[0]!.arn).toBe(fleetRoleArn(r));
+      expect(val(f.instanceProfiles[fleetProfileArn(r)])!.roles[0]!.arn).toBe(fleetRoleArn(r));
       expect(f.simulations[fleetRoleArn(r)]?.ok).toBe(true);
     }
     const dhcp = Object.values(f.vpcs).map((v) => val(v).dhcpOptionsId!);

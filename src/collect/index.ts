@@ -10,6 +10,7 @@ import {
   FACTS_SCHEMA_VERSION,
   emptyResourceMaps,
   failed,
+  isNoSuchEntity,
   ok,
   type ApiError,
   type CallerIdentity,
@@ -637,7 +638,8 @@ class Collector {
     const r = await this.r.read('iam:GetInstanceProfile', { InstanceProfileName: lastSegment(arn) }, (i) =>
       this.c.iam.send(new this.sdk.iam.GetInstanceProfileCommand(i)),
     );
-    if (!r.ok) this.facts.instanceProfiles[arn] = failed(r.error);
+    // NoSuchEntity for the ARN the instance names: the profile was deleted while still associated (a finding).
+    if (!r.ok) this.facts.instanceProfiles[arn] = isNoSuchEntity(r.error) ? ok(null) : failed(r.error);
     else if (!r.value.InstanceProfile)
       this.facts.instanceProfiles[arn] = failed(notFound('iam:GetInstanceProfile', 'NoSuchEntity', `instance profile ${arn} not returned`));
     else this.facts.instanceProfiles[arn] = ok(mapInstanceProfile(r.value.InstanceProfile, arn));
@@ -792,7 +794,7 @@ class Collector {
   private agentPrincipals(): Map<string, AgentPrincipal> {
     const out = new Map<string, AgentPrincipal>();
     for (const p of Object.values(this.facts.instanceProfiles)) {
-      if (p.ok) for (const role of p.value.roles) if (role.arn) out.set(role.arn, { roleName: role.name, ref: role });
+      if (p.ok && p.value) for (const role of p.value.roles) if (role.arn) out.set(role.arn, { roleName: role.name, ref: role });
     }
     if (this.dhmcValue) {
       const name = lastSegment(this.dhmcValue);

@@ -320,9 +320,12 @@ export interface Facts {
   connections: Record<string, Fetched<'connected' | 'notconnected'>>;
   dhmc: Fetched<DhmcSetting>;
   preferences: Fetched<SessionPreferences | null>;
-  /** Keyed by instance profile ARN. */
-  instanceProfiles: Record<string, Fetched<InstanceProfile>>;
-  /** Keyed by role name. */
+  /**
+   * Keyed by instance profile ARN (as DescribeInstances names it); value null = the profile does not exist
+   * (iam:GetInstanceProfile answered NoSuchEntity: deleted while still associated with the instance).
+   */
+  instanceProfiles: Record<string, Fetched<InstanceProfile | null>>;
+  /** Keyed by role name. A role that does not exist is an error with code `NoSuchEntity` (see isNoSuchEntity). */
   roles: Record<string, Fetched<Role>>;
   /** Keyed by principal (role) ARN: answers of iam:SimulatePrincipalPolicy. */
   simulations: Record<string, Fetched<SimDecision[]>>;
@@ -353,6 +356,11 @@ export interface Facts {
   local?: LocalFacts;
   /** Set by --redact: account ids, IPs and names were replaced (a second redaction changes nothing). */
   redacted?: true;
+}
+
+/** IAM's answer for a name or ARN that does not exist (the SDK names its exception NoSuchEntityException). */
+export function isNoSuchEntity(e: ApiError): boolean {
+  return e.code === 'NoSuchEntity' || e.code === 'NoSuchEntityException';
 }
 
 export function ok<T>(value: T): Fetched<T> {

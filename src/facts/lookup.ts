@@ -116,22 +116,26 @@ export function instanceRouteTable(ctx: TargetContext): RouteTable {
 export type CredentialSource =
   | { kind: 'instance-profile'; profile: InstanceProfile; role: RoleRef }
   | { kind: 'instance-profile-without-role'; profile: InstanceProfile }
-  | { kind: 'dhmc'; roleName: string }
+  /** The instance names an instance profile that does not exist (deleted while associated). */
+  | { kind: 'instance-profile-missing'; profileArn: string }
+  | { kind: 'dhmc'; roleName: string; /** Why the instance profile gives no credentials, when one is attached. */ profileProblem?: 'no-role' | 'missing' }
   | { kind: 'none' };
 
 /**
- * The instance profile's role when one is attached, else the DHMC role when DHMC is on, else none.
+ * The instance profile's role when one is attached, else the DHMC role when DHMC is on, else what is wrong
+ * (a profile without a role, a profile that no longer exists, none at all).
  * Errors (via need) when the profile or the DHMC setting could not be read.
  */
 export function credentialSource(ctx: TargetContext): CredentialSource {
   const inst = instanceOf(ctx);
   if (inst.instanceProfileArn) {
     const profile = need(ctx.facts.instanceProfiles[inst.instanceProfileArn], `instance profile ${inst.instanceProfileArn}`);
-    const role = profile.roles[0];
-    if (role) return { kind: 'instance-profile', profile, role };
+    const role = profile?.roles[0];
+    if (profile && role) return { kind: 'instance-profile', profile, role };
+    // No credentials from the profile: the agent falls back to DHMC when it is on.
     const dhmc = dhmcRole(ctx);
-    if (dhmc) return { kind: 'dhmc', roleName: dhmc };
-    return { kind: 'instance-profile-without-role', profile };
+    if (dhmc) return { kind: 'dhmc', roleName: dhmc, profileProblem: profile ? 'no-role' : 'missing' };
+    return profile ? { kind: 'instance-profile-without-role', profile } : { kind: 'instance-profile-missing', profileArn: inst.instanceProfileArn };
   }
   const dhmc = dhmcRole(ctx);
   return dhmc ? { kind: 'dhmc', roleName: dhmc } : { kind: 'none' };

@@ -242,7 +242,7 @@ class Redactor {
         // Not JSON: leave it (the accounts and names in it are already replaced).
       }
     }
-    for (const p of values(f.instanceProfiles)) for (const role of p.roles ?? []) this.policyIps(role.trustPolicy);
+    for (const p of values(f.instanceProfiles)) for (const role of p?.roles ?? []) this.policyIps(role.trustPolicy);
     for (const role of values(f.roles)) {
       this.policyIps(role.trustPolicy);
       if (role.policies?.ok) for (const p of role.policies.value) this.policyIps(p.document);

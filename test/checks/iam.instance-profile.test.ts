@@ -68,6 +68,43 @@ describe('iam.instance-profile', () => {
     if (status === 'fail') expect(r.fix?.summary).toContain('Update the SSM Agent');
   });
 
+  it('fails when the profile the instance names no longer exists (NoSuchEntity), with commands to replace the association', () => {
+    const r = run((f) => (f.instanceProfiles[PROFILE_ARN] = ok(null)));
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain(`instance profile ${PROFILE_ARN}, which does not exist any more`);
+    expect(r.subject).toBe(PROFILE_ARN);
+    const cli = r.fix!.cli;
+    expect(cli).toContain('aws iam create-instance-profile --instance-profile-name ssm-profile');
+    expect(cli).toContain('aws iam add-role-to-instance-profile --instance-profile-name ssm-profile --role-name ssm-role');
+    expect(cli).toContain('PROFILE=ssm-profile');
+    expect(cli.at(-2)).toBe(
+      `ASSOC_ID=$(aws ec2 describe-iam-instance-profile-associations --filters Name=instance-id,Values=${IID} Name=state,Values=associated --query 'IamInstanceProfileAssociations[0].AssociationId' --output text --region us-east-1)`,
+    );
+    expect(cli.at(-1)).toBe('aws ec2 replace-iam-instance-profile-association --association-id "$ASSOC_ID" --iam-instance-profile Name="$PROFILE" --region us-east-1');
+    // Pasteable as is: no placeholder, no comment.
+    expect(cli.join('\n')).not.toMatch(/<[a-z-]+>/);
+    expect(cli.some((c) => c.startsWith('#'))).toBe(false);
+    expect(r.fix!.terraform).toContain('resource "aws_iam_instance_profile" "ssm_agent" {\n  name = "ssm-profile"\n  role = aws_iam_role.ssm_agent.name');
+  });
+
+  it('keeps the path of a deleted profile when recreating it', () => {
+    const arn = 'arn:aws:iam::111122223333:instance-profile/team/app/web-profile';
+    const r = run((f) => {
+      val(f.instances[IID])!.instanceProfileArn = arn;
+      f.instanceProfiles = { [arn]: ok(null) };
+    });
+    expect(r.status).toBe('fail');
+    expect(r.fix!.cli).toContain('aws iam create-instance-profile --instance-profile-name web-profile --path /team/app/');
+    expect(r.fix!.terraform).toContain('  name = "web-profile"\n  path = "/team/app/"');
+  });
+
+  it('a deleted profile with DHMC on: the agent falls back to DHMC (not a failure of its own)', () => {
+    const r = run(all((f) => (f.instanceProfiles[PROFILE_ARN] = ok(null)), dhmcOn));
+    expect(r.status).toBe('warn');
+    expect(r.detail).toContain(`Its instance profile ${PROFILE_ARN} does not exist any more`);
+    expect(r.detail).toContain('Disassociate the deleted profile');
+  });
+
   it('errors when the instance profile cannot be read', () => {
     const r = run((f) => (f.instanceProfiles[PROFILE_ARN] = failed(denied('iam:GetInstanceProfile', 'AccessDenied'))));
     expect(r.status).toBe('error');

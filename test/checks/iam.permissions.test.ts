@@ -135,10 +135,23 @@ describe('iam.permissions', () => {
   it.each([
     ['no instance profile and DHMC off', (f: Facts) => delete val(f.instances[IID])!.instanceProfileArn],
     ['a profile without a role', (f: Facts) => (val(f.instanceProfiles[PROFILE_ARN])!.roles = [])],
+    ['a profile that no longer exists', (f: Facts) => (f.instanceProfiles[PROFILE_ARN] = ok(null))],
   ])('skips with %s', (_n, edit) => {
     const r = run(edit);
     expect(r.status).toBe('skip');
     expect(r.detail).toContain('iam.instance-profile');
+  });
+
+  it('skips when the DHMC role does not exist (iam.role-trust reports it), instead of an error', () => {
+    const r = run((f) => {
+      delete val(f.instances[IID])!.instanceProfileArn;
+      f.dhmc = ok({ roleName: 'dhmc-role', settingId: '/ssm/managed-instance/default-ec2-instance-management-role' });
+      const gone = { api: 'iam:GetRole', code: 'NoSuchEntityException', message: 'The role with name dhmc-role cannot be found.', kind: 'other' as const };
+      f.roles['dhmc-role'] = failed(gone);
+      f.simulations[`arn:aws:iam::${ACCOUNT}:role/dhmc-role`] = failed({ ...gone, api: 'iam:SimulatePrincipalPolicy' });
+    });
+    expect(r.status).toBe('skip');
+    expect(r.detail).toContain('iam.role-trust');
   });
 
   it('errors naming the APIs when simulation is denied and the documents are unreadable', () => {

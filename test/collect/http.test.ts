@@ -2,9 +2,11 @@
 // AWS wire server (test/e2e/aws-server.ts) with AWS_ENDPOINT_URL. The server renders its answers from a
 // Facts object, so collecting must give those facts back.
 import { describe, expect, it } from 'vitest';
-import type { Facts } from '../../src/facts/facts.js';
+import { iamRoleTrust } from '../../checks/iam.role-trust.js';
+import { runCheck } from '../../src/check/run.js';
+import { failed, ok, type Facts } from '../../src/facts/facts.js';
 import { useAwsServer } from '../fixtures/aws-env.js';
-import { healthyFacts, IID, ROLE_ARN, VPC, denied, world } from '../fixtures/world.js';
+import { healthyFacts, IID, PROFILE_ARN, ROLE_ARN, VPC, denied, val, world } from '../fixtures/world.js';
 
 const aws = useAwsServer();
 const collectOver = aws.collectOver;
@@ -32,6 +34,29 @@ describe('collect over HTTP (aws-server)', () => {
     expect(facts.endpoints[VPC]).toMatchObject({ ok: false, error: { api: 'ec2:DescribeVpcEndpoints', code: 'UnauthorizedOperation', kind: 'denied' } });
     expect(facts.instances[IID]?.ok).toBe(true);
     expect(facts.simulations[ROLE_ARN]?.ok).toBe(true);
+  });
+
+  it('an instance profile that no longer exists comes back as null (NoSuchEntity), not as a read error', async () => {
+    const from = world((f) => {
+      f.instanceProfiles[PROFILE_ARN] = ok(null);
+      delete f.simulations[ROLE_ARN];
+    });
+    const facts = await collectOver(from);
+    expect(facts.instanceProfiles[PROFILE_ARN]).toEqual(ok(null));
+    expect(withoutCallerExtras(facts, from)).toEqual(from);
+  });
+
+  it('a DHMC role that does not exist is recognised as such (the SDK calls it NoSuchEntityException)', async () => {
+    const from = world((f) => {
+      delete val(f.instances[IID])!.instanceProfileArn;
+      f.instanceProfiles = {};
+      f.dhmc = ok({ roleName: 'dhmc-role', settingId: '/ssm/managed-instance/default-ec2-instance-management-role' });
+      f.roles['dhmc-role'] = failed({ api: 'iam:GetRole', code: 'NoSuchEntity', message: 'The role with name dhmc-role cannot be found.', kind: 'other' });
+    });
+    const facts = await collectOver(from);
+    const r = runCheck(iamRoleTrust, { facts, id: IID, region: facts.region });
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('names role dhmc-role, which does not exist');
   });
 
   it('follows empty DescribeInstanceInformation pages and retries a throttle', async () => {

@@ -48,7 +48,7 @@ const TARGETED: Case[] = [
     facts: world((f) => {
       Object.assign(val(f.agents[IID])!, { agentVersion: '2.3.50.0', isLatestVersion: false });
       f.endpoints[VPC] = ok(val(f.endpoints[VPC]).filter((e) => !e.serviceName.endsWith('.ec2messages')));
-      val(f.instanceProfiles[PROFILE_ARN]).roles[0]!.trustPolicy = {
+      val(f.instanceProfiles[PROFILE_ARN])!.roles[0]!.trustPolicy = {
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
       };

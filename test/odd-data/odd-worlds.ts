@@ -248,7 +248,7 @@ export function endpointPolicy(doc: unknown): Edit {
 /** The role's trust policy, raw (may be garbage). */
 export function trustPolicy(doc: unknown): Edit {
   return (f) => {
-    const p = val(f.instanceProfiles[Object.keys(f.instanceProfiles)[0]!]);
+    const p = val(f.instanceProfiles[Object.keys(f.instanceProfiles)[0]!])!;
     (p.roles[0] as { trustPolicy?: unknown }).trustPolicy = doc;
   };
 }
@@ -256,7 +256,7 @@ export function trustPolicy(doc: unknown): Edit {
 /** The agent role cannot be simulated: its policy documents (raw, may be garbage) are evaluated locally. */
 export function rolePolicies(...docs: unknown[]): Edit {
   return (f) => {
-    const p = val(f.instanceProfiles[Object.keys(f.instanceProfiles)[0]!]);
+    const p = val(f.instanceProfiles[Object.keys(f.instanceProfiles)[0]!])!;
     const role = p.roles[0]!;
     f.simulations[role.arn] = failed(denied('iam:SimulatePrincipalPolicy', 'AccessDenied'));
     f.roles[role.name] = ok({
@@ -289,5 +289,5 @@ export const noOptionalFields: Edit = (f) => {
     for (const r of [...x.value.ingress, ...x.value.egress]) (delete r.fromPort, delete r.toPort);
   }
   for (const x of Object.values(f.networkAcls)) if (x.ok) for (const a of x.value) for (const e of a.entries) delete e.portRange;
-  for (const x of Object.values(f.instanceProfiles)) if (x.ok) for (const r of x.value.roles) delete r.trustPolicy;
+  for (const x of Object.values(f.instanceProfiles)) if (x.ok && x.value) for (const r of x.value.roles) delete r.trustPolicy;
 };

@@ -61,7 +61,7 @@ function findRole(w: World, name: string): RoleRef & Partial<Role> {
     if (!f.ok) throw failIam(f.error);
     return f.value;
   }
-  for (const p of Object.values(w.facts.instanceProfiles)) if (p.ok) for (const r of p.value.roles) if (r.name === name) return r;
+  for (const p of Object.values(w.facts.instanceProfiles)) if (p.ok && p.value) for (const r of p.value.roles) if (r.name === name) return r;
   throw noSuchEntity(`The role with name ${name} cannot be found.`);
 }
 
@@ -82,6 +82,8 @@ const GetInstanceProfile: Handler = (c) => {
     if (nameOf(arn) !== name) continue;
     if (!f.ok) throw failIam(f.error);
     const p = f.value;
+    // null: the profile the instance names does not exist.
+    if (!p) break;
     return {
       InstanceProfile: {
         Path: pathOf(p.arn),
