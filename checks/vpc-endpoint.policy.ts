@@ -1,7 +1,7 @@
 // Guards: the VPC endpoint policies of the agent's ssm / ssmmessages (/ ec2messages) endpoints let the agent's role call what Session Manager needs (iam:SimulatePrincipalPolicy never sees endpoint policies).
-import { tfName } from '../src/fix/endpoints.js';
-import { NeedFact, SkipCheck, skip, type Check, type TargetContext, type Verdict } from '../src/check/kit.js';
-import { agentSkipsEc2messages } from '../src/fix/endpoints.js';
+import { NeedFact, SkipCheck, skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check/kit.js';
+import { shellJson } from '../src/eval/permissions.js';
+import { agentSkipsEc2messages, agentVersionOf, tfName } from '../src/fix/endpoints.js';
 import { evaluatePolicies, statementsOf, type EvalResult } from '../src/eval/iam-policy.js';
 import type { PolicyDocument, PolicyStatement, VpcEndpoint } from '../src/facts/facts.js';
 import { agentRoleArn, instanceOf, vpcIdOf } from '../src/facts/lookup.js';
@@ -20,6 +20,9 @@ interface Finding {
   ep: VpcEndpoint;
   action: string;
   result: EvalResult;
+  doc: PolicyDocument;
+  /** A deny nothing was guessed for, of an action the agent needs, on an endpoint it uses. */
+  certain: boolean;
 }
 
 export const vpcEndpointPolicy: Check = {
@@ -63,11 +66,19 @@ export const vpcEndpointPolicy: Check = {
         unparsable.push(ep);
         continue;
       }
+      // ec2messages left in the list here is needed only when the agent is known to be older than 3.3.40.0.
+      const needed = service !== 'ec2messages' || agentVersionOf(ctx) !== undefined;
       for (const action of actionsFor(service)) {
         const resource = action === 'ssm:UpdateInstanceInformation' && account ? instanceArn(ctx.region, account, inst.id) : '*';
         const result = evaluatePolicies([{ name: ep.id, document: doc }], { action, resource, ...(principal ? { principal } : {}) });
-        if (result.conditional) conditional.push({ ep, action, result });
-        else if (result.decision !== 'allowed') denied.push({ ep, action, result });
+        if (result.conditional) conditional.push({ ep, action, result, doc, certain: false });
+        else if (result.decision !== 'allowed') {
+          // A certain deny: the agent needs the action, its requests go through this endpoint (private DNS), and
+          // nothing was guessed: not the role (Principal), not the account (the instance ARN).
+          const guessedResource = resource === '*' && action === 'ssm:UpdateInstanceInformation';
+          const certain = needed && usedByAgent(ep) && principalCertain(result, doc, principal !== undefined) && !guessedResource;
+          denied.push({ ep, action, result, doc, certain });
+        }
       }
     }
 
@@ -88,44 +99,115 @@ export const vpcEndpointPolicy: Check = {
 
     const lines: string[] = [];
     for (const [ep, fs] of byEndpoint(denied)) {
-      lines.push(`${ep.id} blocks ${fs.map((f) => `${f.action} (${why(f.result)})`).join(', ')}`);
+      lines.push(`${ep.id} blocks ${fs.map((f) => `${f.action} (${why(f.result)})`).join(', ')}${fs.some((f) => f.certain) ? '' : uncertainty(fs, ep)}`);
     }
     for (const [ep, fs] of byEndpoint(conditional)) {
       lines.push(`${ep.id} decides ${fs.map((f) => f.action).join(', ')} by a condition that was not evaluated (${stmt(fs[0]!.result)})`);
     }
     for (const ep of unparsable) lines.push(`${ep.id} has a policy that could not be parsed as a policy document (not JSON, or no Statement objects), so what it allows is unknown`);
 
+    const certain = denied.filter((f) => f.certain);
     const affected = [...new Map([...denied, ...conditional].map((f) => [f.ep.id, f.ep])).values(), ...unparsable];
-    const actions = [...new Set([...denied, ...conditional].map((f) => f.action))];
-    const statement = {
-      Sid: 'AllowSessionManagerAgent',
-      Effect: 'Allow',
-      Principal: roleArn ? { AWS: roleArn } : '*',
-      Action: actions.length ? actions : [...AGENT_CORE_ACTIONS],
-      Resource: '*',
-    };
+    const consequence = certain.length
+      ? ` The agent's ${[...new Set(certain.map((f) => f.action))].join(', ')} calls through ${[...new Set(certain.map((f) => f.ep.id))].join(', ')} are refused with AccessDenied even though the role allows them, so ${certain.some((f) => f.action.startsWith('ssm:')) ? 'the agent cannot register' : 'sessions cannot open'}.`
+      : ' Requests the endpoint policy refuses fail with AccessDenied even though the role allows them.';
     return {
-      status: 'warn',
-      detail:
-        `For ${who}: ${lines.join('; ')}. Requests the endpoint policy refuses fail with AccessDenied even though the role ` +
-        'allows them (iam:SimulatePrincipalPolicy cannot see endpoint policies).',
-      fix: {
-        summary: `Allow the agent's actions in the endpoint policy of ${affected.map((e) => e.id).join(', ')} (or reset it to the default full-access policy).`,
-        cli: affected.map((e) => `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${e.id} --reset-policy --region ${ctx.region}`),
-        // The endpoint policy as a resource of its own: valid on its own for an endpoint Terraform does not manage.
-        terraform: affected
-          .map(
-            (e) =>
-              `resource "aws_vpc_endpoint_policy" "${tfName('agent', e.id)}" {\n` +
-              `  vpc_endpoint_id = "${e.id}"\n` +
-              `  policy = jsonencode({\n    Version   = "2012-10-17"\n    Statement = [${JSON.stringify(statement)}]\n  })\n}\n`,
-          )
-          .join('\n'),
-      },
+      status: certain.length ? 'fail' : 'warn',
+      detail: `For ${who}: ${lines.join('; ')}.${consequence} (iam:SimulatePrincipalPolicy cannot see endpoint policies.)`,
+      fix: policyFix(ctx.region, affected, [...denied, ...conditional], roleArn),
       data,
+      ...(certain.length
+        ? {
+            subject: certain[0]!.ep.id,
+            summary: `The endpoint policy of ${[...new Set(certain.map((f) => f.ep.id))].join(', ')} refuses the agent ${[...new Set(certain.map((f) => f.action))].join(', ')}.`,
+          }
+        : {}),
     };
   },
 };
+
+/** The agent only sends through an endpoint whose private DNS answers the service name: otherwise its policy is not in the way. */
+function usedByAgent(ep: VpcEndpoint): boolean {
+  return ep.privateDnsEnabled && ep.state.toLowerCase() === 'available';
+}
+
+/**
+ * Without the agent's role, Principal elements were not matched: an implicit deny stays certain (no statement
+ * applies even ignoring them), an explicit Deny only when it names every principal.
+ */
+function principalCertain(r: EvalResult, doc: PolicyDocument, principalKnown: boolean): boolean {
+  if (principalKnown || r.decision !== 'explicitDeny') return true;
+  const st = r.statement ? statementsOf(doc)[r.statement.index] : undefined;
+  if (!st || st.NotPrincipal !== undefined) return false;
+  const p = one(st.Principal);
+  return p === '*' || (typeof p === 'object' && p !== null && one((p as Record<string, unknown>).AWS) === '*');
+}
+
+function uncertainty(fs: Finding[], ep: VpcEndpoint): string {
+  if (!usedByAgent(ep)) return ` (it does not carry the agent's requests now: ${ep.state !== 'available' ? `it is ${ep.state}` : 'private DNS is off'})`;
+  if (fs.every((f) => f.action.startsWith('ec2messages:'))) return ' (only agents older than 3.3.40.0 use ec2messages, and the agent version is unknown)';
+  return ' (the decision depends on the agent role or account, which are unknown)';
+}
+
+/**
+ * Per endpoint: its policy without the unconditional Deny statements that refuse the agent, plus one Allow
+ * for the agent's actions; as the CLI call that sets it and the Terraform that keeps it.
+ */
+function policyFix(region: string, eps: VpcEndpoint[], findings: Finding[], roleArn: string | undefined): Fix {
+  const cli: string[] = [];
+  const tf: string[] = [];
+  const removed: string[] = [];
+  for (const ep of eps) {
+    const fs = findings.filter((f) => f.ep === ep);
+    if (fs.length === 0) {
+      // Unparsable: there is nothing to keep.
+      cli.push(`aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${ep.id} --reset-policy --region ${region}`);
+      continue;
+    }
+    const doc = fs[0]!.doc;
+    const drop = new Set(fs.filter((f) => f.result.decision === 'explicitDeny' && !f.result.conditional && f.result.statement).map((f) => f.result.statement!.index));
+    const kept = statementsOf(doc).filter((_, n) => !drop.has(n));
+    for (const n of drop) {
+      const sid = statementsOf(doc)[n]!.Sid;
+      removed.push(`statement ${typeof sid === 'string' ? `"${sid}"` : `#${n}`} of ${ep.id}`);
+    }
+    const actions = [...new Set(fs.map((f) => f.action))];
+    const allow = {
+      Sid: 'AllowSessionManagerAgent',
+      Effect: 'Allow',
+      Principal: roleArn ? { AWS: roleArn } : '*',
+      Action: actions,
+      Resource: '*',
+    };
+    const policy = { Version: doc.Version ?? '2012-10-17', Statement: [...kept, allow] };
+    cli.push(`aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${ep.id} --policy-document ${shellJson(policy)} --region ${region}`);
+    tf.push(
+      [
+        // Named after the endpoint: a fleet's instances behind it share one resource.
+        `resource "aws_vpc_endpoint_policy" "${tfName('agent', ep.id)}" {`,
+        `  vpc_endpoint_id = "${ep.id}"`,
+        `  policy = jsonencode(${hclJson(policy)})`,
+        '}',
+      ].join('\n'),
+    );
+  }
+  return {
+    summary:
+      `Allow the agent's actions in the endpoint policy of ${eps.map((e) => e.id).join(', ')}` +
+      `${removed.length ? ` and remove the Deny that refuses them (${removed.join(', ')})` : ''}, ` +
+      'or give it the default full-access policy again (aws ec2 modify-vpc-endpoint --reset-policy).',
+    cli,
+    ...(tf.length ? { terraform: tf.join('\n\n') } : {}),
+  };
+}
+
+/** JSON as an HCL expression: `${` and `%{` would start a template sequence inside HCL strings. */
+function hclJson(v: unknown): string {
+  return JSON.stringify(v, null, 2)
+    .replace(/\$\{/g, () => '$${')
+    .replace(/%\{/g, () => '%%{')
+    .replace(/\n/g, '\n  ');
+}
 
 function safeRoleArn(ctx: TargetContext): string | undefined {
   try {
@@ -196,5 +278,6 @@ function findingData(f: Finding) {
     action: f.action,
     decision: f.result.decision,
     ...(f.result.statement ? { sid: f.result.statement.sid ?? null, index: f.result.statement.index } : {}),
+    certain: f.certain,
   };
 }

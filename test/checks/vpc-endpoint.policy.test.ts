@@ -23,8 +23,11 @@ describe('vpc-endpoint.policy', () => {
     ['no policies (default)', () => {}, 'pass', /default full-access/],
     ['explicit default policy', policy('ssm', FULL), 'pass', /default full-access/],
     ['custom policy allowing the role', policy('ssm', { Statement: [{ Effect: 'Allow', Principal: { AWS: ROLE_ARN }, Action: 'ssm:*', Resource: '*' }] }), 'pass', /allow the agent role/],
-    ['Deny on ssmmessages:*', policy('ssmmessages', DENY_SSMMESSAGES), 'warn', /blocks ssmmessages:CreateControlChannel \(denied by Deny statement "NoSessions"\)/],
-    ['Allow for another principal only', policy('ssm', { Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:role/other' }, Action: '*', Resource: '*' }] }), 'warn', /blocks ssm:UpdateInstanceInformation \(no statement allows it\)/],
+    ['Deny on ssmmessages:* (certain)', policy('ssmmessages', DENY_SSMMESSAGES), 'fail', /blocks ssmmessages:CreateControlChannel \(denied by Deny statement "NoSessions"\).*sessions cannot open/],
+    ['Allow for another principal only (certain)', policy('ssm', { Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:role/other' }, Action: '*', Resource: '*' }] }), 'fail', /blocks ssm:UpdateInstanceInformation \(no statement allows it\).*the agent cannot register/],
+    ['a Parameter Store-only policy on the ssm endpoint (certain)', policy('ssm', { Statement: [{ Effect: 'Allow', Principal: '*', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: '*' }] }), 'fail', /blocks ssm:UpdateInstanceInformation \(no statement allows it\)/],
+    ['a certain deny on an endpoint with private DNS off (not in the way now)', (f) => (policy('ssmmessages', DENY_SSMMESSAGES)(f), (ep(f, 'ssmmessages').privateDnsEnabled = false)), 'warn', /does not carry the agent's requests now: private DNS is off/],
+    ['a conditional Deny', policy('ssmmessages', { Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }, { Effect: 'Deny', Principal: '*', Action: 'ssmmessages:*', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalAccount': '111122223333' } } }] }), 'warn', /condition that was not evaluated/],
     ['conditional allow', policy('ssm', { Statement: [{ Sid: 'OrgOnly', Effect: 'Allow', Principal: '*', Action: '*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-123' } } }] }), 'warn', /condition that was not evaluated \(Allow statement "OrgOnly"\)/],
     ['unparsable policy', policy('ssm', '{not json'), 'warn', /could not be parsed/],
     ['no endpoints', (f) => (f.endpoints[VPC] = ok([])), 'skip', /no endpoint policy applies/],
@@ -35,12 +38,54 @@ describe('vpc-endpoint.policy', () => {
     expect(r.detail).toMatch(detail);
   });
 
-  it('mentions that SimulatePrincipalPolicy cannot see endpoint policies, and fixes by resetting the policy', () => {
+  it('a certain deny: the fix is the policy without the Deny plus an Allow for the agent role, as pasteable CLI and Terraform', () => {
     const r = run(policy('ssmmessages', DENY_SSMMESSAGES));
+    const id = ep(world(), 'ssmmessages').id;
+    expect(r.status).toBe('fail');
+    expect(r.subject).toBe(id);
     expect(r.detail).toContain('SimulatePrincipalPolicy');
-    expect(r.fix?.cli).toEqual([`aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${ep(world(), 'ssmmessages').id} --reset-policy --region us-east-1`]);
-    expect(r.fix?.terraform).toContain(ROLE_ARN);
+    expect(r.fix!.summary).toContain(`remove the Deny that refuses them (statement "NoSessions" of ${id})`);
+    const [set, ...more] = r.fix!.cli;
+    const m = new RegExp(`^aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${id} --policy-document '(.*)' --region us-east-1$`).exec(set!);
+    expect(m).not.toBeNull();
+    const doc = JSON.parse(m![1]!.replace(/'\\''/g, "'"));
+    expect(doc.Statement).toEqual([
+      { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' },
+      {
+        Sid: 'AllowSessionManagerAgent',
+        Effect: 'Allow',
+        Principal: { AWS: ROLE_ARN },
+        Action: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
+        Resource: '*',
+      },
+    ]);
+    // One command, pasteable as is; resetting instead is named in the summary.
+    expect(more).toEqual([]);
+    expect(r.fix!.summary).toContain('--reset-policy');
+    expect(r.fix!.terraform).toMatch(new RegExp(`^resource "aws_vpc_endpoint_policy" "agent_${id.slice('vpce-'.length)}" \\{\n  vpc_endpoint_id = "${id}"\n  policy = jsonencode\\(\\{\n`));
+    expect(r.fix!.terraform).toContain(ROLE_ARN);
+    expect(r.fix!.terraform).not.toContain('NoSessions');
     expect(r.data?.blocked).toHaveLength(4);
+  });
+
+  it('a single quote and a policy variable in the kept statements survive bash and HCL quoting', () => {
+    const doc = {
+      Statement: [
+        { Sid: "it's", Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/${aws:username}/*' },
+      ],
+    };
+    const r = run(policy('ssm', doc));
+    expect(r.status).toBe('fail');
+    expect(r.fix!.cli[0]).toContain(`"Sid":"it'\\''s"`);
+    expect(r.fix!.terraform).toContain('arn:aws:s3:::b/$${aws:username}/*');
+  });
+
+  it('ec2messages: a certain deny fails for an agent older than 3.3.40.0, warns while the version is unknown', () => {
+    const deny = { Statement: [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' }] };
+    expect(run((f) => (policy('ec2messages', deny)(f), (val(f.agents[IID])!.agentVersion = '3.2.1000.0'))).status).toBe('fail');
+    const unknown = run((f) => (policy('ec2messages', deny)(f), (f.agents[IID] = ok(null))));
+    expect(unknown.status).toBe('warn');
+    expect(unknown.detail).toContain('the agent version is unknown');
   });
 
   it('only evaluates the actions that go through each endpoint', () => {
@@ -55,10 +100,17 @@ describe('vpc-endpoint.policy', () => {
     expect(run((f) => (policy('ec2messages', deny)(f), (f.agents[IID] = ok(null)))).status).toBe('warn');
   });
 
-  it('still evaluates when the instance profile could not be read (principal unknown)', () => {
+  it('still evaluates when the instance profile could not be read (principal unknown): a Deny for everyone is still certain', () => {
     const r = run((f) => (policy('ssmmessages', DENY_SSMMESSAGES)(f), (f.instanceProfiles[PROFILE_ARN] = failed(denied('iam:GetInstanceProfile', 'AccessDenied')))));
-    expect(r.status).toBe('warn');
+    expect(r.status).toBe('fail');
     expect(r.detail).toContain('role is unknown');
+  });
+
+  it('principal unknown and a Deny naming one principal: it may not be the agent, so only a warning', () => {
+    const deny = { Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }, { Effect: 'Deny', Principal: { AWS: ROLE_ARN }, Action: 'ssmmessages:*', Resource: '*' }] };
+    const r = run((f) => (policy('ssmmessages', deny)(f), (f.instanceProfiles[PROFILE_ARN] = failed(denied('iam:GetInstanceProfile', 'AccessDenied')))));
+    expect(r.status).toBe('warn');
+    expect(r.detail).toContain('depends on the agent role or account, which are unknown');
   });
 
   it.each([

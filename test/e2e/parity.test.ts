@@ -69,7 +69,7 @@ const TARGETED: Case[] = [
       'vpc-endpoint.ec2messages': 'fail',
       'iam.role-trust': 'fail',
       'vpc.dns': 'warn',
-      'vpc-endpoint.policy': 'warn',
+      'vpc-endpoint.policy': 'fail',
       'client.permissions': 'fail',
     },
   },

@@ -320,18 +320,19 @@ describe('garbage shapes', () => {
     it.each([
       ['Statement as one object', { Statement: { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' } }, 'pass'],
       ['NotAction / NotResource that leave the agent allowed', { Statement: [{ Effect: 'Allow', Principal: '*', NotAction: 'ec2:*', NotResource: 'arn:aws:s3:::x' }] }, 'pass'],
-      ['NotAction that excludes ssm', { Statement: [{ Effect: 'Allow', Principal: '*', NotAction: 'ssm:*', Resource: '*' }] }, 'warn'],
-      ['an empty Statement list', { Statement: [] }, 'warn'],
+      ['NotAction that excludes ssm', { Statement: [{ Effect: 'Allow', Principal: '*', NotAction: 'ssm:*', Resource: '*' }] }, 'fail'],
+      ['an empty Statement list', { Statement: [] }, 'fail'],
       ['Statement null', { Statement: null }, 'warn'],
       ['null and strings among the statements', { Statement: [null, 'x', 3] }, 'warn'],
       ['no Statement', { Version: '2012-10-17' }, 'warn'],
       ['a JSON string', '"hello"', 'warn'],
       ['a JSON list', '[]', 'warn'],
       ['truncated JSON', '{"Statement": [', 'warn'],
-      ['an Effect IAM does not know', { Statement: [{ Effect: 'allow', Principal: '*', Action: '*', Resource: '*' }] }, 'warn'],
-      ['non-string actions', { Statement: [{ Effect: 'Allow', Principal: '*', Action: [42, null], Resource: '*' }] }, 'warn'],
+      ['an Effect IAM does not know', { Statement: [{ Effect: 'allow', Principal: '*', Action: '*', Resource: '*' }] }, 'fail'],
+      ['non-string actions', { Statement: [{ Effect: 'Allow', Principal: '*', Action: [42, null], Resource: '*' }] }, 'fail'],
     ] as const)('%s: no crash, %s', (_, doc, status) => {
-      check(O.endpointPolicy(doc), { 'vpc-endpoint.policy': status === 'warn' ? { status, fix: /reset-policy/ } : status });
+      // Parsed and certainly refusing the agent: fail; not a policy document at all: warn (what it allows is unknown).
+      check(O.endpointPolicy(doc), { 'vpc-endpoint.policy': status === 'pass' ? status : { status, fix: /reset-policy/ } });
     });
   });
 
