@@ -33,16 +33,17 @@ export const networkRoute: Check = {
     const groups = new Map<string, { services: AgentService[]; judged: Judged }>();
     for (const service of services) {
       const judged = judgeService(ctx, service, where);
-      const key = judged.endpointIds ? 'endpoint' : `${judged.status}|${judged.text}|${judged.why ?? ''}`;
+      // A pass's note (the agent's own evidence) differs per service: passes group by path alone.
+      const key = judged.endpointIds ? 'endpoint' : `${judged.status}|${judged.text}|${judged.status === 'pass' ? '' : (judged.why ?? '')}`;
       const g = groups.get(key);
       if (g) {
         g.services.push(service);
         if (judged.endpointIds) g.judged.endpointIds = [...(g.judged.endpointIds ?? []), ...judged.endpointIds];
       } else groups.set(key, { services: [service], judged });
     }
-    // Rebuild fixes for groups of several services (endpoint creation covers them all).
+    // Rebuild fixes (endpoint creation covers them all) and notes for groups of several services.
     for (const g of groups.values()) {
-      if (g.services.length > 1 && g.judged.status !== 'pass') {
+      if (g.services.length > 1 && (g.judged.status !== 'pass' || g.judged.why)) {
         g.judged = judgeService(ctx, g.services[0]!, where, g.services);
       }
     }

@@ -73,8 +73,11 @@ export const examples: Record<string, { description: string; facts: Facts }> = {
     }),
   },
   'transit-gateway-route': {
-    description: 'No endpoints in the VPC; the default route goes to a transit gateway (shared egress/endpoints VPC): unprovable from here.',
+    description:
+      'No endpoints in the VPC; the default route goes to a transit gateway (shared egress/endpoints VPC). The agent, Online and connected, ' +
+      'proves the way to ssm and ssmmessages; ec2messages, which this older agent (3.2) still polls, is unprovable from here.',
     facts: world((f) => {
+      Object.assign(val(f.agents[IID])!, { agentVersion: '3.2.2303.0', isLatestVersion: false });
       f.endpoints[VPC] = ok([]);
       f.endpointInterfaces[VPC] = ok([]);
       delete f.securityGroups[SG_VPCE];

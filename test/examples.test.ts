@@ -5,6 +5,7 @@ import { allChecks } from '../checks/index.js';
 import { buildReport } from '../src/report/model.js';
 import { parseSnapshot } from '../src/facts/snapshot.js';
 import { examples } from '../scripts/make-examples.js';
+import { IID } from './fixtures/world.js';
 
 const load = (name: string) => parseSnapshot(readFileSync(new URL(`../examples/${name}.json`, import.meta.url), 'utf8'), name);
 const statuses = (name: string) => {
@@ -38,10 +39,24 @@ describe('examples/', () => {
     expect(s.reboot).toBe(false);
   });
 
-  it('transit-gateway-route: the unprovable path is a warning, not a pass or a failure', () => {
+  it('transit-gateway-route: the unprovable path is a warning, not a pass or a failure; the connected agent proves ssm and ssmmessages', () => {
     const s = statuses('transit-gateway-route');
+    expect(s.ok).toBe(true);
     expect(s.by['network.route']).toBe('warn');
-    expect(s.by['vpc-endpoint.ssmmessages']).toBe('warn');
+    expect(s.by['vpc-endpoint.ec2messages']).toBe('warn');
+    expect(s.by['vpc-endpoint.ssm']).toBe('skip');
+    expect(s.by['vpc-endpoint.ssmmessages']).toBe('skip');
+  });
+
+  it('transit-gateway-route with a current agent: ec2messages, which it does not use, is neither warned about nor created', () => {
+    const facts = load('transit-gateway-route');
+    Object.assign((facts.agents[IID] as { value: object }).value, { agentVersion: '3.3.1142.0', isLatestVersion: true });
+    const r = buildReport(facts, allChecks, { tool: { name: 'ssm-doctor', version: 'test' }, source: 'snapshot' });
+    const ec2 = r.targets[0]!.checks.find((c) => c.id === 'vpc-endpoint.ec2messages')!;
+    expect(ec2.status).toBe('skip');
+    expect(ec2.fix).toBeUndefined();
+    expect(JSON.stringify(r)).not.toContain('com.amazonaws.us-east-1.ec2messages --subnet-ids');
+    expect(r.targets[0]!.checks.filter((c) => c.status !== 'pass' && c.status !== 'skip')).toEqual([]);
   });
 
   it.each([

@@ -5,7 +5,7 @@ import { agentSkipsEc2messages, agentVersionOf, createEndpointsFix } from '../fi
 import type { VpcEndpoint } from '../facts/facts.js';
 import { instanceOf, serviceName, vpcIdOf } from '../facts/lookup.js';
 import { ipv6OnlyNote, isIpv6Only } from '../eval/net-targets.js';
-import { agentPath, describePath, reachOf, verifyHint } from '../eval/path.js';
+import { agentPath, describePath, provenByAgent, reachOf, verifyHint } from '../eval/path.js';
 import { MIN_AGENT, type AgentService } from '../facts/requirements.js';
 
 const DESCRIPTIONS: Record<AgentService, string> = {
@@ -49,11 +49,15 @@ function judge(ctx: TargetContext, service: AgentService): Verdict {
   const subnetId = inst.subnetId;
   const name = serviceName(ctx.region, service);
   const path = agentPath(ctx, service);
-  // ec2messages only matters to agents older than 3.3.40.0.
-  const optional = service === 'ec2messages' && agentSkipsEc2messages(ctx);
-  const optionalNote = optional
-    ? ` Agent ${agentVersionOf(ctx)} is >= ${MIN_AGENT.ssmmessagesFirst} and uses ssmmessages instead, so Session Manager does not need it.`
-    : '';
+  // ec2messages only matters to agents older than 3.3.40.0: for a newer one nothing about it is a finding
+  // (no warning that it is missing, no fix that creates it); an available one still passes.
+  if (service === 'ec2messages' && agentSkipsEc2messages(ctx)) {
+    const available = path.kind === 'endpoint' && path.endpoints.some((e) => e.state.toLowerCase() === 'available');
+    if (!available) {
+      const there = path.kind === 'endpoint' ? ` (${states(path.endpoints)})` : '';
+      skip(`Agent ${agentVersionOf(ctx)} is >= ${MIN_AGENT.ssmmessagesFirst} and uses ssmmessages instead: Session Manager does not need an ${name} endpoint${there}.`);
+    }
+  }
   const fix = createEndpointsFix(ctx, { vpcId, subnetId }, [service]);
 
   if (path.kind === 'endpoint') {
@@ -77,7 +81,7 @@ function judge(ctx: TargetContext, service: AgentService): Verdict {
         status: 'warn',
         detail:
           `${pending.map((e) => e.id).join(', ')} (${name}) is still pending; the agent can use it once it is available ` +
-          `(usually a few minutes after creation; the agent may then back off for a while before it retries).${optionalNote}`,
+          '(usually a few minutes after creation; the agent may then back off for a while before it retries).',
         data,
       };
     }
@@ -86,8 +90,8 @@ function judge(ctx: TargetContext, service: AgentService): Verdict {
       .filter((e) => !['deleted', 'deleting'].includes(e.state.toLowerCase()))
       .map((e) => `aws ec2 delete-vpc-endpoints --vpc-endpoint-ids ${e.id} --region ${ctx.region}`);
     return {
-      status: optional ? 'warn' : 'fail',
-      detail: `${states(eps)}: no endpoint for ${name} in ${vpcId} is available, so the agent cannot reach ${service} through it.${optionalNote}`,
+      status: 'fail',
+      detail: `${states(eps)}: no endpoint for ${name} in ${vpcId} is available, so the agent cannot reach ${service} through it.`,
       fix: {
         ...fix,
         summary: `Replace ${eps.map((e) => e.id).join(', ')} with an available interface endpoint for ${name} in ${vpcId}.`,
@@ -101,29 +105,23 @@ function judge(ctx: TargetContext, service: AgentService): Verdict {
   const data = { path: path.kind, routeTableId: path.routeTableId };
   if (isIpv6Only(inst)) {
     // The route judged below is the IPv4 default route, which an IPv6-only instance never uses.
-    return { status: 'warn', detail: `No ${name} endpoint in ${vpcId}. ${ipv6OnlyNote(inst)}.${optionalNote}`, fix, data: { ...data, ipv6Only: true } };
+    return { status: 'warn', detail: `No ${name} endpoint in ${vpcId}. ${ipv6OnlyNote(inst)}.`, fix, data: { ...data, ipv6Only: true } };
   }
   switch (reachOf(path)) {
     case 'public':
       skip(`No ${name} endpoint in ${vpcId}: the agent reaches the public ${service} endpoint ${route} (network.route judges that path).`);
     case 'unproven': {
+      const proof = provenByAgent(ctx, service);
+      if (proof) skip(`No ${name} endpoint in ${vpcId}: the agent reaches ${service} ${route}, and ${proof} (network.route judges that path).`);
       const hint = path.kind === 'unproven' ? verifyHint(path.target.type) : 'a private NAT gateway does not reach the internet by itself: verify where its traffic goes next (transit gateway, egress VPC)';
       return {
         status: 'warn',
-        detail: `No ${name} endpoint in ${vpcId}, and ${subnetId}'s default route goes ${route}, which cannot be proven from here: ${hint}.${optionalNote} Otherwise create the endpoint.`,
+        detail: `No ${name} endpoint in ${vpcId}, and ${subnetId}'s default route goes ${route}, which cannot be proven from here: ${hint}. Otherwise create the endpoint.`,
         fix,
         data,
       };
     }
     default: {
-      if (optional) {
-        return {
-          status: 'warn',
-          detail: `No ${name} endpoint in ${vpcId}, and the traffic to the public endpoint goes ${route}.${optionalNote} Create it only if agents older than ${MIN_AGENT.ssmmessagesFirst} run in this VPC.`,
-          fix,
-          data,
-        };
-      }
       const unknown =
         service === 'ec2messages'
           ? agentVersionOf(ctx)

@@ -30,6 +30,24 @@ export function agentPath(ctx: TargetContext, service: string): AgentPath {
   return defaultRoute(ctx, service);
 }
 
+/**
+ * What proves, from outside, that the agent's HTTPS to `service` gets through whatever the route table says
+ * (a transit gateway, a firewall, a private NAT gateway, a proxy): its heartbeat reaches ssm while Systems Manager
+ * lists it Online, and its control channel is open on ssmmessages while Session Manager reports it connected.
+ * Undefined when nothing does (ec2messages: no outside signal proves it).
+ */
+export function provenByAgent(ctx: TargetContext, service: string): string | undefined {
+  const agent = ctx.facts.agents[ctx.id];
+  const online = agent?.ok === true && agent.value?.pingStatus === 'Online';
+  if (!online) return undefined;
+  if (service === 'ssm') return 'the agent is Online in Systems Manager, so its heartbeat to ssm gets through';
+  const conn = ctx.facts.connections[ctx.id];
+  if (service === 'ssmmessages' && conn?.ok === true && conn.value === 'connected') {
+    return 'Session Manager reports the agent connected, so its channel to ssmmessages is open';
+  }
+  return undefined;
+}
+
 /** Interface endpoints (any state) for one service in the instance's VPC: the endpoints agentPath sees. */
 export function agentEndpoints(ctx: TargetContext, service: string): VpcEndpoint[] {
   const vpcId = vpcIdOf(ctx);

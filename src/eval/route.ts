@@ -5,8 +5,8 @@ import { need, type Fix, type Status, type TargetContext } from '../check/kit.js
 import type { NatGateway, VpcEndpoint } from '../facts/facts.js';
 import type { AgentService } from '../facts/requirements.js';
 import { createEndpointsFix } from '../fix/endpoints.js';
-import { elasticIpFix, privateDnsFix, replaceNatFix, routeToNatFix, withRouteDeleted } from '../fix/route.js';
-import { agentPath, defaultRoute, describePath, reachOf, verifyHint, type InternetPath } from './path.js';
+import { attachIgwFix, elasticIpFix, privateDnsFix, replaceNatFix, routeToNatFix, withRouteDeleted } from '../fix/route.js';
+import { agentPath, defaultRoute, describePath, provenByAgent, reachOf, verifyHint, type InternetPath } from './path.js';
 
 /** USD per interface endpoint, per AZ, per hour (us-east-1) and hours per month, for the cost note. */
 const ENDPOINT_USD_PER_AZ_HOUR = 0.01;
@@ -86,7 +86,22 @@ function judgeInternet(ctx: TargetContext, path: InternetPath, w: Where, service
         nat = nats.find((n) => n.id === path.natGatewayId);
       }
       if (!nat) {
-        return { status: 'warn', text, why: `NAT gateway ${path.natGatewayId} is not among the NAT gateways of ${w.vpcId}; verify that it exists and is available`, kind: 'nat' };
+        // DescribeNatGateways lists a VPC's NAT gateways, deleted ones included for about an hour: the one the
+        // route names is gone, and the route goes nowhere.
+        const other = availableNat(ctx, w);
+        return {
+          status: 'fail',
+          text,
+          why: `NAT gateway ${path.natGatewayId} does not exist in ${w.vpcId} (DescribeNatGateways does not list it), so nothing leaves the subnet that way`,
+          fix: other
+            ? routeToNatFix(r, path.routeTableId, other, true)
+            : withRouteDeleted(
+                createEndpointsFix(ctx, { vpcId: w.vpcId, subnetId: w.subnetId }, services, `Remove the route to the missing ${path.natGatewayId} from ${path.routeTableId} and create interface endpoints for ${services.join(', ')}.`),
+                path.routeTableId,
+                r,
+              ),
+          kind: 'nat',
+        };
       }
       const state = nat.state.toLowerCase();
       if (state === 'pending') return { status: 'warn', text, why: `NAT gateway ${nat.id} is still pending; it carries traffic once available`, kind: 'nat' };
@@ -94,6 +109,8 @@ function judgeInternet(ctx: TargetContext, path: InternetPath, w: Where, service
         return { status: 'fail', text, why: `NAT gateway ${nat.id} is ${nat.state}, so nothing leaves the subnet that way`, fix: replaceNatFix(r, nat, path.routeTableId), kind: 'nat' };
       }
       if (nat.connectivityType === 'private') {
+        const proof = provenFor(ctx, services);
+        if (proof) return { status: 'pass', text, why: `Proven: ${proof}`, kind: 'nat' };
         return {
           status: 'warn',
           text,
@@ -106,7 +123,14 @@ function judgeInternet(ctx: TargetContext, path: InternetPath, w: Where, service
     case 'igw': {
       const igws = ctx.facts.internetGateways[w.vpcId];
       if (igws?.ok && !igws.value.some((g) => g.id === path.internetGatewayId && g.attachments.some((a) => a.vpcId === w.vpcId))) {
-        return { status: 'warn', text, why: `Internet gateway ${path.internetGatewayId} is not listed as attached to ${w.vpcId}; verify the attachment`, kind: 'igw' };
+        // The gateways attached to the VPC were read and this one is not among them: it carries nothing for it.
+        return {
+          status: 'fail',
+          text,
+          why: `Internet gateway ${path.internetGatewayId} is not attached to ${w.vpcId} (DescribeInternetGateways lists no such attachment), so nothing leaves the subnet that way`,
+          fix: attachIgwFix(r, path.internetGatewayId, w.vpcId, path.routeTableId),
+          kind: 'igw',
+        };
       }
       return { status: 'pass', text, kind: 'igw' };
     }
@@ -120,8 +144,11 @@ function judgeInternet(ctx: TargetContext, path: InternetPath, w: Where, service
         fix: elasticIpFix(r, w.instanceId, path.routeTableId),
         kind: 'igw-no-public-ip',
       };
-    case 'unproven':
-      return { status: 'warn', text, why: `Cannot be proven from here: ${verifyHint(path.target.type)}; or create interface endpoints`, kind: 'unproven' };
+    case 'unproven': {
+      const proof = provenFor(ctx, services);
+      if (proof) return { status: 'pass', text, why: `Proven: ${proof}`, kind: 'unproven' };
+      return { status: 'warn', text, why: `Cannot be proven from the route table: ${verifyHint(path.target.type)}; or create interface endpoints`, kind: 'unproven' };
+    }
     case 'blackhole': {
       const nat = availableNat(ctx, w);
       return {
@@ -149,6 +176,12 @@ function judgeInternet(ctx: TargetContext, path: InternetPath, w: Where, service
       };
     }
   }
+}
+
+/** The agent's own connection proves the path for every one of `services` (their evidence joined), else undefined. */
+function provenFor(ctx: TargetContext, services: AgentService[]): string | undefined {
+  const proofs = services.map((s) => provenByAgent(ctx, s));
+  return proofs.every((p) => p !== undefined) ? [...new Set(proofs)].join(', and ') : undefined;
 }
 
 /** An available public NAT gateway of the VPC, outside the instance's own subnet (read leniently). */

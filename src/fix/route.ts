@@ -55,6 +55,15 @@ export function replaceNatFix(region: string, nat: NatGateway, routeTableId: str
   };
 }
 
+/** A route to an internet gateway that is not attached to the VPC: attach it. */
+export function attachIgwFix(region: string, igwId: string, vpcId: string, routeTableId: string): Fix {
+  return {
+    summary: `Attach ${igwId} to ${vpcId} (or route ${routeTableId} through a NAT gateway, or create interface endpoints).`,
+    cli: [`aws ec2 attach-internet-gateway --internet-gateway-id ${igwId} --vpc-id ${vpcId} --region ${region}`],
+    terraform: `resource "aws_internet_gateway_attachment" "${tfName('ssm', igwId)}" {\n  internet_gateway_id = "${igwId}"\n  vpc_id              = "${vpcId}"\n}\n`,
+  };
+}
+
 /** An instance behind an internet gateway without a public IP: an Elastic IP for it. */
 export function elasticIpFix(region: string, instanceId: string, routeTableId: string): Fix {
   const alloc = shellVar('ALLOC', instanceId);

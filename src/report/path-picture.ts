@@ -34,7 +34,7 @@ import {
 } from '../eval/net-targets.js';
 import type { EndpointInterface, Facts, Instance, NetworkAcl, SecurityGroup, VpcEndpoint } from '../facts/facts.js';
 import { endpointsOf, instanceOf, instanceRouteTable, securityGroup, serviceName, vpcIdOf } from '../facts/lookup.js';
-import { agentPath, defaultRoute, reachOf, targetName, type InternetPath } from '../eval/path.js';
+import { agentPath, defaultRoute, provenByAgent, reachOf, targetName, type InternetPath } from '../eval/path.js';
 import { runCheck } from '../check/run.js';
 import { displayWidth } from './table.js';
 import { wrap } from './wrap.js';
@@ -290,11 +290,13 @@ function routeHop(ctx: TargetContext, path: InternetPath, service: string): Hop 
     case 'nat': {
       const nat = path.nat;
       const label = `${rtb} → ${path.natGatewayId}`;
-      if (!nat) return { label: `${label} ?`, place: true };
+      if (!nat) return { label: `${label} (does not exist)`, ok: false, place: true };
       const state = nat.state.toLowerCase();
       if (state === 'pending') return { label: `${label} pending`, place: true };
       if (state !== 'available') return { label: `${label} ${nat.state}`, ok: false, place: true };
-      if (nat.connectivityType === 'private') return { label: `${label} (private NAT, beyond unproven)`, place: true };
+      if (nat.connectivityType === 'private') {
+        return provenByAgent(ctx, service) ? { label: `${label} (private NAT, proven by the agent)`, ok: true, place: true } : { label: `${label} (private NAT, beyond unproven)`, place: true };
+      }
       return { label, ok: true, place: true };
     }
     case 'igw': {
@@ -302,14 +304,16 @@ function routeHop(ctx: TargetContext, path: InternetPath, service: string): Hop 
       const vpcId = vpcIdOf(ctx);
       const igws = ctx.facts.internetGateways[vpcId];
       if (igws?.ok && !igws.value.some((g) => g.id === path.internetGatewayId && g.attachments.some((a) => a.vpcId === vpcId))) {
-        return { label: `${label} (not attached?)`, place: true };
+        return { label: `${label} (not attached)`, ok: false, place: true };
       }
       return { label, ok: true, place: true };
     }
     case 'igw-no-public-ip':
       return { label: `no ${service} endpoint, ${rtb} → ${path.internetGatewayId}, no public IP`, ok: false, place: true };
     case 'unproven':
-      return { label: `${rtb} → ${path.target.id} (${targetName(path.target.type)}, unproven)`, place: true };
+      return provenByAgent(ctx, service)
+        ? { label: `${rtb} → ${path.target.id} (${targetName(path.target.type)}, proven by the agent)`, ok: true, place: true }
+        : { label: `${rtb} → ${path.target.id} (${targetName(path.target.type)}, unproven)`, place: true };
     case 'blackhole':
       return { label: `no ${service} endpoint, ${rtb} → ${path.target.id} blackhole`, ok: false, place: true };
     case 'none':

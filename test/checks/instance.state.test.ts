@@ -21,6 +21,8 @@ describe('instance.state', () => {
     expect(r.detail).toContain('111122223333');
     expect(r.detail).toContain('--region');
     expect(r.detail).toContain('--profile');
+    // Pasteable as is: no <placeholder>, every region of the account searched.
+    expect(r.fix!.cli.join('\n')).not.toMatch(/<[a-z-]+>/);
   });
 
   it.each(['stopped', 'stopping'])('fails for a %s instance with start-instances as the fix', (state) => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { networkRoute } from '../../checks/network.route.js';
 import { runCheck } from '../../src/check/run.js';
 import { failed, ok, type Facts, type Route } from '../../src/facts/facts.js';
-import { EP_SUBNET, IID, SUBNET, VPC, denied, val, world } from '../fixtures/world.js';
+import { EP_SUBNET, IID, SUBNET, VPC, agentOffline, denied, val, world } from '../fixtures/world.js';
 
 const run = (edit?: (f: Facts) => void) => {
   const facts = world(edit);
@@ -30,13 +30,17 @@ describe('network.route', () => {
     ['NAT gateway available', nat(), 'pass', /over NAT gateway nat-0abc via rtb-0main/],
     ['NAT gateway failed', nat('failed'), 'fail', /nat-0abc is failed/],
     ['NAT gateway pending', nat('pending'), 'warn', /still pending/],
-    ['private NAT gateway', nat('available', 'private'), 'warn', /private NAT gateway/],
+    ['private NAT gateway', (f) => (nat('available', 'private')(f), agentOffline(f)), 'warn', /private NAT gateway/],
+    ['private NAT gateway, agent Online and connected', nat('available', 'private'), 'pass', /Proven: the agent is Online/],
     ['IGW with public IP', igw('3.3.3.3'), 'pass', /internet gateway igw-0abc .*public IP 3\.3\.3\.3/],
     ['IGW without public IP', igw(), 'fail', /no public IP/],
-    ['IGW not attached', (f) => (igw('3.3.3.3')(f), (f.internetGateways[VPC] = ok([]))), 'warn', /not listed as attached/],
-    ['tgw', (f) => (noEndpoints(f), route({ type: 'tgw', id: 'tgw-0abc' })(f)), 'warn', /transit gateway tgw-0abc.*verify that the transit gateway route table/],
-    ['peering', (f) => (noEndpoints(f), route({ type: 'pcx', id: 'pcx-0abc' })(f)), 'warn', /edge-to-edge/],
-    ['firewall appliance', (f) => (noEndpoints(f), route({ type: 'eni', id: 'eni-0fw' })(f)), 'warn', /firewall/],
+    ['IGW not attached', (f) => (igw('3.3.3.3')(f), (f.internetGateways[VPC] = ok([]))), 'fail', /is not attached to vpc-/],
+    ['tgw', (f) => (noEndpoints(f), route({ type: 'tgw', id: 'tgw-0abc' })(f), agentOffline(f)), 'warn', /transit gateway tgw-0abc.*verify that the transit gateway route table/],
+    ['tgw, agent Online and connected: the path is proven', (f) => (noEndpoints(f), route({ type: 'tgw', id: 'tgw-0abc' })(f)), 'pass', /ssm, ssmmessages go to transit gateway tgw-0abc via rtb-0main\. Proven: the agent is Online in Systems Manager, so its heartbeat to ssm gets through, and Session Manager reports the agent connected/],
+    ['tgw, agent Online but not connected: ssmmessages unproven', (f) => (noEndpoints(f), route({ type: 'tgw', id: 'tgw-0abc' })(f), (f.connections[IID] = ok('notconnected'))), 'warn', /ssm goes to transit gateway tgw-0abc via rtb-0main\. Proven.*ssmmessages goes to transit gateway tgw-0abc via rtb-0main\. Cannot be proven/],
+    ['peering', (f) => (noEndpoints(f), route({ type: 'pcx', id: 'pcx-0abc' })(f), agentOffline(f)), 'warn', /edge-to-edge/],
+    ['firewall appliance', (f) => (noEndpoints(f), route({ type: 'eni', id: 'eni-0fw' })(f), agentOffline(f)), 'warn', /firewall/],
+    ['NAT gateway the route names no longer exists', (f) => (nat()(f), (f.natGateways[VPC] = ok([]))), 'fail', /NAT gateway nat-0abc does not exist in vpc-/],
     ['blackhole', (f) => (noEndpoints(f), route({ type: 'nat', id: 'nat-0gone' }, 'blackhole')(f)), 'fail', /blackhole/],
     ['no route, no endpoints', noEndpoints, 'fail', /no default route/],
     ['pending endpoint, no route', (f) => (ep(f, 'ssm').state = 'pending'), 'warn', /ssm goes nowhere: vpce-.* is pending.*works once the endpoint is available/],
@@ -139,6 +143,7 @@ describe('network.route', () => {
         routes: [{ destinationCidr: '0.0.0.0/0', target: { type: 'tgw', id: 'tgw-0abc' }, state: 'active' }],
       });
       route({ type: 'igw', id: 'igw-0abc' })(f);
+      agentOffline(f);
     });
     expect(r.status).toBe('warn');
     expect(r.detail).toContain('rtb-0private');

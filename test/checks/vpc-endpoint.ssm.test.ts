@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { vpcEndpointSsm } from '../../checks/vpc-endpoint.ssm.js';
 import { runCheck } from '../../src/check/run.js';
 import { failed, ok, type Facts, type Route } from '../../src/facts/facts.js';
-import { IID, SG_VPCE, SUBNET, VPC, EP_SUBNET, denied, val, world } from '../fixtures/world.js';
+import { IID, SG_VPCE, SUBNET, VPC, EP_SUBNET, agentOffline, denied, val, world } from '../fixtures/world.js';
 
 const run = (edit?: (f: Facts) => void) => {
   const facts = world(edit);
@@ -29,8 +29,9 @@ describe('vpc-endpoint.ssm', () => {
     ['no endpoint, IGW without public IP', (f) => (dropSsm(f), route({ type: 'igw', id: 'igw-0abc' })(f)), 'fail', /no public IP/],
     ['no endpoint, no route', dropSsm, 'fail', /no default route/],
     ['no endpoint, blackhole route', (f) => (dropSsm(f), route({ type: 'nat', id: 'nat-0gone' }, 'blackhole')(f)), 'fail', /blackhole/],
-    ['no endpoint, tgw route', (f) => (dropSsm(f), route({ type: 'tgw', id: 'tgw-0abc' })(f)), 'warn', /transit gateway tgw-0abc.*verify/],
-    ['no endpoint, private NAT', (f) => (natWorld(f), (val(f.natGateways[VPC])![0]!.connectivityType = 'private')), 'warn', /private NAT/],
+    ['no endpoint, tgw route', (f) => (dropSsm(f), route({ type: 'tgw', id: 'tgw-0abc' })(f), agentOffline(f)), 'warn', /transit gateway tgw-0abc.*verify/],
+    ['no endpoint, tgw route, agent Online: proven', (f) => (dropSsm(f), route({ type: 'tgw', id: 'tgw-0abc' })(f)), 'skip', /reaches ssm to transit gateway tgw-0abc via rtb-0main, and the agent is Online/],
+    ['no endpoint, private NAT', (f) => (natWorld(f), (val(f.natGateways[VPC])![0]!.connectivityType = 'private'), agentOffline(f)), 'warn', /private NAT/],
     ['endpoint in another VPC only', (f) => {
       const ep = { ...ssmEp(f), vpcId: 'vpc-0other' };
       dropSsm(f);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { vpcEndpointSsmmessages } from '../../checks/vpc-endpoint.ssmmessages.js';
 import { runCheck } from '../../src/check/run.js';
 import { failed, ok, type Facts } from '../../src/facts/facts.js';
-import { IID, VPC, denied, val, world } from '../fixtures/world.js';
+import { IID, VPC, agentOffline, denied, val, world } from '../fixtures/world.js';
 
 const run = (edit?: (f: Facts) => void) => {
   const facts = world(edit);
@@ -24,7 +24,12 @@ describe('vpc-endpoint.ssmmessages', () => {
     ['missing, peering route', (f) => {
       drop(f);
       val(f.routeTables[VPC])![0]!.routes.push({ destinationCidr: '0.0.0.0/0', target: { type: 'pcx', id: 'pcx-0abc' }, state: 'active' });
+      agentOffline(f);
     }, 'warn'],
+    ['missing, peering route, Session Manager reports the agent connected: proven', (f) => {
+      drop(f);
+      val(f.routeTables[VPC])![0]!.routes.push({ destinationCidr: '0.0.0.0/0', target: { type: 'pcx', id: 'pcx-0abc' }, state: 'active' });
+    }, 'skip'],
     ['endpoints denied', (f) => (f.endpoints[VPC] = failed(denied('ec2:DescribeVpcEndpoints'))), 'error'],
   ])('%s', (_n, edit, status) => {
     expect(run(edit).status).toBe(status);

@@ -99,7 +99,7 @@ describe('--fail-on warn', () => {
     const c = await runCli([...base, '--fail-on', 'warn', '--format', 'github'], env);
     expect(c.code).toBe(1);
     // With warnings failing the gate, the warnings are the causes: errors.
-    expect(c.stdout).toMatch(/^::error title=ssm-doctor%3A No com.amazonaws.us-east-1.ssm endpoint/m);
+    expect(c.stdout).toMatch(/^::error title=ssm-doctor%3A No com.amazonaws.us-east-1.ec2messages endpoint/m);
     expect(c.stdout).not.toMatch(/^::warning/m);
     const d = await runCli([...base, '--fail-on', 'never'], env);
     expect(d.code).toBe(2);

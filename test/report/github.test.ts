@@ -47,8 +47,7 @@ describe('renderGithub (workflow commands)', () => {
     const cmds = commands(renderGithub(fleetReport(3, () => 'transit-gateway-route')));
     const warnings = cmds.filter((c) => c.kind === 'warning');
     expect(warnings.map((w) => w.props.title)).toEqual([
-      'ssm-doctor: vpc-endpoint.ssm warning',
-      'ssm-doctor: vpc-endpoint.ssmmessages warning',
+      'ssm-doctor: agent.version warning',
       'ssm-doctor: vpc-endpoint.ec2messages warning',
     ]);
     expect(warnings[0]!.message).toContain('3 instances: i-00000000000000000 (app-0), i-00000000000000001 (app-1), i-00000000000000002 (app-2)');

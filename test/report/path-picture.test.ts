@@ -6,7 +6,7 @@ import { buildReport } from '../../src/report/model.js';
 import { drawPicture, hopMark, pathPictures, SEPARATOR, type PathPicture } from '../../src/report/path-picture.js';
 import { renderText } from '../../src/report/text.js';
 import { parseSnapshot } from '../../src/facts/snapshot.js';
-import { IID, SG_EC2, SG_VPCE, SUBNET, VPC, denied, val, world } from '../fixtures/world.js';
+import { IID, SG_EC2, SG_VPCE, SUBNET, VPC, agentOffline, denied, val, world } from '../fixtures/world.js';
 
 const pictures = (edit?: (f: Facts) => void) => pathPictures(world(edit), IID);
 const of = (ps: PathPicture[], service: string) => {
@@ -157,6 +157,7 @@ describe('pathPictures', () => {
       pictures((f) => {
         noEndpoints(f);
         route({ type: 'tgw', id: 'tgw-0abc' })(f);
+        agentOffline(f);
       }),
       'ssmmessages',
     );
@@ -164,6 +165,17 @@ describe('pathPictures', () => {
     expect(p.hops).toHaveLength(2);
     expect(p.hops[1]).toEqual({ label: 'rtb-0main → tgw-0abc (transit gateway, unproven)', place: true });
     expect(line(p)).toMatch(/unproven\) \?$/);
+  });
+
+  it('transit gateway with the agent Online and connected: its own connection proves the hop', () => {
+    const p = of(
+      pictures((f) => {
+        noEndpoints(f);
+        route({ type: 'tgw', id: 'tgw-0abc' })(f);
+      }),
+      'ssmmessages',
+    );
+    expect(p.hops[1]).toEqual({ label: 'rtb-0main → tgw-0abc (transit gateway, proven by the agent)', ok: true, place: true });
   });
 
   it('denied security-group read: the hop is ?, never ✔', () => {
