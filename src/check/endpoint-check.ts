@@ -1,7 +1,7 @@
 // One factory for vpc-endpoint.ssm / .ssmmessages / .ec2messages: an available interface endpoint for the
 // service in the instance's VPC, unless the subnet reaches the public endpoint (judged from agentPath).
 import { skip, type Check, type TargetContext, type Verdict } from './kit.js';
-import { agentSkipsEc2messages, agentVersionOf, createEndpointsFix } from '../fix/endpoints.js';
+import { agentSkipsEc2messages, agentVersionOf, createEndpointsFix, endpointState } from '../fix/endpoints.js';
 import type { VpcEndpoint } from '../facts/facts.js';
 import { instanceOf, serviceName, vpcIdOf } from '../facts/lookup.js';
 import { ipv6OnlyNote, isIpv6Only } from '../eval/net-targets.js';
@@ -150,5 +150,6 @@ function azsOf(ctx: TargetContext, subnetIds: string[]): string {
 }
 
 function states(eps: VpcEndpoint[]): string {
-  return eps.map((e) => `${e.id} is ${e.state}`).join(', ');
+  return eps.map(endpointState).join(', ');
 }
+

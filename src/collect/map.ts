@@ -345,6 +345,7 @@ export function mapVpcEndpoint(e: SdkVpcEndpoint): VpcEndpoint {
     networkInterfaceIds: strings(e.NetworkInterfaceIds),
     routeTableIds: strings(e.RouteTableIds),
     policyDocument: e.PolicyDocument,
+    lastError: e.LastError && (e.LastError.Code || e.LastError.Message) ? clean({ code: e.LastError.Code, message: e.LastError.Message }) : undefined,
   });
 }
 

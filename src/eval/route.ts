@@ -4,7 +4,7 @@
 import { need, type Fix, type Status, type TargetContext } from '../check/kit.js';
 import type { NatGateway, VpcEndpoint } from '../facts/facts.js';
 import type { AgentService } from '../facts/requirements.js';
-import { createEndpointsFix } from '../fix/endpoints.js';
+import { createEndpointsFix, endpointState } from '../fix/endpoints.js';
 import { attachIgwFix, elasticIpFix, privateDnsFix, replaceNatFix, routeToNatFix, withRouteDeleted } from '../fix/route.js';
 import { agentPath, defaultRoute, describePath, provenByAgent, reachOf, verifyHint, type InternetPath } from './path.js';
 
@@ -69,7 +69,7 @@ export function judgeService(ctx: TargetContext, service: AgentService, w: Where
 }
 
 function unusableReason(e: VpcEndpoint): string {
-  if (e.state.toLowerCase() !== 'available') return `${e.id} is ${e.state}`;
+  if (e.state.toLowerCase() !== 'available') return endpointState(e);
   return `${e.id} has private DNS off`;
 }
 

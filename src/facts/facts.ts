@@ -241,6 +241,8 @@ export interface VpcEndpoint {
   routeTableIds: string[];
   /** The endpoint policy as returned (JSON string); absent means the default full-access policy. */
   policyDocument?: string;
+  /** Why AWS could not create or keep the endpoint (DescribeVpcEndpoints LastError), e.g. on a failed endpoint. */
+  lastError?: { code?: string; message?: string };
 }
 
 /** A network interface that belongs to a VPC endpoint. */

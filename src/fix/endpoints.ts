@@ -31,6 +31,13 @@ export function subnetsWithAz(ctx: TargetContext, subnetIds: string[]): string {
     .join(', ');
 }
 
+/** `vpce-1 is failed (AWS: InsufficientCapacity "...")`: AWS's own reason (LastError), when it gave one. */
+export function endpointState(e: VpcEndpoint): string {
+  const le = e.lastError;
+  const why = le?.message || le?.code ? ` (AWS: ${[le.code, le.message ? JSON.stringify(le.message) : undefined].filter(Boolean).join(' ')})` : '';
+  return `${e.id} is ${e.state}${why}`;
+}
+
 /** All interface endpoints of a VPC for the agent services (ssm, ssmmessages, ec2messages), leniently. */
 export function agentEndpointsOfVpc(ctx: TargetContext, vpcId: string): VpcEndpoint[] {
   const eps = ctx.facts.endpoints[vpcId];

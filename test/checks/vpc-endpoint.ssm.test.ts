@@ -23,7 +23,11 @@ describe('vpc-endpoint.ssm', () => {
   it.each<[string, (f: Facts) => void, string, RegExp]>([
     ['available endpoint', () => {}, 'pass', /vpce-.* \(ssm\) is available in us-east-1a\./],
     ['pending endpoint', (f) => (ssmEp(f).state = 'pending'), 'warn', /still pending/],
-    ['failed endpoint', (f) => (ssmEp(f).state = 'failed'), 'fail', /is failed/],
+    ['failed endpoint', (f) => (ssmEp(f).state = 'failed'), 'fail', /is failed: no endpoint/],
+    ['failed endpoint with AWS\'s reason', (f) => {
+      ssmEp(f).state = 'failed';
+      ssmEp(f).lastError = { code: 'InsufficientCapacity', message: 'The Availability Zone does not have capacity for the endpoint.' };
+    }, 'fail', /is failed \(AWS: InsufficientCapacity "The Availability Zone does not have capacity for the endpoint\."\)/],
     ['no endpoint, NAT route', natWorld, 'skip', /reaches the public ssm endpoint over NAT gateway nat-0abc via rtb-0main/],
     ['no endpoint, IGW + public IP', (f) => (dropSsm(f), route({ type: 'igw', id: 'igw-0abc' })(f), (val(f.instances[IID])!.publicIp = '3.3.3.3')), 'skip', /internet gateway igw-0abc/],
     ['no endpoint, IGW without public IP', (f) => (dropSsm(f), route({ type: 'igw', id: 'igw-0abc' })(f)), 'fail', /no public IP/],

@@ -46,6 +46,16 @@ describe('collect over HTTP (aws-server)', () => {
     expect(withoutCallerExtras(facts, from)).toEqual(from);
   });
 
+  it("a failed endpoint's LastError (AWS's reason) is collected", async () => {
+    const from = world((f) => {
+      const ep = val(f.endpoints[VPC])[0]!;
+      ep.state = 'failed';
+      ep.lastError = { code: 'InsufficientCapacity', message: 'Not enough capacity in us-east-1a.' };
+    });
+    const facts = await collectOver(from);
+    expect(val(facts.endpoints[VPC])[0]!.lastError).toEqual({ code: 'InsufficientCapacity', message: 'Not enough capacity in us-east-1a.' });
+  });
+
   it('a DHMC role that does not exist is recognised as such (the SDK calls it NoSuchEntityException)', async () => {
     const from = world((f) => {
       delete val(f.instances[IID])!.instanceProfileArn;

@@ -705,6 +705,7 @@ function endpointXml(w: World, e: VpcEndpoint): XmlNode {
     serviceName: e.serviceName,
     state: e.state,
     policyDocument: e.policyDocument,
+    lastError: e.lastError ? { message: e.lastError.message, code: e.lastError.code } : undefined,
     routeTableIdSet: items(e.routeTableIds),
     subnetIdSet: items(e.subnetIds),
     groupSet: items(e.securityGroupIds.map((groupId) => ({ groupId, groupName: sgName(w, groupId) }))),
