@@ -2,7 +2,9 @@
 // without regular expressions, on thousands of random and hostile strings.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { INSTANCE_ID, MANAGED_NODE_ID, REGION, invalidInstanceIds, isManagedNode, quote } from '../src/cli/args.js';
+import { execFileSync } from 'node:child_process';
+import { INSTANCE_ID, MANAGED_NODE_ID, REGION, invalidInstanceIds, isManagedNode, quote, tagSuggestion } from '../src/cli/args.js';
+import { knownRegions } from '../src/cli/regions.js';
 
 const HEX = '0123456789abcdef';
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
@@ -21,19 +23,16 @@ export function isManagedNodeRef(s: string): boolean {
   return s.startsWith('mi-') && s.length === 20 && only(s.slice(3), HEX);
 }
 
-/** Reference: `xx-[gov-|iso-|isoX-]word-N` (N one or two digits). */
+/** Reference: `area-word[-word[-word]]-N`: area 2 to 4 lowercase letters, words lowercase, N one or two digits. */
 export function isRegionRef(s: string): boolean {
   const parts = s.split('-');
-  if (parts.length !== 3 && parts.length !== 4) return false;
-  const [area, ...rest] = parts;
-  if (area!.length !== 2 || !only(area!, LOWER)) return false;
-  if (rest.length === 3) {
-    const q = rest.shift()!;
-    const iso = q.startsWith('iso') && q.length <= 4 && only(q, LOWER);
-    if (q !== 'gov' && !iso) return false;
-  }
-  const [word, num] = rest as [string, string];
-  return word.length > 0 && only(word, LOWER) && num.length >= 1 && num.length <= 2 && only(num, DIGITS);
+  if (parts.length < 3 || parts.length > 5) return false;
+  const area = parts[0]!;
+  const num = parts[parts.length - 1]!;
+  const words = parts.slice(1, -1);
+  if (area.length < 2 || area.length > 4 || !only(area, LOWER)) return false;
+  if (!words.every((w) => w.length > 0 && only(w, LOWER))) return false;
+  return num.length >= 1 && num.length <= 2 && only(num, DIGITS);
 }
 
 const hexString = (min: number, max: number) =>
@@ -123,6 +122,7 @@ describe('REGION', () => {
     for (const r of [
       'us-east-1', 'us-west-2', 'eu-central-2', 'ap-southeast-5', 'ca-west-1', 'me-central-1', 'il-central-1', 'mx-central-1',
       'us-gov-west-1', 'us-gov-east-1', 'cn-north-1', 'cn-northwest-1', 'us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1', 'us-isof-south-1',
+      'eusc-de-east-1', ...knownRegions(),
     ]) {
       expect(REGION.test(r), r).toBe(true);
       expect(isRegionRef(r), r).toBe(true);
@@ -163,5 +163,38 @@ describe('quote', () => {
     expect(quote('é')).toBe('"?"');
     expect(quote('"\\')).toBe('"\\"\\\\"');
     expect(quote('')).toBe('""');
+  });
+});
+
+describe('tagSuggestion (a Name where an id belongs)', () => {
+  it.each([
+    ['app-server-1', '--tag Name=app-server-1'],
+    ['web.prod', '--tag Name=web.prod'],
+    ['my server', "--tag 'Name=my server'"],
+    ["it's", "--tag 'Name=it'\\''s'"],
+    ['web-*', "--tag 'Name=web-*'"],
+    ['Env=prod', '--tag Env=prod'],
+    ['ウェブ', "--tag 'Name=ウェブ'"],
+  ])('%s -> %s', (word, hint) => {
+    expect(tagSuggestion(word)).toBe(hint);
+  });
+
+  it.each(['i-123', 'I-0123456789ABCDEF0', 'mi-12', 'sg-0abc1234', 'vpc-0a1b2c3d', '0123456789abcdef0', 'arn:aws:ec2:us-east-1:1:instance/i-1', '', ' ', 'Name=', '=x', 'a\u001b[31m', 'a\u202eb', 'x'.repeat(200), 'help'])(
+    'no hint for %j',
+    (word) => {
+      expect(tagSuggestion(word)).toBeUndefined();
+    },
+  );
+
+  it('the suggestion survives the shell: bash gives back exactly the tag', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 30 }), (word) => {
+        const hint = tagSuggestion(word);
+        if (!hint) return;
+        const out = execFileSync('bash', ['-c', `printf '%s' ${hint.slice('--tag '.length)}`], { encoding: 'utf8' });
+        expect(out).toBe(word.includes('=') ? word : `Name=${word}`);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -11,8 +11,12 @@ export function isManagedNode(id: string): boolean {
   return MANAGED_NODE_ID.test(id);
 }
 
-/** AWS region names: us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ap-southeast-5, us-isob-east-1 ... */
-export const REGION = /^[a-z]{2}(?:-(?:gov|iso[a-z]?))?-[a-z]+-\d{1,2}$/;
+/**
+ * The shape of AWS region names (us-east-1, us-gov-west-1, us-isob-east-1, eusc-de-east-1...): lowercase words joined
+ * by dashes, ending in a number. Only the shape: a name the SDK does not know is tried (new regions appear before
+ * SDK updates), and gets a suggestion only when nothing answers (src/cli/network-failure.ts).
+ */
+export const REGION = /^[a-z]{2,4}(?:-[a-z]+){1,3}-\d{1,2}$/;
 
 /** Shortens and neutralises user input for quoting in a one-line error message. */
 export function quote(s: string): string {
@@ -22,4 +26,26 @@ export function quote(s: string): string {
 
 export function invalidInstanceIds(ids: string[]): string[] {
   return ids.filter((id) => !INSTANCE_ID.test(id) && !MANAGED_NODE_ID.test(id));
+}
+
+/** A word fit to paste into bash or zsh: bare when it is plain, else single-quoted. */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9_.,:/@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Characters that must never reach the terminal (controls, bidi overrides). */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/** What is certainly not a Name tag: a mistyped instance or node id, another resource id, an ARN, a bare hex id. */
+const NOT_A_NAME = /^(?:m?i-|arn:|(?:sg|vpc|subnet|ami|eni|vol|snap|igw|nat|rtb|acl|vpce|eipalloc|lt|r)-[0-9a-f]+$|[0-9a-f]{8}(?:[0-9a-f]{9})?$)/i;
+
+/**
+ * For a positional argument that is not an instance id but plausibly names instances: `--tag Name=<word>`
+ * (or `--tag KEY=VALUE` when it already has that shape), quoted for the shell. Undefined when it looks like
+ * a mistyped id or is not printable.
+ */
+export function tagSuggestion(word: string): string | undefined {
+  if (!word.trim() || word.length > 128 || UNPRINTABLE.test(word) || NOT_A_NAME.test(word) || /^(?:help|version)$/i.test(word)) return undefined;
+  const eq = word.indexOf('=');
+  if (eq === -1) return `--tag ${shellWord(`Name=${word}`)}`;
+  return eq > 0 && eq < word.length - 1 ? `--tag ${shellWord(word)}` : undefined;
 }

@@ -3,7 +3,7 @@ import { appendFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { allChecks } from '../../checks/index.js';
-import { INSTANCE_ID, invalidInstanceIds, MANAGED_NODE_ID, quote, REGION } from './args.js';
+import { INSTANCE_ID, invalidInstanceIds, MANAGED_NODE_ID, quote, REGION, tagSuggestion } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 import type { Facts } from '../facts/facts.js';
 import { buildReport, type Report } from '../report/model.js';
@@ -110,6 +110,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const cmd = program().configureOutput({
     writeOut: (s) => io.stdout.write(s),
     writeErr: (s) => io.stderr.write(s),
+    // One prefix for every error line: commander's own start with `error: `.
+    outputError: (s, write) => write(s.replace(/^error: /, 'ssm-doctor: ')),
   });
   let debug = argv.includes('--debug');
   try {
@@ -146,7 +148,10 @@ async function diagnose(ids: string[], opts: Options, io: Io): Promise<number> {
     opts.wait = true;
   }
   const bad = invalidInstanceIds(ids);
-  if (bad.length) usage(`invalid instance id ${quote(bad[0]!)}: expected "i-" followed by 8 or 17 hex digits, or "mi-" and 17 (hybrid node)`);
+  if (bad.length) {
+    const tag = tagSuggestion(bad[0]!);
+    usage(`invalid instance id ${quote(bad[0]!)}: expected "i-" followed by 8 or 17 hex digits, or "mi-" and 17 (hybrid node)${tag ? `; did you mean ${tag}?` : ''}`);
+  }
   let targeting: Selection;
   let waitMs: number | undefined;
   try {
@@ -282,7 +287,13 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
       if (!r.ok) {
         const { explainCredentials } = await import('./credentials.js');
         const { describeApiError } = await import('../check/kit.js');
-        const why = r.error.kind === 'credentials' ? explainCredentials(r.error, opts.profile) : describeApiError(r.error, 'the instances to select');
+        const { noAnswer, unreachableProblem } = await import('./network-failure.js');
+        const why =
+          r.error.kind === 'credentials'
+            ? explainCredentials(r.error, opts.profile)
+            : noAnswer(r.error)
+              ? await unreachableProblem(r.error, region, io.env)
+              : describeApiError(r.error, 'the instances to select');
         throw new CliError(why, EXIT.CANNOT_RUN);
       }
       if (r.matched === 0) {
@@ -308,6 +319,10 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
       const cause = facts.caller.ok ? undefined : facts.caller.error;
       throw new CliError(problem, EXIT.CANNOT_RUN, cause && `${cause.api} failed: ${cause.code}: ${cause.message}`);
     }
+    // Nothing answered at all (DNS, refused, timeouts): the run could not happen; say where it could not go.
+    const { unanswered, unreachableProblem } = await import('./network-failure.js');
+    const lost = unanswered(facts);
+    if (lost) throw new CliError(await unreachableProblem(lost, region, io.env), EXIT.CANNOT_RUN, `${lost.api} failed: ${lost.code}: ${lost.message}`);
     return { facts, clients, close };
   } catch (e) {
     close();

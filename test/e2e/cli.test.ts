@@ -98,6 +98,16 @@ describe('ssm-doctor CLI (live, over HTTP)', () => {
     expect(r.requests).toHaveLength(0);
   });
 
+  it('a Name where an id belongs: exit 2, no request, and the way forward (--tag Name=...)', async () => {
+    const r = await live(healthyFacts(), ['app-server-1']);
+    expect(r.code).toBe(2);
+    expect(r.requests).toHaveLength(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'ssm-doctor: invalid instance id "app-server-1": expected "i-" followed by 8 or 17 hex digits, or "mi-" and 17 (hybrid node); did you mean --tag Name=app-server-1?\n',
+    );
+  });
+
   it('no region anywhere: exit 3 naming --region and AWS_REGION, no request sent', async () => {
     const r = await live(healthyFacts(), [IID], { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined });
     expect(r.code).toBe(3);
@@ -166,6 +176,20 @@ describe('ssm-doctor CLI (offline)', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it.each([
+    ['an unknown option (commander)', ['--bogus']],
+    ['a bad --format choice (commander)', [IID, '--format', 'xml']],
+    ['an option without its value (commander)', [IID, '--timeout']],
+    ['a bad instance id', ['i-123']],
+    ['an unreadable snapshot', ['--snapshot', '/nonexistent/snap.json']],
+  ])('%s: every error line starts with "ssm-doctor: "', async (_what, args) => {
+    const r = await runCli(args, env);
+    expect(r.code).toBeGreaterThanOrEqual(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^ssm-doctor: \S/);
+    expect(r.stderr).not.toMatch(/^error: /m);
   });
 
   it('--reboot with --snapshot is a usage error', async () => {

@@ -4,6 +4,7 @@
 // Each case asserts the documented exit code, one clear line on stderr where the run cannot go on, and
 // never a stack trace. Cases are independent (one server and one temp HOME each) and run concurrently.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +29,15 @@ import { extraInstanceId, startAwsServer, type Fault, type RecordedRequest, type
 import { awsEnv, runCli, type CliRun } from './run-cli.js';
 
 const STACK = /\n\s+at /;
+
+/** `http://127.0.0.1:<port>` where nothing listens (the port was free a moment ago). */
+async function closedPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
 
 interface Run extends CliRun {
   requests: RecordedRequest[];
@@ -215,6 +225,36 @@ describe.concurrent('ssm-doctor CLI under failure', { timeout: 90_000 }, () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('us-east-l');
     expect(r.requests).toHaveLength(0);
+  });
+
+  // ------------------------------------------------------------------ AWS not reached at all: exit 3, one line
+
+  it('nothing answers (AWS_ENDPOINT_URL on a closed port): exit 3, one line naming the endpoint, no region suggestion', async () => {
+    const r = await runCli([IID, '--timeout', '2'], awsEnv(await closedPort()));
+    const line = expectCannotRun({ ...r, requests: [] });
+    expect(line).toMatch(/^ssm-doctor: could not reach AWS in region "us-east-1": every request failed without an answer \(127\.0\.0\.1:\d+: ECONNREFUSED\); check AWS_ENDPOINT_URL/);
+    expect(line).not.toContain('did you mean');
+  });
+
+  it('a region the SDK does not know (--region us-east-99) and nothing answers: exit 3, "did you mean us-east-1?"', async () => {
+    const r = await runCli([IID, '--region', 'us-east-99', '--timeout', '2'], awsEnv(await closedPort()));
+    const line = expectCannotRun({ ...r, requests: [] });
+    expect(line).toContain('region "us-east-99"');
+    expect(line).toMatch(/does not know region "us-east-99": did you mean us-east-1\?$/);
+  });
+
+  it('a region the SDK does not know is not rejected up front: when something answers, the run goes on to a report', async () => {
+    const r = await scenario({}, [IID, '--region', 'us-east-99', '--json']);
+    expect(r.requests.length).toBeGreaterThan(0);
+    expect(r.stderr).toBe('');
+    expect([0, 1]).toContain(r.code);
+    expect((JSON.parse(r.stdout) as { region: string }).region).toBe('us-east-99');
+  });
+
+  it('a --tag selection that cannot reach AWS: the same one line, exit 3', async () => {
+    const r = await runCli(['--tag', 'Env=prod', '--region', 'eu-wset-1', '--timeout', '2'], awsEnv(await closedPort()));
+    const line = expectCannotRun({ ...r, requests: [] });
+    expect(line).toMatch(/did you mean eu-west-1\?$/);
   });
 
   // ------------------------------------------------------------------ AccessDenied on one API: only its checks
