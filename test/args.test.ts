@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { INSTANCE_ID, MANAGED_NODE_ID, REGION, invalidInstanceIds, isManagedNode, quote, tagSuggestion } from '../src/cli/args.js';
+import { formatInArgs, INSTANCE_ID, MANAGED_NODE_ID, REGION, invalidInstanceIds, isManagedNode, quote, tagSuggestion } from '../src/cli/args.js';
 import { knownRegions } from '../src/cli/regions.js';
 
 const HEX = '0123456789abcdef';
@@ -196,5 +196,21 @@ describe('tagSuggestion (a Name where an id belongs)', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('formatInArgs (the format of a run that failed to parse)', () => {
+  it.each([
+    [['--format', 'junit', 'x'], 'junit'],
+    [['--format=github'], 'github'],
+    [['--format', 'junit', '--format', 'github'], 'github'],
+    [['--json'], 'json'],
+    [['--json', '--format', 'json'], 'json'],
+    [['--json', '--format', 'junit'], undefined],
+    [['--', '--format', 'junit'], undefined],
+    [['--format'], undefined],
+    [[], undefined],
+  ])('%j -> %s', (argv, format) => {
+    expect(formatInArgs(argv)).toBe(format);
   });
 });

@@ -49,3 +49,23 @@ export function tagSuggestion(word: string): string | undefined {
   if (eq === -1) return `--tag ${shellWord(`Name=${word}`)}`;
   return eq > 0 && eq < word.length - 1 ? `--tag ${shellWord(word)}` : undefined;
 }
+
+/**
+ * The output format asked for on a command line, read without commander (for a run that fails before or while
+ * commander parses it): the last `--format X` / `--format=X` before `--`, else `json` for `--json`; undefined when
+ * they disagree.
+ */
+export function formatInArgs(argv: string[]): string | undefined {
+  let format: string | undefined;
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (a === '--json') json = true;
+    else if (a === '--format' && i + 1 < argv.length) format = argv[++i];
+    else if (a.startsWith('--format=')) format = a.slice('--format='.length);
+  }
+  // `--json` with another format is itself the usage error: no document is sure to be wanted.
+  if (json && format !== undefined && format !== 'json') return undefined;
+  return format ?? (json ? 'json' : undefined);
+}

@@ -3,13 +3,14 @@ import { appendFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { allChecks } from '../../checks/index.js';
-import { INSTANCE_ID, invalidInstanceIds, MANAGED_NODE_ID, quote, REGION, tagSuggestion } from './args.js';
+import { formatInArgs, INSTANCE_ID, invalidInstanceIds, MANAGED_NODE_ID, quote, REGION, tagSuggestion } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 import type { Facts } from '../facts/facts.js';
 import { buildReport, type Report } from '../report/model.js';
 import { FORMATS, render, resolveFormat } from '../report/format.js';
 import { outputWidth } from '../report/wrap.js';
 import { renderGithubSummary } from '../report/github.js';
+import { renderFatal } from '../report/fatal.js';
 import { writeJson } from '../report/json.js';
 import { SelectionError, selectChecks, splitSelectors } from '../report/select-checks.js';
 import { readSnapshot, writeSnapshot } from '../facts/snapshot.js';
@@ -107,41 +108,55 @@ export interface Io {
 
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function main(argv: string[], io: Io): Promise<number> {
-  const cmd = program().configureOutput({
+  const cmd = program();
+  let debug = argv.includes('--debug');
+  const run: RunState = { reported: false };
+  let commanderMessage = '';
+  cmd.configureOutput({
     writeOut: (s) => io.stdout.write(s),
     writeErr: (s) => io.stderr.write(s),
     // One prefix for every error line: commander's own start with `error: `.
-    outputError: (s, write) => write(s.replace(/^error: /, 'ssm-doctor: ')),
+    outputError: (s, write) => write((commanderMessage = s.replace(/^error: /, 'ssm-doctor: '))),
   });
-  let debug = argv.includes('--debug');
+  /** Under --format junit/github a run that ends before its report still leaves CI a document (src/report/fatal.ts). */
+  const fatal = (message: string, code: number): number => {
+    const doc = run.reported ? undefined : renderFatal(formatInArgs(argv), message, code);
+    if (doc) io.stdout.write(doc);
+    return code;
+  };
   try {
     cmd.parse(argv, { from: 'user' });
     const opts = cmd.opts<Options>();
     debug = Boolean(opts.debug);
-    return await diagnose(cmd.args, opts, io);
+    return await diagnose(cmd.args, opts, io, run);
   } catch (e) {
     if (e instanceof CommanderError) {
       // help and version end with exitCode 0; everything else commander rejects is a usage error.
-      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+      return e.exitCode === 0 ? EXIT.OK : fatal(commanderMessage.replace(/^ssm-doctor: /, '').trim() || e.message, EXIT.USAGE);
     }
     if (e instanceof CliError) {
       io.stderr.write(`ssm-doctor: ${e.message}\n`);
       if (debug && e.debugDetail) io.stderr.write(`${e.debugDetail}\n`);
-      return e.exitCode;
+      return fatal(e.message, e.exitCode);
     }
     const err = e instanceof Error ? e : new Error(String(e));
     io.stderr.write(`ssm-doctor: unexpected error: ${err.message}\n`);
     if (debug && err.stack) io.stderr.write(`${err.stack}\n`);
     else io.stderr.write('(run with --debug for details)\n');
-    return EXIT.CANNOT_RUN;
+    return fatal(`unexpected error: ${err.message}`, EXIT.CANNOT_RUN);
   }
+}
+
+/** Whether the report reached stdout (after that, a failure must not write a second document). */
+interface RunState {
+  reported: boolean;
 }
 
 function usage(message: string): never {
   throw new CliError(message, EXIT.USAGE);
 }
 
-async function diagnose(ids: string[], opts: Options, io: Io): Promise<number> {
+async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Promise<number> {
   // `--wait i-0123...`: commander took the id as the optional duration.
   if (typeof opts.wait === 'string' && (INSTANCE_ID.test(opts.wait) || MANAGED_NODE_ID.test(opts.wait))) {
     ids = [opts.wait, ...ids];
@@ -209,6 +224,7 @@ async function diagnose(ids: string[], opts: Options, io: Io): Promise<number> {
   }
   if (opts.saveSnapshot) writeSnapshot(opts.saveSnapshot, facts);
   const color = opts.color && !io.env.NO_COLOR && Boolean(io.stdout.isTTY) && format === 'text';
+  run.reported = true;
   // JSON is streamed a target at a time: a fleet's report is tens of MB as one string.
   // Indented for a person at a terminal; compact for files and pipes (a fleet's document stays a few MB).
   if (format === 'json') await writeJson(report, io.stdout, { indent: io.stdout.isTTY ? 2 : 0, verbose: opts.verbose });

@@ -54,6 +54,55 @@ describe('--format junit', () => {
   });
 });
 
+describe('a run that ends before its report, under --format junit / github (what CI shows)', () => {
+  const closed = async () => {
+    const s = await startAwsServer({ facts: healthyFacts() });
+    await s.close();
+    return s.url;
+  };
+  it.each([
+    ['a usage error (bad instance id)', async () => runCli(['app-server-1', '--format', 'junit'], env), 2, /invalid instance id "app-server-1".*--tag Name=app-server-1/],
+    ['a usage error from commander (unknown option)', async () => runCli([IID, '--format=junit', '--bogus'], env), 2, /^unknown option '--bogus'$/],
+    ['AWS not reachable', async () => runCli([IID, '--format', 'junit', '--region', 'us-east-99', '--timeout', '2'], awsEnv(await closed())), 3, /did you mean us-east-1\?/],
+    ['no instance matched the selection', async () => {
+      server = await startAwsServer({ facts: healthyFacts() });
+      return runCli(['--tag', 'Env=nowhere', '--format', 'junit'], awsEnv(server.url));
+    }, 1, /no instance matched/],
+  ] as const)('junit, %s: one testcase in error naming it, same exit code', async (_what, go, code, message) => {
+    const r = await go();
+    expect(r.code).toBe(code);
+    const root = parseXml(r.stdout);
+    expect(root.attrs).toMatchObject({ tests: '1', errors: '1', failures: '0' });
+    const [tc] = all(root, 'testcase');
+    expect(tc!.attrs.name).toBe('ssm-doctor run');
+    const error = all(tc!, 'error')[0]!;
+    expect(error.attrs.message).toMatch(message);
+    expect(error.text).toContain(`(ssm-doctor exit code ${code})`);
+    expect(r.stderr).toMatch(/^ssm-doctor: /);
+  });
+
+  it.each([
+    ['a usage error', [IID, '--format', 'github', '--timeout', '0'], 2, 'usage error', /--timeout must be a number/],
+    ['an unreadable snapshot', ['--snapshot', '/nonexistent.json', '--format', 'github'], 3, 'could not run', /cannot read snapshot \/nonexistent\.json/],
+  ] as const)('github, %s: one ::error naming it, same exit code', async (_what, args, code, title, message) => {
+    const r = await runCli([...args], env);
+    expect(r.code).toBe(code);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const m = /^::error title=ssm-doctor%3A ([^:]+)::(.*)$/.exec(lines[0]!);
+    expect(m?.[1]).toBe(title);
+    expect(m?.[2]).toMatch(message);
+  });
+
+  it('text and json keep stdout empty on a fatal error', async () => {
+    for (const f of ['text', 'json']) {
+      const r = await runCli(['i-123', '--format', f], env);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+    }
+  });
+});
+
 describe('--format github', () => {
   it('annotations on stdout and the Markdown job summary appended to $GITHUB_STEP_SUMMARY', async () => {
     const summary = join(tmp(), 'summary.md');
