@@ -79,6 +79,19 @@ function safeName(p: string | undefined): string {
   return p && /^[\w.@+=-]{1,64}$/.test(p) ? p : '<profile>';
 }
 
+/**
+ * One line when a named profile and static keys in the environment could both supply credentials: which ones
+ * are used (the profile: the SDK's default chain skips the environment keys when a profile is named), why, and
+ * how to use the other. Undefined when there is no such choice.
+ */
+export function credentialChoiceNote(profile: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const p = requestedProfile(profile, env);
+  if (!p || !env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return undefined;
+  const via = profile ? '--profile' : 'AWS_PROFILE';
+  const other = profile ? `leave out --profile${env.AWS_PROFILE ? ' and unset AWS_PROFILE' : ''}` : 'unset AWS_PROFILE';
+  return `using the credentials of profile ${quote(p)} (${via}); AWS_ACCESS_KEY_ID is set too but a named profile comes first: to use those keys instead, ${other}`;
+}
+
 export function explainCredentials(e: ApiError, profile: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const p = requestedProfile(profile, env);
   const name = safeName(p);

@@ -329,7 +329,7 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
       clients,
       instances,
     });
-    const { credentialsProblem } = await import('./credentials.js');
+    const { credentialChoiceNote, credentialsProblem } = await import('./credentials.js');
     const problem = credentialsProblem(facts, opts.profile);
     if (problem) {
       const cause = facts.caller.ok ? undefined : facts.caller.error;
@@ -339,6 +339,12 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
     const { unanswered, unreachableProblem } = await import('./network-failure.js');
     const lost = unanswered(facts);
     if (lost) throw new CliError(await unreachableProblem(lost, region, io.env), EXIT.CANNOT_RUN, `${lost.api} failed: ${lost.code}: ${lost.message}`);
+    // The credentials worked: say which ones when the environment offered two.
+    const choice = credentialChoiceNote(opts.profile, io.env);
+    if (choice) {
+      spinner.stop();
+      io.stderr.write(`ssm-doctor: ${choice}\n`);
+    }
     return { facts, clients, close };
   } catch (e) {
     close();

@@ -22,6 +22,7 @@ export function clientConfig(o: ClientOptions): {
   maxAttempts: number;
   retryMode: string;
   requestHandler: { requestTimeout: number; connectionTimeout: number; throwOnRequestTimeout: boolean };
+  logger: SdkLogger;
 } {
   const t = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return {
@@ -31,8 +32,24 @@ export function clientConfig(o: ClientOptions): {
     retryMode: 'adaptive',
     // Without throwOnRequestTimeout the Node handler only logs a warning (to stderr) when requestTimeout passes.
     requestHandler: { requestTimeout: t, connectionTimeout: t, throwOnRequestTimeout: true },
+    logger: SILENT_LOGGER,
   };
 }
+
+export interface SdkLogger {
+  debug(...content: unknown[]): void;
+  info(...content: unknown[]): void;
+  warn(...content: unknown[]): void;
+  error(...content: unknown[]): void;
+}
+
+/**
+ * The client `logger` option, the SDK's supported way to route its log lines. Without one the SDK uses its
+ * NoOpLogger, which drops everything, except that the credential chain then falls back to console.warn for its
+ * 8-line "Multiple credential sources detected" (a profile and AWS_ACCESS_KEY_ID both set): ssm-doctor says
+ * that in one line of its own (src/cli/credentials.ts, credentialChoiceNote). So: drop everything, as before.
+ */
+const SILENT_LOGGER: SdkLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * stderr belongs to the spinner and ssm-doctor's own messages: the SDK's "node >= 22 after January 2027"

@@ -120,13 +120,17 @@ describe('clientConfig', () => {
       maxAttempts: 7,
       retryMode: 'adaptive',
       requestHandler: { requestTimeout: 2500, connectionTimeout: 2500, throwOnRequestTimeout: true },
+      logger: expect.any(Object),
     });
     expect(clientConfig({ region: 'us-east-1' })).toEqual({
       region: 'us-east-1',
       maxAttempts: 5,
       retryMode: 'adaptive',
       requestHandler: { requestTimeout: 10000, connectionTimeout: 10000, throwOnRequestTimeout: true },
+      logger: expect.any(Object),
     });
+    // The SDK's own log lines go nowhere (ssm-doctor writes its own), as with its default NoOpLogger.
+    expect(Object.keys(cfg.logger).sort()).toEqual(['debug', 'error', 'info', 'warn']);
   });
 });
 

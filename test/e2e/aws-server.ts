@@ -66,6 +66,8 @@ export interface RecordedRequest {
   params: Record<string, string> | unknown;
   /** Date.now() when the request arrived. */
   at: number;
+  /** The access key id the request was signed with (SigV4 Credential scope). */
+  accessKeyId?: string;
 }
 
 export interface AwsServer {
@@ -143,7 +145,8 @@ export async function startAwsServer(opts: ServerOptions): Promise<AwsServer> {
       action = form.Action ?? '';
       params = form;
     }
-    requests.push({ service: service ?? 'ec2', action, params, at: Date.now() });
+    const accessKeyId = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+    requests.push({ service: service ?? 'ec2', action, params, at: Date.now(), ...(accessKeyId ? { accessKeyId } : {}) });
 
     const json = service === 'ssm';
     const reply = async (status: number, body: string, headers: Record<string, string> = {}) => {

@@ -19,7 +19,7 @@ afterEach(async () => {
 async function live(facts: Facts, args: string[], extraEnv: Record<string, string | undefined> = {}) {
   server = await startAwsServer({ facts });
   const run = await runCli(args, awsEnv(server.url, extraEnv));
-  return { ...run, requests: server.requests };
+  return { ...run, requests: server.requests, signedWith: [...new Set(server.requests.map((q) => q.accessKeyId))] };
 }
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ssm-doctor-e2e-'));
@@ -106,6 +106,39 @@ describe('ssm-doctor CLI (live, over HTTP)', () => {
     expect(r.stderr).toBe(
       'ssm-doctor: invalid instance id "app-server-1": expected "i-" followed by 8 or 17 hex digits, or "mi-" and 17 (hybrid node); did you mean --tag Name=app-server-1?\n',
     );
+  });
+
+  describe('a profile and access keys in the environment (GitHub Actions with --profile)', () => {
+    /** ~/.aws with profile `ci` holding its own keys; the environment keeps awsEnv's AWS_ACCESS_KEY_ID. */
+    const profileFiles = () => {
+      const dir = tmp();
+      writeFileSync(join(dir, 'config'), '[profile ci]\nregion = us-east-1\n');
+      writeFileSync(join(dir, 'credentials'), '[ci]\naws_access_key_id = AKIAPROFILEEXAMPLE00\naws_secret_access_key = profile-secret\n');
+      return { AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') };
+    };
+
+    it('--profile: one line of ours saying which credentials are used and how to use the other, not the SDK warning', async () => {
+      const r = await live(healthyFacts(), [IID, '--profile', 'ci', '--json'], profileFiles());
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(
+        'ssm-doctor: using the credentials of profile "ci" (--profile); AWS_ACCESS_KEY_ID is set too but a named profile comes first: to use those keys instead, leave out --profile\n',
+      );
+      expect(r.stderr).not.toContain('Multiple credential sources');
+      // The profile's key signed the requests.
+      expect(r.signedWith).toContain('AKIAPROFILEEXAMPLE00');
+    });
+
+    it('AWS_PROFILE: the same line, naming AWS_PROFILE', async () => {
+      const r = await live(healthyFacts(), [IID, '--json'], { ...profileFiles(), AWS_PROFILE: 'ci' });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/^ssm-doctor: using the credentials of profile "ci" \(AWS_PROFILE\);.* unset AWS_PROFILE\n$/);
+    });
+
+    it('no conflict (keys only): nothing on stderr', async () => {
+      const r = await live(healthyFacts(), [IID, '--json'], profileFiles());
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+    });
   });
 
   it('no region anywhere: exit 3 naming --region and AWS_REGION, no request sent', async () => {
