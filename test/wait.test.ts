@@ -1,10 +1,10 @@
 // The --wait decision (pure) and loop (injected clock, sleep and refresh): keep waiting only for what
 // waiting can fix; stop at once on configuration failures; the interval is capped by the time left.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { allChecks } from '../checks/index.js';
 import { failed, ok, type Facts } from '../src/facts/facts.js';
 import { buildReport } from '../src/report/model.js';
-import { decide, optimistic, pollInterval, progressLine, waitForTargets, waitSummary, WAITABLE_CHECKS, type FailOn } from '../src/cli/wait.js';
+import { countdown, decide, optimistic, pollInterval, progressLine, waitForTargets, waitSummary, WAITABLE_CHECKS, type FailOn } from '../src/cli/wait.js';
 import { IID, VPC, denied, val, world } from './fixtures/world.js';
 
 const TOOL = { name: 'ssm-doctor', version: 'test' };
@@ -261,5 +261,48 @@ describe('pollInterval', () => {
     expect(pollInterval({ SSM_DOCTOR_POLL_MS: '200' })).toBe(200);
     expect(pollInterval({ SSM_DOCTOR_POLL_MS: 'soon' })).toBe(15_000);
     expect(pollInterval({ SSM_DOCTOR_POLL_MS: '0' })).toBe(15_000);
+  });
+});
+
+describe('countdown (the spinner text while waiting)', () => {
+  it('shows each round at once, then the time left every second, until the next round or stop', () => {
+    vi.useFakeTimers();
+    try {
+      let now = 0;
+      const shown: string[] = [];
+      const c = countdown((t) => shown.push(t), () => now);
+      const live = { deadline: 120_000, lineAt: (ms: number) => `waiting (${Math.ceil(ms / 1000)}s left)` };
+      c.round('waiting (120s left)', live);
+      for (let i = 0; i < 3; i++) {
+        now += 1000;
+        vi.advanceTimersByTime(1000);
+      }
+      expect(shown).toEqual(['waiting (120s left)', 'waiting (119s left)', 'waiting (118s left)', 'waiting (117s left)']);
+      c.round('next round (100s left)', { ...live, lineAt: (ms) => `next round (${Math.ceil(ms / 1000)}s left)` });
+      now += 1000;
+      vi.advanceTimersByTime(1000);
+      expect(shown.slice(-2)).toEqual(['next round (100s left)', 'next round (116s left)']);
+      c.stop();
+      vi.advanceTimersByTime(5000);
+      expect(shown).toHaveLength(6);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('waitForTargets hands each round a redraw for another time left', async () => {
+    const lines: string[] = [];
+    let t = 0;
+    await waitForTargets({
+      facts: world((f) => (f.agents[IID] = ok(null))),
+      timeoutMs: 90_000,
+      pollMs: 90_000,
+      evaluate: (f) => buildReport(f, allChecks, { tool: { name: 'ssm-doctor', version: 'test' }, source: 'snapshot' }),
+      refresh: async (f) => f,
+      now: () => t,
+      sleep: async (ms) => void (t += ms),
+      progress: (_line, live) => lines.push(live.lineAt(live.deadline - 31_000)),
+    });
+    expect(lines[0]).toMatch(/\(59s left\)$/);
   });
 });

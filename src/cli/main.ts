@@ -6,7 +6,7 @@ import { allChecks } from '../../checks/index.js';
 import { formatInArgs, INSTANCE_ID, invalidInstanceIds, MANAGED_NODE_ID, quote, REGION, tagSuggestion } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 import type { Facts } from '../facts/facts.js';
-import { buildReport, type Report } from '../report/model.js';
+import { buildReport, withWait, type Report, type WaitOutcome } from '../report/model.js';
 import { FORMATS, render, resolveFormat } from '../report/format.js';
 import { outputWidth } from '../report/wrap.js';
 import { renderGithubSummary } from '../report/github.js';
@@ -209,11 +209,11 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   if (live && waitMs === undefined) live.close();
   if (live && facts.targets.length >= COLLECT_GARBAGE_FROM_TARGETS) collectGarbage();
   let report = buildReport(facts, selection.checks, reportOptions);
-  let waitedOut = false;
+  let waitOutcome: WaitOutcome | undefined;
   if (live && waitMs !== undefined) {
     const waited = await waitLive(live, report, (f) => buildReport(f, selection.checks, reportOptions), waitMs, io);
     ({ facts, report } = waited);
-    waitedOut = waited.outcome === 'timeout';
+    waitOutcome = { timedOut: waited.outcome === 'timeout', waitedSeconds: Math.round(waited.elapsedMs / 1000) };
   }
   live?.close();
   if (opts.redact) {
@@ -222,6 +222,8 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
     facts = redactFacts(facts);
     report = buildReport(facts, selection.checks, reportOptions);
   }
+  // A wait that ran out is part of the report (and a failed gate), even when what is left only warns.
+  if (waitOutcome) report = withWait(report, waitOutcome);
   if (opts.saveSnapshot) writeSnapshot(opts.saveSnapshot, facts);
   const color = opts.color && !io.env.NO_COLOR && Boolean(io.stdout.isTTY) && format === 'text';
   run.reported = true;
@@ -232,8 +234,7 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   if (format === 'github') writeStepSummary(report, io);
 
   if (opts.reboot) await maybeReboot(report, facts, opts, timeout * 1000, io);
-  // A wait that ran out is a failed gate, even when what is left only warns (a still pending instance).
-  return report.ok && !waitedOut ? EXIT.OK : EXIT.FINDINGS;
+  return report.ok ? EXIT.OK : EXIT.FINDINGS;
 }
 
 /** The checks --only/--skip leave, validated against the registry (unknown id: usage error naming the valid ones). */
@@ -356,10 +357,12 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
 
 /** --wait: refresh rounds until every target is ready, time runs out, or waiting cannot help. */
 async function waitLive(live: Live, first: Report, evaluate: (f: Facts) => Report, waitMs: number, io: Io) {
-  const { pollInterval, waitForTargets, waitSummary } = await import('./wait.js');
+  const { countdown, pollInterval, waitForTargets, waitSummary } = await import('./wait.js');
   const { refresh } = await import('../collect/refresh.js');
   const tty = Boolean(io.stderr.isTTY) && !io.env.CI;
   const spinner = tty ? await startSpinner(io, 'waiting') : undefined;
+  // In a terminal the time left moves every second; in logs, one line per round.
+  const clock = spinner && countdown((text) => spinner.update(text));
   try {
     const result = await waitForTargets({
       facts: live.facts,
@@ -367,13 +370,15 @@ async function waitLive(live: Live, first: Report, evaluate: (f: Facts) => Repor
       pollMs: pollInterval(io.env),
       evaluate: (f) => (f === live.facts ? first : evaluate(f)),
       refresh: (f, ids) => refresh(f, ids, { clients: live.clients }),
-      progress: (line) => (spinner ? spinner.update(line) : io.stderr.write(`ssm-doctor: ${line}\n`)),
+      progress: (line, at) => (clock ? clock.round(line, at) : io.stderr.write(`ssm-doctor: ${line}\n`)),
     });
+    clock?.stop();
     spinner?.stop();
     const summary = waitSummary(result, waitMs);
     if (summary) io.stderr.write(`ssm-doctor: ${summary}\n`);
     return result;
   } finally {
+    clock?.stop();
     spinner?.stop();
     live.close();
   }

@@ -176,8 +176,11 @@ export interface WaitOptions {
   evaluate: (facts: Facts) => Report;
   /** One round of re-reads for the ids still waiting (src/collect/refresh.ts). */
   refresh: (facts: Facts, ids: string[]) => Promise<Facts>;
-  /** Called once per round before sleeping, with a progress line. */
-  progress?: (line: string) => void;
+  /**
+   * Called once per round before sleeping, with a progress line; `live.lineAt` redraws that line for another time
+   * left (the deadline is on the `now` clock), so a spinner can count down (see countdown()).
+   */
+  progress?: (line: string, live: { deadline: number; lineAt(leftMs: number): string }) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -217,12 +220,33 @@ export async function waitForTargets(o: WaitOptions): Promise<WaitResult> {
     if (d.kind === 'stop') return done('unfixable');
     const left = deadline - now();
     if (left <= 0) return done('timeout');
-    o.progress?.(progressLine(d, left));
+    o.progress?.(progressLine(d, left), { deadline, lineAt: (ms) => progressLine(d, ms) });
     await sleep(Math.min(o.pollMs, left));
     facts = await o.refresh(facts, d.waiting);
     rounds++;
     report = o.evaluate(facts);
   }
+}
+
+/**
+ * The spinner text of a wait, counting down every second between rounds: each round's line is shown at once and
+ * then redrawn with the time left, until the next round or stop().
+ */
+export function countdown(show: (text: string) => void, now: () => number = Date.now, everyMs = 1000) {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const stop = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+  return {
+    round(line: string, live: { deadline: number; lineAt(leftMs: number): string }): void {
+      stop();
+      show(line);
+      timer = setInterval(() => show(live.lineAt(Math.max(0, live.deadline - now()))), everyMs);
+      timer.unref?.();
+    },
+    stop,
+  };
 }
 
 /** One line for stderr at the end of a wait; undefined when there was nothing to wait for. */

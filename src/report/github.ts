@@ -2,7 +2,7 @@
 // stdout, and the Markdown job summary that the CLI appends to $GITHUB_STEP_SUMMARY. Pure functions of the Report.
 import { Chalk } from 'chalk';
 import type { CheckResult, Fix } from '../check/kit.js';
-import { isBlocking, type Report, type TargetReport } from './model.js';
+import { isBlocking, waitTimedOutText, type Report, type TargetReport } from './model.js';
 import { fleetRows, fleetSummary, problemIds, terminalSafe, truncate, verdictOf, type Verdict } from './table.js';
 
 /** Other control characters (C0 but LF/CR, DEL, C1) would reach the log raw (ANSI escapes): `?`. */
@@ -118,6 +118,8 @@ export function renderGithub(report: Report): string {
   if (report.missingPermissions?.length) {
     all.push({ kind: 'warning', title: 'ssm-doctor: permissions to add', message: `Grant these to the identity running ssm-doctor: ${report.missingPermissions.join(', ')}` });
   }
+  const waited = waitTimedOutText(report);
+  if (waited) all.unshift({ kind: 'error', title: 'ssm-doctor: --wait ran out', message: waited });
   const out = withinLimits(all).map((a) => command(a.kind, a.title, a.message));
   if (out.length) out.push('');
   out.push(fleetSummary(report), '', ...fleetRows(report, new Chalk({ level: 0 }), 100, causeNumbers(report)));
@@ -227,7 +229,8 @@ function section(t: TargetReport, report: Report, num: (id: string) => string, s
 export function renderGithubSummary(report: Report): string {
   const num = causeNumbers(report);
   const summary = `${fleetSummary(report)}${report.causes.length ? ` · ${report.causes.length} cause${report.causes.length === 1 ? '' : 's'}` : ''}`;
-  const out = [`## ssm-doctor · ${cell(report.region)} · ${summary}`, '', ...causesMd(report), '### Instances', '', '| instance | Name | verdict | findings |', '| --- | --- | --- | --- |'];
+  const waited = waitTimedOutText(report);
+  const out = [`## ssm-doctor · ${cell(report.region)} · ${summary}`, '', ...(waited ? [`**⏱ ${cell(waited)}**`, ''] : []), ...causesMd(report), '### Instances', '', '| instance | Name | verdict | findings |', '| --- | --- | --- | --- |'];
   for (const t of report.targets) {
     const causes = t.diagnosis.causes.map((c) => num(c.id)).sort((a, b) => Number(a) - Number(b));
     const ids = causes.length ? causes.map((n) => `cause ${n}`) : problemIds(t, report.failOn).map(tick);

@@ -2,7 +2,7 @@
 // One <testsuite> per target, one <testcase> per check: fail -> <failure>, error -> <error>, skip -> <skipped>,
 // warn -> passes with the detail in <system-out> (a <failure> with --fail-on warn).
 import type { CheckResult, Fix } from '../check/kit.js';
-import { isBlocking, tally, type Report, type TargetReport } from './model.js';
+import { isBlocking, tally, waitTimedOutText, type Report, type TargetReport } from './model.js';
 
 /** Removes what XML 1.0 does not allow at all (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF). */
 export function xmlChars(s: string): string {
@@ -111,7 +111,9 @@ function junitTimestamp(iso: string): string | undefined {
 
 /** The whole report as one JUnit XML document. */
 export function renderJunit(report: Report): string {
-  const all = report.targets.map((t) => counts(t.checks, report.failOn));
+  const waited = waitTimedOutText(report);
+  // A --wait that ran out: one more suite with one failing test case, counted in the totals.
+  const all = [...report.targets.map((t) => counts(t.checks, report.failOn)), ...(waited ? [{ tests: 1, failures: 1, errors: 0, skipped: 0 }] : [])];
   const sum = (k: keyof Counts) => all.reduce((a, c) => a + c[k], 0);
   // The root carries what every JUnit schema allows there (Jenkins' has no `skipped` on <testsuites>).
   const head = attrs({ name: 'ssm-doctor', tests: sum('tests'), failures: sum('failures'), errors: sum('errors'), time: 0 });
@@ -119,6 +121,13 @@ export function renderJunit(report: Report): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${head}>`,
     ...report.targets.map((t, i) => testsuite(t, report, i)),
+    ...(waited
+      ? [
+          `  <testsuite${attrs({ name: 'ssm-doctor --wait', id: report.targets.length, tests: 1, failures: 1, errors: 0, skipped: 0, time: 0 })}>\n` +
+            `    <testcase${attrs({ classname: 'ssm-doctor', name: 'every target ready before --wait ran out', time: report.wait!.waitedSeconds })}>\n` +
+            `      <failure${attrs({ message: waited, type: 'timeout' })}>${xmlText(waited)}</failure>\n    </testcase>\n  </testsuite>`,
+        ]
+      : []),
     '</testsuites>',
     '',
   ].join('\n');

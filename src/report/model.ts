@@ -6,6 +6,7 @@ import { diagnose, type Diagnosis } from '../diagnose/diagnose.js';
 import { buildPlan, groupCauses, type Plan, type ReportCause } from '../diagnose/fleet.js';
 import { isConfigurationCheck } from '../diagnose/offline.js';
 import { pathPictures, type PathPicture } from './path-picture.js';
+import { formatDuration } from '../cli/select.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -50,7 +51,16 @@ export interface Report {
   causes: ReportCause[];
   /** The causes' fixes in order, what to do after them, every command once and the Terraform consolidated. */
   plan: Plan;
+  /** How a `--wait` ended (present only with --wait): a wait that ran out fails the gate (`ok` false). */
+  wait?: WaitOutcome;
   targets: TargetReport[];
+}
+
+export interface WaitOutcome {
+  /** Time ran out before every target was ready. */
+  timedOut: boolean;
+  /** From the first collection to the last round, whole seconds. */
+  waitedSeconds: number;
 }
 
 export interface ReportOptions {
@@ -127,6 +137,22 @@ export function buildReport(facts: Facts, checks: Check[], opts: ReportOptions):
     plan: buildPlan(causes, targets, facts.region),
     targets,
   };
+}
+
+/** The report of a --wait run: how the wait ended, before the targets; a wait that ran out is a failed gate. */
+export function withWait(report: Report, wait: WaitOutcome): Report {
+  const { targets, ...head } = report;
+  return { ...head, ok: report.ok && !wait.timedOut, wait, targets };
+}
+
+/** The sentence every renderer shows for a wait that ran out; undefined otherwise. */
+export function waitTimedOutText(report: Report): string | undefined {
+  const w = report.wait;
+  if (!w?.timedOut) return undefined;
+  const n = report.targets.length;
+  // Ready as --wait counts it: ok, and the instance no longer pending.
+  const notReady = report.targets.filter((t) => !t.ok || t.instance?.state === 'pending').length;
+  return `--wait ran out after ${formatDuration(w.waitedSeconds * 1000)}: ${notReady} of ${n} target${n === 1 ? '' : 's'} still not ready`;
 }
 
 /** The path pictures of one target; a crash there never costs the report (the checks already judged the path). */

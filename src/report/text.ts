@@ -7,7 +7,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { CheckGroup, CheckResult, Fix, Status } from '../check/kit.js';
 import { firstSentence } from '../diagnose/diagnose.js';
 import type { ReportCause } from '../diagnose/fleet.js';
-import { tally, type Report, type TargetReport } from './model.js';
+import { tally, waitTimedOutText, type Report, type TargetReport } from './model.js';
 import { drawPicture } from './path-picture.js';
 import { displayWidth, fitList, fleetRows, fleetSummary, terminalSafe, truncate, verdictOf } from './table.js';
 import { DEFAULT_WIDTH, shellLines, wrap } from './wrap.js';
@@ -363,5 +363,8 @@ export function renderText(report: Report, opts: TextOptions): string {
   if (report.targets.length <= 1) {
     for (const t of report.targets) renderOne(w, report, t, opts);
   } else renderFleet(w, report, opts);
+  // A --wait that ran out, last: part of the report, not only a stderr line that scrolls away.
+  const waited = waitTimedOutText(report);
+  if (waited) w.text(`⏱ ${waited}`, '\n', '', c.red);
   return `${w.lines.join('\n')}\n`;
 }

@@ -7,6 +7,7 @@ import { clientQuestions } from '../../src/facts/requirements.js';
 import { ACCOUNT, CALLER_ROLE_ARN, IID, REGION, VPC, val, world } from '../fixtures/world.js';
 import { extraInstanceId, startAwsServer, type AwsServer, type RecordedRequest } from './aws-server.js';
 import { awsEnv, runCli } from './run-cli.js';
+import { all, parseXml } from '../report/helpers.js';
 
 let server: AwsServer | undefined;
 afterEach(async () => {
@@ -287,6 +288,38 @@ describe('--wait', () => {
     expect(r.stderr).toMatch(/gave up waiting after 1s: 1 of 1 target not ready: agent\.ping/);
     expect(count(r.requests).DescribeInstanceInformation).toBeGreaterThanOrEqual(2);
     expect(json(r.stdout).targets[0]!.checks.find((c) => c.id === 'agent.ping')!.status).toBe('fail');
+  });
+
+  it('a wait that ran out is part of the report: JSON wait { timedOut, waitedSeconds } and ok false; text, JUnit and GitHub say it', async () => {
+    const slow = { SSM_DOCTOR_POLL_MS: '300' };
+    const doc = json((await live(booting(), [IID, '--wait', '1s', '--json'], slow)).stdout) as unknown as { ok: boolean; wait: unknown; targets: unknown[] };
+    expect(doc.ok).toBe(false);
+    expect(doc.wait).toEqual({ timedOut: true, waitedSeconds: expect.any(Number) });
+    expect(Object.keys(doc).indexOf('wait')).toBeLessThan(Object.keys(doc).indexOf('targets'));
+
+    const text = await live(booting(), [IID, '--wait', '1s', '--no-color'], slow);
+    expect(text.code).toBe(1);
+    expect(text.stdout.trimEnd().split('\n').at(-1)).toMatch(/^⏱ --wait ran out after \d+s: 1 of 1 target still not ready$/);
+
+    const junit = await live(booting(), [IID, '--wait', '1s', '--format', 'junit'], slow);
+    expect(junit.code).toBe(1);
+    const root = parseXml(junit.stdout);
+    const suite = all(root, 'testsuite').find((x) => x.attrs.name === 'ssm-doctor --wait')!;
+    expect(all(suite, 'failure')[0]!.attrs.message).toMatch(/^--wait ran out after/);
+    expect(Number(root.attrs.tests)).toBe(all(root, 'testcase').length);
+    expect(Number(root.attrs.failures)).toBe(all(root, 'failure').length);
+
+    const github = await live(booting(), [IID, '--wait', '1s', '--format', 'github'], slow);
+    expect(github.stdout).toMatch(/^::error title=ssm-doctor%3A --wait ran out::--wait ran out after \d+s: 1 of 1 target still not ready$/m);
+  });
+
+  it('a wait that ends ready records it too (timedOut false)', async () => {
+    server = await startAwsServer({ facts: booting() });
+    const stop = switchAfter(2, world());
+    const r = await runCli([IID, '--wait', '30s', '--json'], awsEnv(server.url, FAST));
+    stop();
+    expect(r.code).toBe(0);
+    expect((json(r.stdout) as unknown as { wait: unknown }).wait).toEqual({ timedOut: false, waitedSeconds: expect.any(Number) });
   });
 
   it('nothing to wait for: no progress, exit 0; `--wait i-...` reads the id as an id (default 10m)', async () => {
