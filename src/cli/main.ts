@@ -5,6 +5,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { allChecks } from '../../checks/index.js';
 import { formatInArgs, INSTANCE_ID, invalidInstanceIds, MANAGED_NODE_ID, quote, REGION, tagSuggestion } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { exitOnInterrupt, onInterrupt } from './interrupt.js';
 import type { Facts } from '../facts/facts.js';
 import { buildReport, withWait, type Report, type WaitOutcome } from '../report/model.js';
 import { FORMATS, render, resolveFormat } from '../report/format.js';
@@ -108,6 +109,7 @@ export interface Io {
 
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function main(argv: string[], io: Io): Promise<number> {
+  exitOnInterrupt(io.stderr);
   const cmd = program();
   let debug = argv.includes('--debug');
   const run: RunState = { reported: false };
@@ -390,10 +392,20 @@ interface Spinner {
 }
 
 async function startSpinner(io: Io, text: string): Promise<Spinner> {
-  if (!io.stderr.isTTY || io.env.CI) return { update() {}, stop() {} };
+  // A terminal 0 columns wide (a pty nobody sized) would make ora count infinitely many lines to clear: no spinner.
+  const columns = (io.stderr as { columns?: number }).columns;
+  if (!io.stderr.isTTY || io.env.CI || columns === 0) return { update() {}, stop() {} };
   const { default: ora } = await import('ora');
-  const s = ora({ text, stream: io.stderr }).start();
-  return { update: (t) => (s.text = t), stop: () => s.stop() };
+  // discardStdin: false keeps the terminal turning Ctrl-C into SIGINT (src/cli/interrupt.ts).
+  const s = ora({ text, stream: io.stderr, discardStdin: false }).start();
+  const forget = onInterrupt(() => s.stop());
+  return {
+    update: (t) => (s.text = t),
+    stop: () => {
+      forget();
+      s.stop();
+    },
+  };
 }
 
 async function maybeReboot(report: Report, facts: Facts, opts: Options, timeoutMs: number, io: Io): Promise<void> {

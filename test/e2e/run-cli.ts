@@ -1,5 +1,5 @@
 // Spawns the built CLI exactly as a user would (node bin/ssm-doctor.js ...), with a clean AWS environment.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,5 +61,67 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): 
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input ?? '');
+  });
+}
+
+export interface PtyRun {
+  /** Exit code of the CLI (script -e passes it on); null when it had to be killed. */
+  code: number | null;
+  /** Everything the terminal received (stdout and stderr, escape sequences included). */
+  output: string;
+  /** The CLI was still running `killAfterMs` after the keys were sent, and was killed. */
+  killed: boolean;
+}
+
+/** util-linux `script`, which runs a command in a real pseudo-terminal (Debian: bsdutils, always installed). */
+export function hasScript(): boolean {
+  try {
+    return /util-linux/.test(execFileSync('script', ['--version'], { encoding: 'utf8' }));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs the built CLI in a real pseudo-terminal (util-linux `script`, sized 120x40 like a terminal window unless
+ * `unsized`), types `keys` once the terminal shows `until`, and waits for the end; kills it `killAfterMs` after the
+ * keys (40 s after the start without keys) if it is still running: a bound for a hang, not a measure of speed.
+ */
+export function runInPty(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  o: { until?: RegExp; keys?: string; killAfterMs?: number; unsized?: boolean } = {},
+): Promise<PtyRun> {
+  const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const command = `${o.unsized ? '' : 'stty cols 120 rows 40; '}exec ${[process.execPath, BIN, ...args].map(sh).join(' ')}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['--quiet', '--return', '--flush', '--command', command, '/dev/null'], {
+      env: { ...env, TERM: 'xterm-256color' },
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let sent = false;
+    let killed = false;
+    const kill = () => {
+      killed = true;
+      child.kill('SIGKILL');
+    };
+    // Never waits forever for `until` either.
+    let timer: NodeJS.Timeout | undefined = setTimeout(kill, 40_000);
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString('utf8');
+      if (!sent && o.until && o.keys && o.until.test(output)) {
+        sent = true;
+        child.stdin.write(o.keys);
+        clearTimeout(timer);
+        timer = setTimeout(kill, o.killAfterMs ?? 20_000);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, killed });
+    });
   });
 }

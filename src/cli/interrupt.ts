@@ -1,0 +1,42 @@
+// Ctrl-C ends a run at once, whatever it is doing (collecting, the --wait countdown, the --reboot prompt): what is
+// on the terminal is tidied up (the spinner cleared, the cursor shown again) and the process exits with 130
+// (128 + SIGINT, what shells report for an interrupted command).
+// Two things used to swallow it: ora's stdin handling (it puts the terminal in raw mode, where Ctrl-C is only a byte
+// on a stdin nobody reads: spinners are started with discardStdin: false), and readline's prompt, which turns
+// Ctrl-C into its own 'SIGINT' event (confirm.ts forwards it here).
+
+/** The exit code of an interrupted run. */
+export const INTERRUPTED = 130;
+
+/** Shows the terminal cursor again (spinners hide it). */
+const SHOW_CURSOR = '\u001b[?25h';
+
+const cleanups = new Set<() => void>();
+let installed = false;
+
+/** Runs `cleanup` if the run is interrupted; returns the function that forgets it (call it when done). */
+export function onInterrupt(cleanup: () => void): () => void {
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
+}
+
+/** Ends the run now: every registered cleanup (newest first), the cursor shown, exit 130. */
+export function interrupt(stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): never {
+  for (const cleanup of [...cleanups].reverse()) {
+    try {
+      cleanup();
+    } catch {
+      // Tidying up must not keep the process alive.
+    }
+  }
+  cleanups.clear();
+  if (stderr.isTTY) stderr.write(SHOW_CURSOR);
+  process.exit(INTERRUPTED);
+}
+
+/** SIGINT (Ctrl-C in a terminal, `kill -INT`) ends the run through interrupt(); installed once per process. */
+export function exitOnInterrupt(stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): void {
+  if (installed) return;
+  installed = true;
+  process.on('SIGINT', () => interrupt(stderr));
+}
