@@ -74,6 +74,19 @@ const TARGETED: Case[] = [
     },
   },
   {
+    name: 'the instance profile the instance names was deleted (NoSuchEntity), a failed ssm endpoint with AWS\'s LastError',
+    facts: world((f) => {
+      f.instanceProfiles[PROFILE_ARN] = ok(null);
+      delete f.simulations[ROLE_ARN];
+      const ssm = val(f.endpoints[VPC]).find((e) => e.serviceName.endsWith('.ssm'))!;
+      ssm.state = 'failed';
+      ssm.lastError = { code: 'InsufficientCapacity', message: 'Not enough capacity in us-east-1a.' };
+      f.agents[IID] = ok(null);
+      f.connections[IID] = ok('notconnected');
+    }),
+    expect: { 'iam.instance-profile': 'fail', 'vpc-endpoint.ssm': 'fail' },
+  },
+  {
     name: 'agent role denied ssmmessages, ssm endpoint pending, private DNS off, no HTTPS egress, no plugin on PATH',
     facts: world((f) => {
       for (const d of val(f.simulations[ROLE_ARN])) if (d.action.startsWith('ssmmessages:')) d.decision = 'implicitDeny';
