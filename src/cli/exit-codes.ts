@@ -6,8 +6,10 @@ export const EXIT = {
   FINDINGS: 1,
   /** Usage error: bad arguments; nothing was sent to AWS. */
   USAGE: 2,
-  /** Could not run at all: no credentials, no region, unreadable snapshot. */
+  /** Could not run at all: no credentials, no region, unreadable snapshot, AWS not reached at all. */
   CANNOT_RUN: 3,
+  /** Interrupted (Ctrl-C / SIGINT): 128 + 2, what shells report for an interrupted command. */
+  INTERRUPTED: 130,
 } as const;
 
 /** An error that ends the run with a one-line message and a documented exit code. */

@@ -4,9 +4,7 @@
 // Two things used to swallow it: ora's stdin handling (it puts the terminal in raw mode, where Ctrl-C is only a byte
 // on a stdin nobody reads: spinners are started with discardStdin: false), and readline's prompt, which turns
 // Ctrl-C into its own 'SIGINT' event (confirm.ts forwards it here).
-
-/** The exit code of an interrupted run. */
-export const INTERRUPTED = 130;
+import { EXIT } from './exit-codes.js';
 
 /** Shows the terminal cursor again (spinners hide it). */
 const SHOW_CURSOR = '\u001b[?25h';
@@ -31,7 +29,7 @@ export function interrupt(stderr: NodeJS.WritableStream & { isTTY?: boolean } = 
   }
   cleanups.clear();
   if (stderr.isTTY) stderr.write(SHOW_CURSOR);
-  process.exit(INTERRUPTED);
+  process.exit(EXIT.INTERRUPTED);
 }
 
 /** SIGINT (Ctrl-C in a terminal, `kill -INT`) ends the run through interrupt(); installed once per process. */

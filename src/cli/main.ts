@@ -57,7 +57,7 @@ Examples:
   $ ssm-doctor mi-0123456789abcdef0                     a hybrid managed node: agent and connection only
   $ ssm-doctor i-0aaa11112222333aa i-0bbb11112222333bb --format junit --skip client > ssm-doctor.xml   CI test report
 
-Exit codes: 0 all ok · 1 a check failed or could not be checked (or warned, with --fail-on warn) · 2 usage error · 3 could not run
+Exit codes: 0 all ok · 1 a check failed or could not be checked (or warned, with --fail-on warn) · 2 usage error · 3 could not run · 130 interrupted
 `;
 
 /** Repeatable option values, collected in order. */
