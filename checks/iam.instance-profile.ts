@@ -123,19 +123,25 @@ function createProfileFix(ctx: TargetContext, inst: Instance): Fix {
       'aws iam add-role-to-instance-profile --instance-profile-name ssm-profile --role-name ssm-role',
       `aws ec2 associate-iam-instance-profile --instance-id ${inst.id} --iam-instance-profile Name=ssm-profile --region ${ctx.region}`,
     ],
-    terraform: [
-      ...roleTerraform(policyArn),
-      '',
-      'resource "aws_iam_instance_profile" "ssm_agent" {',
-      '  name = "ssm-profile"',
-      '  role = aws_iam_role.ssm_agent.name',
-      '}',
-      '',
-      ...tfChange(`${inst.id}${inst.name ? ` (${inst.name})` : ''} (aws_instance or aws_launch_template)`, [
-        'iam_instance_profile = aws_iam_instance_profile.ssm_agent.name',
-      ]).trimEnd().split('\n'),
-    ].join('\n'),
+    terraform: profileTerraform(policyArn, inst, { name: 'ssm-profile', path: '/' }),
   };
+}
+
+/** The agent's role in an instance profile, and the instance using the profile, as Terraform. */
+function profileTerraform(policyArn: string, inst: Instance, profile: { name: string; path: string }): string {
+  return [
+    ...roleTerraform(policyArn),
+    '',
+    'resource "aws_iam_instance_profile" "ssm_agent" {',
+    `  name = "${profile.name}"`,
+    ...(profile.path !== '/' ? [`  path = "${profile.path}"`] : []),
+    '  role = aws_iam_role.ssm_agent.name',
+    '}',
+    '',
+    ...tfChange(`${inst.id}${inst.name ? ` (${inst.name})` : ''} (aws_instance or aws_launch_template)`, [
+      'iam_instance_profile = aws_iam_instance_profile.ssm_agent.name',
+    ]).trimEnd().split('\n'),
+  ].join('\n');
 }
 
 /** The role the agent needs (trusting EC2, with AmazonSSMManagedInstanceCore), as Terraform lines. */
@@ -184,19 +190,7 @@ function missingProfileFix(ctx: TargetContext, inst: Instance, profileArn: strin
       `ASSOC_ID=$(aws ec2 describe-iam-instance-profile-associations --filters Name=instance-id,Values=${inst.id} Name=state,Values=associated --query 'IamInstanceProfileAssociations[0].AssociationId' --output text --region ${ctx.region})`,
       `aws ec2 replace-iam-instance-profile-association --association-id "$ASSOC_ID" --iam-instance-profile Name="$PROFILE" --region ${ctx.region}`,
     ],
-    terraform: [
-      ...roleTerraform(policyArn),
-      '',
-      'resource "aws_iam_instance_profile" "ssm_agent" {',
-      `  name = "${name}"`,
-      ...(nested ? [`  path = "${path}"`] : []),
-      '  role = aws_iam_role.ssm_agent.name',
-      '}',
-      '',
-      ...tfChange(`${inst.id}${inst.name ? ` (${inst.name})` : ''} (aws_instance or aws_launch_template)`, [
-        'iam_instance_profile = aws_iam_instance_profile.ssm_agent.name',
-      ]).trimEnd().split('\n'),
-    ].join('\n'),
+    terraform: profileTerraform(policyArn, inst, { name, path }),
   };
 }
 
