@@ -4,6 +4,7 @@ import type { Instance } from '../src/facts/facts.js';
 import { credentialSource, instanceOf } from '../src/facts/lookup.js';
 import { awsManagedPolicyArn, shellJson } from '../src/eval/permissions.js';
 import { tfChange } from '../src/fix/terraform.js';
+import { shellVar } from '../src/fix/endpoints.js';
 import { MIN_AGENT } from '../src/facts/requirements.js';
 import { compareVersions } from '../src/eval/version.js';
 
@@ -170,25 +171,25 @@ function roleTerraform(policyArn: string): string[] {
 
 /**
  * The instance names a deleted instance profile. Recreating it under the same name does not repair the
- * association (EC2 keeps the old profile's id), so the association is replaced either way. To use another
- * existing profile instead, PROFILE is the only value to change.
+ * association (EC2 keeps the old profile's id), so the association is replaced either way.
  */
 function missingProfileFix(ctx: TargetContext, inst: Instance, profileArn: string): Fix {
   const policyArn = awsManagedPolicyArn(ctx.region, 'AmazonSSMManagedInstanceCore');
   const { name, path } = profileNameAndPath(profileArn);
   const nested = path !== '/';
+  // Unique per instance, so a fleet's plan can run every instance's commands one after the other.
+  const assoc = shellVar('ASSOC', inst.id);
   return {
     summary:
       `Recreate instance profile ${name} with a role that has AmazonSSMManagedInstanceCore and replace the instance's ` +
-      'association with it (to use another existing profile instead, set PROFILE to its name and skip the first four commands).',
+      'association with it (to use another existing profile instead, skip the first four commands and name it in the last one).',
     cli: [
       `aws iam create-role --role-name ssm-role --assume-role-policy-document ${shellJson(EC2_TRUST_POLICY)}`,
       `aws iam attach-role-policy --role-name ssm-role --policy-arn ${policyArn}`,
       `aws iam create-instance-profile --instance-profile-name ${name}${nested ? ` --path ${path}` : ''}`,
       `aws iam add-role-to-instance-profile --instance-profile-name ${name} --role-name ssm-role`,
-      `PROFILE=${name}`,
-      `ASSOC_ID=$(aws ec2 describe-iam-instance-profile-associations --filters Name=instance-id,Values=${inst.id} Name=state,Values=associated --query 'IamInstanceProfileAssociations[0].AssociationId' --output text --region ${ctx.region})`,
-      `aws ec2 replace-iam-instance-profile-association --association-id "$ASSOC_ID" --iam-instance-profile Name="$PROFILE" --region ${ctx.region}`,
+      `${assoc}=$(aws ec2 describe-iam-instance-profile-associations --filters Name=instance-id,Values=${inst.id} Name=state,Values=associated --query 'IamInstanceProfileAssociations[0].AssociationId' --output text --region ${ctx.region})`,
+      `aws ec2 replace-iam-instance-profile-association --association-id "$${assoc}" --iam-instance-profile Name=${name} --region ${ctx.region}`,
     ],
     terraform: profileTerraform(policyArn, inst, { name, path }),
   };

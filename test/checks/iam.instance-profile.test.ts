@@ -76,11 +76,10 @@ describe('iam.instance-profile', () => {
     const cli = r.fix!.cli;
     expect(cli).toContain('aws iam create-instance-profile --instance-profile-name ssm-profile');
     expect(cli).toContain('aws iam add-role-to-instance-profile --instance-profile-name ssm-profile --role-name ssm-role');
-    expect(cli).toContain('PROFILE=ssm-profile');
     expect(cli.at(-2)).toBe(
-      `ASSOC_ID=$(aws ec2 describe-iam-instance-profile-associations --filters Name=instance-id,Values=${IID} Name=state,Values=associated --query 'IamInstanceProfileAssociations[0].AssociationId' --output text --region us-east-1)`,
+      `ASSOC_0123456789abcdef0=$(aws ec2 describe-iam-instance-profile-associations --filters Name=instance-id,Values=${IID} Name=state,Values=associated --query 'IamInstanceProfileAssociations[0].AssociationId' --output text --region us-east-1)`,
     );
-    expect(cli.at(-1)).toBe('aws ec2 replace-iam-instance-profile-association --association-id "$ASSOC_ID" --iam-instance-profile Name="$PROFILE" --region us-east-1');
+    expect(cli.at(-1)).toBe('aws ec2 replace-iam-instance-profile-association --association-id "$ASSOC_0123456789abcdef0" --iam-instance-profile Name=ssm-profile --region us-east-1');
     // Pasteable as is: no placeholder, no comment.
     expect(cli.join('\n')).not.toMatch(/<[a-z-]+>/);
     expect(cli.some((c) => c.startsWith('#'))).toBe(false);

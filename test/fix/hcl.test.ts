@@ -28,6 +28,8 @@ const REQUIRED: Record<string, string[]> = {
   aws_vpc_dhcp_options: [],
   aws_vpc_dhcp_options_association: ['vpc_id', 'dhcp_options_id'],
   aws_vpc_endpoint_policy: ['vpc_endpoint_id'],
+  aws_internet_gateway_attachment: ['internet_gateway_id', 'vpc_id'],
+  aws_ssm_association: ['name'],
   aws_kms_key_policy: ['key_id', 'policy'],
   aws_ec2_instance_connect_endpoint: ['subnet_id'],
   aws_cloudwatch_log_group: [],
