@@ -2,6 +2,7 @@
 import { need, skip, type Check, type Fix } from '../src/check/kit.js';
 import { agentTargetOf, type AgentTarget } from '../src/facts/lookup.js';
 import { agentRestartCommands, minutesBetween } from '../src/fix/reboot.js';
+import { userDataTerraform } from '../src/fix/install-agent.js';
 
 export const agentPing: Check = {
   meta: {
@@ -91,16 +92,6 @@ export function agentUserData(platform: 'windows' | 'linux', region: string): st
         'fi',
         'systemctl enable --now amazon-ssm-agent || systemctl enable --now snap.amazon-ssm-agent.amazon-ssm-agent.service',
       ].join('\n');
-}
-
-/** A `locals` block holding the user data (valid Terraform on its own; the instance or launch template uses it). */
-export function userDataTerraform(name: string, script: string): string {
-  // Terraform interpolates ${...} and %{...} in heredocs: escape them.
-  const body = script.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
-  return (
-    `# Use local.${name} as user_data of the aws_instance or aws_launch_template\n` +
-    `locals {\n  ${name} = <<-EOT\n${body.split('\n').map((l) => `    ${l}`).join('\n')}\n  EOT\n}\n`
-  );
 }
 
 function neverRegisteredFix(inst: AgentTarget, region: string): Fix {

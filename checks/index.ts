@@ -2,6 +2,12 @@
 import type { Check } from '../src/check/kit.js';
 import { instanceState } from './instance.state.js';
 import { instanceMetadata } from './instance.metadata.js';
+import { instanceHealth } from './instance.health.js';
+import { agentInstalled } from './agent.installed.js';
+import { agentConsole } from './agent.console.js';
+import { agentIdentity } from './agent.identity.js';
+import { hybridTier } from './hybrid.tier.js';
+import { hybridActivation } from './hybrid.activation.js';
 import { agentPing } from './agent.ping.js';
 import { agentVersion } from './agent.version.js';
 import { sessionConnection } from './session.connection.js';
@@ -24,7 +30,14 @@ import { networkAcl } from './network.acl.js';
 
 export const allChecks: Check[] = [
   instanceState,
+  // evidence for an offline agent first: a broken host or a missing agent explains everything after it
+  instanceHealth,
   instanceMetadata,
+  agentInstalled,
+  agentConsole,
+  agentIdentity,
+  hybridTier,
+  hybridActivation,
   agentPing,
   agentVersion,
   iamInstanceProfile,

@@ -1,9 +1,10 @@
 // Writes examples/*.json: snapshots of real-looking broken setups, derived from the healthy test world.
 // Run with `npm run examples`; the files are committed, and test/examples.test.ts pins their verdicts.
 import { writeFileSync } from 'node:fs';
-import { ok, type Facts } from '../src/facts/facts.js';
+import { emptyResourceMaps, ok, type Facts } from '../src/facts/facts.js';
 import { kmsKeyArn } from '../src/facts/requirements.js';
 import { ACCOUNT, CALLER_ROLE_ARN, IID, PROFILE_ARN, REGION, ROLE_ARN, SG_VPCE, SUBNET, VPC, val, world } from '../test/fixtures/world.js';
+import { AMI_RHEL, IMAGE_RHEL, STATUS_OK, collectedEvidence, consoleEvidence, hybridNode, offline } from '../test/fixtures/evidence.js';
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 
@@ -20,6 +21,7 @@ export const examples: Record<string, { description: string; facts: Facts }> = {
       f.endpointInterfaces[VPC] = ok(val(f.endpointInterfaces[VPC]).filter((i) => f.endpoints[VPC]!.ok && val(f.endpoints[VPC]).some((e) => e.id === i.vpcEndpointId)));
       f.agents[IID] = ok({ ...val(f.agents[IID])!, pingStatus: 'ConnectionLost', lastPingDateTime: '2026-11-29T08:10:00.000Z' });
       f.connections[IID] = ok('notconnected');
+      collectedEvidence(f);
     }),
   },
   'endpoint-sg-without-ingress': {
@@ -28,6 +30,7 @@ export const examples: Record<string, { description: string; facts: Facts }> = {
       val(f.securityGroups[SG_VPCE]).ingress = [];
       f.agents[IID] = ok(null);
       f.connections[IID] = ok('notconnected');
+      collectedEvidence(f);
     }),
   },
   'no-instance-profile': {
@@ -38,6 +41,7 @@ export const examples: Record<string, { description: string; facts: Facts }> = {
       delete f.simulations[ROLE_ARN];
       f.agents[IID] = ok(null);
       f.connections[IID] = ok('notconnected');
+      collectedEvidence(f);
     }),
   },
   'nacl-blocks-ephemeral': {
@@ -54,6 +58,7 @@ export const examples: Record<string, { description: string; facts: Facts }> = {
       ];
       f.agents[IID] = ok(null);
       f.connections[IID] = ok('notconnected');
+      collectedEvidence(f);
     }),
   },
   'imds-disabled': {
@@ -62,6 +67,7 @@ export const examples: Record<string, { description: string; facts: Facts }> = {
       val(f.instances[IID])!.metadataOptions = { httpEndpoint: 'disabled', httpTokens: 'required', httpPutResponseHopLimit: 1, state: 'applied' };
       f.agents[IID] = ok(null);
       f.connections[IID] = ok('notconnected');
+      collectedEvidence(f);
     }),
   },
   'kms-without-decrypt': {
@@ -101,6 +107,58 @@ export const examples: Record<string, { description: string; facts: Facts }> = {
     facts: world((f) => {
       f.agents[IID] = ok({ ...val(f.agents[IID])!, pingStatus: 'ConnectionLost', lastPingDateTime: '2026-11-28T22:00:00.000Z' });
       f.connections[IID] = ok('notconnected');
+      collectedEvidence(f);
+    }),
+  },
+  // ---- evidence for an offline agent (issue 9: status checks, AMI, console, hybrid nodes)
+  'ami-without-agent-rhel': {
+    description: 'Launched from Red Hat\'s RHEL 9 AMI, which does not ship the SSM Agent: the instance never registered (everything else is right).',
+    facts: world((f) => offline(f, { ami: { id: AMI_RHEL, image: IMAGE_RHEL }, console: consoleEvidence({ agentStarts: [] }) })),
+  },
+  'instance-impaired': {
+    description: 'The instance status check fails (the OS stopped answering) and the agent lost its connection: reboot.',
+    facts: world((f) =>
+      offline(f, {
+        lastPing: '2026-11-29T08:41:00.000Z',
+        status: { ...STATUS_OK, instanceStatus: 'impaired', instanceImpairedSince: '2026-11-29T08:38:00.000Z' },
+      }),
+    ),
+  },
+  'system-impaired': {
+    description: 'The system status check fails (the AWS host) and AWS scheduled the instance\'s retirement: stop and start, a reboot stays on the same host.',
+    facts: world((f) =>
+      offline(f, {
+        lastPing: '2026-11-29T06:12:00.000Z',
+        status: {
+          ...STATUS_OK,
+          systemStatus: 'impaired',
+          systemImpairedSince: '2026-11-29T06:10:00.000Z',
+          events: [{ code: 'instance-retirement', description: 'The instance is running on degraded hardware', notBefore: '2026-12-06T00:00:00.000Z', id: 'instance-event-0d1e2f3a4b5c6d7e8' }],
+        },
+      }),
+    ),
+  },
+  'console-disk-full': {
+    description: 'The root file system is full: the serial console shows "No space left on device" and the agent stopped heartbeating.',
+    facts: world((f) =>
+      offline(f, {
+        lastPing: '2026-11-29T03:20:00.000Z',
+        console: consoleEvidence({
+          agentStarts: [],
+          findings: [
+            { kind: 'disk-full', line: '[11872.113402] systemd-journald[402]: Failed to write entry (22 items, 719 bytes), ignoring: No space left on device' },
+            { kind: 'disk-full', line: '[11880.502117] amazon-ssm-agent[2214]: open /var/lib/amazon/ssm/i-0123456789abcdef0/document/state/pending: no space left on device' },
+          ],
+        }),
+      }),
+    ),
+  },
+  'hybrid-activation-expired': {
+    description: 'A hybrid node (mi-) lost its connection; its activation expired, so registering it again (after reinstalling the agent) fails.',
+    facts: world((f) => {
+      // Only what the collector reads for a hybrid node: no EC2 instance, no VPC.
+      Object.assign(f, emptyResourceMaps(), { roles: f.roles, simulations: {} });
+      hybridNode(f);
     }),
   },
 };

@@ -81,3 +81,54 @@ describe('examples/', () => {
     expect(s.reboot).toBe(true);
   });
 });
+
+describe('examples/: evidence for an offline agent', () => {
+  /** The new checks' statuses (the diagnosis stage pins the root cause). */
+  const evidence = (name: string) => {
+    const s = statuses(name);
+    const pick = (ids: string[]) => Object.fromEntries(ids.map((id) => [id, s.by[id]]));
+    return { ...s, evidence: pick(['instance.health', 'agent.installed', 'agent.console', 'agent.identity', 'hybrid.tier', 'hybrid.activation']) };
+  };
+
+  it.each([
+    ['ami-without-agent-rhel', { 'instance.health': 'pass', 'agent.installed': 'fail', 'agent.console': 'warn', 'agent.identity': 'pass', 'hybrid.tier': 'skip', 'hybrid.activation': 'skip' }],
+    ['instance-impaired', { 'instance.health': 'fail', 'agent.installed': 'pass', 'agent.console': 'pass', 'agent.identity': 'pass', 'hybrid.tier': 'skip', 'hybrid.activation': 'skip' }],
+    ['system-impaired', { 'instance.health': 'fail', 'agent.installed': 'pass', 'agent.console': 'pass', 'agent.identity': 'pass', 'hybrid.tier': 'skip', 'hybrid.activation': 'skip' }],
+    ['console-disk-full', { 'instance.health': 'pass', 'agent.installed': 'pass', 'agent.console': 'fail', 'agent.identity': 'pass', 'hybrid.tier': 'skip', 'hybrid.activation': 'skip' }],
+    ['hybrid-activation-expired', { 'instance.health': 'skip', 'agent.installed': 'skip', 'agent.console': 'skip', 'agent.identity': 'skip', 'hybrid.tier': 'pass', 'hybrid.activation': 'warn' }],
+  ])('%s: the evidence checks say %o; agent.ping fails; no reboot is suggested', (name, want) => {
+    const s = evidence(name);
+    expect(s.evidence).toEqual(want);
+    expect(s.ok).toBe(false);
+    expect(s.by['agent.ping']).toBe('fail');
+    expect(s.reboot).toBe(false);
+  });
+
+  it.each([
+    ['ami-without-agent-rhel', ['agent.installed:ami-0f0e0d0c0b0a09182']],
+    ['instance-impaired', ['instance.health:i-0123456789abcdef0']],
+    ['system-impaired', ['instance.health:i-0123456789abcdef0']],
+    ['console-disk-full', ['agent.console:i-0123456789abcdef0']],
+    ['hybrid-activation-expired', ['hybrid.activation:e488f2f6-e686-4afb-8a04-ef6dfa8b3c1d']],
+  ])('%s: the root cause is the evidence, not "restart or reboot" (%j)', (name, causes) => {
+    const r = buildReport(load(name), allChecks, { tool: { name: 'ssm-doctor', version: 'test' }, source: 'snapshot' });
+    expect(r.targets[0]!.diagnosis.causes.map((c) => c.id)).toEqual(causes);
+    expect(r.causes.map((c) => c.id)).toEqual(causes);
+  });
+
+  it('the examples whose agent is offline for a configuration reason keep their verdicts; the evidence passes and points elsewhere', () => {
+    for (const name of ['missing-ssmmessages-endpoint', 'endpoint-sg-without-ingress', 'no-instance-profile', 'nacl-blocks-ephemeral', 'imds-disabled', 'agent-offline-config-ok']) {
+      const s = evidence(name);
+      expect(s.evidence, name).toMatchObject({ 'instance.health': 'pass', 'agent.installed': 'pass', 'agent.console': 'pass', 'agent.identity': 'pass' });
+    }
+    // Healthy: nothing read, the evidence checks skip (or pass without a read).
+    expect(evidence('healthy').evidence).toEqual({
+      'instance.health': 'skip',
+      'agent.installed': 'pass',
+      'agent.console': 'skip',
+      'agent.identity': 'pass',
+      'hybrid.tier': 'skip',
+      'hybrid.activation': 'skip',
+    });
+  });
+});

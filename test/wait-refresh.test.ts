@@ -2,11 +2,12 @@
 // AWS wire server: which requests one round sends, and the facts it gives back.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAwsClients, type AwsClients } from '../src/collect/index.js';
-import { refresh } from '../src/collect/refresh.js';
+import { refresh, statusToRefresh } from '../src/collect/refresh.js';
 import { resolveTargets } from '../src/collect/select.js';
 import { ok, type Facts } from '../src/facts/facts.js';
 import { selectionFilters, parseTag } from '../src/cli/select.js';
 import { IID, VPC, val, world } from './fixtures/world.js';
+import { STATUS_OK, consoleEvidence, offline } from './fixtures/evidence.js';
 import { extraInstanceId } from './e2e/aws-server.js';
 import { useAwsServer } from './fixtures/aws-env.js';
 
@@ -37,7 +38,8 @@ describe('refresh (one --wait round)', () => {
     const before = booting();
     const c = await serve(world());
     const after = await refresh(before, [IID], { clients: c, now: NOW });
-    expect(actions()).toEqual(['DescribeInstanceInformation', 'GetConnectionStatus']);
+    // The status checks of an instance whose agent was not Online are re-read alongside.
+    expect(actions().sort()).toEqual(['DescribeInstanceInformation', 'DescribeInstanceStatus', 'GetConnectionStatus']);
     expect(val(after.agents[IID])!.pingStatus).toBe('Online');
     expect(after.connections[IID]).toEqual(ok('connected'));
     expect(after.collectedAt).toBe('2026-11-29T10:05:00.000Z');
@@ -50,7 +52,7 @@ describe('refresh (one --wait round)', () => {
   it('agent still not registered: no GetConnectionStatus (it cannot be connected)', async () => {
     const c = await serve(booting());
     const after = await refresh(booting(), [IID], { clients: c });
-    expect(actions()).toEqual(['DescribeInstanceInformation']);
+    expect(actions().sort()).toEqual(['DescribeInstanceInformation', 'DescribeInstanceStatus']);
     expect(after.agents[IID]).toEqual(ok(null));
     expect(after.connections[IID]).toEqual(ok('notconnected'));
   });
@@ -62,7 +64,7 @@ describe('refresh (one --wait round)', () => {
     });
     const c = await serve(booting());
     const after = await refresh(pending, [IID], { clients: c });
-    expect(actions().sort()).toEqual(['DescribeInstanceInformation', 'DescribeInstances', 'DescribeVpcEndpoints']);
+    expect(actions().sort()).toEqual(['DescribeInstanceInformation', 'DescribeInstanceStatus', 'DescribeInstances', 'DescribeVpcEndpoints']);
     const params = (a: string) => aws.server.requests.find((r) => r.action === a)!.params as Record<string, string>;
     expect(params('DescribeInstances')).toMatchObject({ 'Filter.1.Name': 'instance-id', 'Filter.1.Value.1': IID });
     expect(params('DescribeVpcEndpoints')).toMatchObject({ 'Filter.1.Name': 'vpc-id', 'Filter.1.Value.1': VPC });
@@ -81,6 +83,35 @@ describe('refresh (one --wait round)', () => {
     const after = await refresh(facts, ids, { clients: c, stats });
     expect(stats.byApi).toEqual({ 'ssm:DescribeInstanceInformation': 3 }); // > CONNECTION_STATUS_MAX_TARGETS
     expect(ids.filter((id) => val(after.agents[id])?.pingStatus === 'Online')).toHaveLength(10);
+  });
+});
+
+describe('refresh: status checks of offline agents', () => {
+  it('initializing status checks are read again (IncludeAllInstances) and come back ok', async () => {
+    const before = booting((f) => (f.instanceStatus[IID] = ok({ ...STATUS_OK, instanceStatus: 'initializing', systemStatus: 'initializing' })));
+    const c = await serve(booting((f) => (f.instanceStatus[IID] = ok(STATUS_OK))));
+    const after = await refresh(before, [IID], { clients: c });
+    const params = aws.server.requests.find((r) => r.action === 'DescribeInstanceStatus')!.params as Record<string, string>;
+    expect(params).toMatchObject({ 'InstanceId.1': IID, IncludeAllInstances: 'true' });
+    expect(after.instanceStatus[IID]).toEqual(ok(STATUS_OK));
+    expect(before.instanceStatus[IID]).not.toEqual(ok(STATUS_OK));
+  });
+
+  it('a target whose agent came Online drops the evidence read while it was offline', async () => {
+    const before = booting((f) => offline(f, { status: { ...STATUS_OK, instanceStatus: 'initializing' }, console: consoleEvidence({ agentStarts: [] }) }));
+    const c = await serve(world());
+    const after = await refresh(before, [IID], { clients: c });
+    expect(after.instanceStatus[IID]).toBeUndefined();
+    expect(after.consoleEvidence[IID]).toBeUndefined();
+    expect(before.consoleEvidence[IID]).toBeDefined();
+  });
+
+  it('an Online target or a stopped instance: no status read', async () => {
+    const c = await serve(world());
+    await refresh(world(), [IID], { clients: c });
+    expect(actions()).not.toContain('DescribeInstanceStatus');
+    expect(statusToRefresh(booting((f) => (val(f.instances[IID])!.state = 'stopped')), [IID])).toEqual([]);
+    expect(statusToRefresh(booting((f) => (val(f.instances[IID])!.state = 'pending')), [IID])).toEqual([IID]);
   });
 });
 

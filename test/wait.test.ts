@@ -6,6 +6,7 @@ import { failed, ok, type Facts } from '../src/facts/facts.js';
 import { buildReport } from '../src/report/model.js';
 import { countdown, decide, optimistic, pollInterval, progressLine, waitForTargets, waitSummary, WAITABLE_CHECKS, type FailOn } from '../src/cli/wait.js';
 import { IID, VPC, denied, val, world } from './fixtures/world.js';
+import { STATUS_OK, collectedEvidence, consoleEvidence } from './fixtures/evidence.js';
 
 const TOOL = { name: 'ssm-doctor', version: 'test' };
 const evaluator = (failOn: FailOn = 'fail') => (f: Facts) => buildReport(f, allChecks, { tool: TOOL, source: 'aws', failOn });
@@ -15,6 +16,8 @@ const decision = (f: Facts, failOn: FailOn = 'fail') => decide(f, evaluator(fail
 const unregistered = (f: Facts) => {
   f.agents[IID] = ok(null);
   f.connections[IID] = ok('notconnected');
+  // What the collector reads for an offline agent: status checks ok, the console shows the agent starting.
+  collectedEvidence(f);
 };
 const withoutEndpoint = (service: string) => (f: Facts) => {
   f.endpoints[VPC] = ok(val(f.endpoints[VPC]).filter((e) => !e.serviceName.endsWith(`.${service}`)));
@@ -142,6 +145,40 @@ describe('waitDecision', () => {
     if (d.kind !== 'wait') throw new Error();
     expect(progressLine(d, 90_000)).toBe('waiting: 0/1 ready, 1 not: agent.ping (1), session.connection (1) (1m30s left)');
     expect(WAITABLE_CHECKS).toContain('agent.ping');
+  });
+});
+
+describe('wait decision: evidence for an offline agent', () => {
+  it('status checks still initializing: keep waiting (instance.health is one of the reasons)', () => {
+    const d = decision(world((f) => (unregistered(f), (f.instanceStatus[IID] = ok({ ...STATUS_OK, instanceStatus: 'initializing', systemStatus: 'initializing' })))));
+    expect(d).toMatchObject({ kind: 'wait', waiting: [IID] });
+    if (d.kind === 'wait') expect(d.reasons['instance.health']).toBeUndefined(); // a warn does not block with --fail-on fail
+    const strict = decision(world((f) => (unregistered(f), (f.instanceStatus[IID] = ok({ ...STATUS_OK, instanceStatus: 'initializing' })))), 'warn');
+    expect(strict).toMatchObject({ kind: 'wait' });
+    if (strict.kind === 'wait') expect(strict.reasons['instance.health']).toBe(1);
+  });
+
+  it('an impaired instance or a full disk: waiting cannot fix it, stop at once', () => {
+    const impaired = decision(world((f) => (unregistered(f), (f.instanceStatus[IID] = ok({ ...STATUS_OK, systemStatus: 'impaired' })))));
+    expect(impaired).toMatchObject({ kind: 'stop', blockers: [{ target: IID, check: 'instance.health', status: 'fail' }] });
+    const disk = decision(
+      world((f) => {
+        unregistered(f);
+        f.consoleEvidence[IID] = ok(consoleEvidence({ findings: [{ kind: 'disk-full', line: 'No space left on device' }] }));
+      }),
+    );
+    expect(disk).toMatchObject({ kind: 'stop', blockers: [{ target: IID, check: 'agent.console', status: 'fail' }] });
+  });
+
+  it('evidence that could not be read (no permission) never stops the wait', () => {
+    const d = decision(
+      world((f) => {
+        unregistered(f);
+        f.instanceStatus[IID] = { ok: false, error: { api: 'ec2:DescribeInstanceStatus', code: 'UnauthorizedOperation', message: 'no', kind: 'denied' } };
+        f.consoleEvidence[IID] = { ok: false, error: { api: 'ec2:GetConsoleOutput', code: 'UnauthorizedOperation', message: 'no', kind: 'denied' } };
+      }),
+    );
+    expect(d).toMatchObject({ kind: 'wait' });
   });
 });
 

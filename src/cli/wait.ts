@@ -4,7 +4,8 @@
 //
 // What can change while waiting is listed in ONE place, optimistic() below: an instance leaves `pending`,
 // the agent registers (with a current version when it has not registered yet) and comes Online, Session
-// Manager reports it connected, a pending VPC endpoint becomes available. src/collect/refresh.ts re-reads
+// Manager reports it connected, a pending VPC endpoint becomes available, status checks that are still
+// `initializing` pass (an `impaired` one does not: waiting cannot fix it). src/collect/refresh.ts re-reads
 // exactly those facts each round. A blocking result (fail, error, or warn with --fail-on warn) is
 // "waitable" when it no longer blocks in that optimistic world; any other blocking result is a
 // configuration problem (no endpoint, a security group that blocks, a missing permission, a stopped
@@ -50,6 +51,7 @@ export function optimistic(facts: Facts, ids: string[]): Facts {
     agents: { ...facts.agents },
     connections: { ...facts.connections },
     endpoints: { ...facts.endpoints },
+    instanceStatus: { ...facts.instanceStatus },
   };
   const vpcs = new Set<string>();
   for (const id of ids) {
@@ -75,6 +77,15 @@ export function optimistic(facts: Facts, ids: string[]): Facts {
 
     const conn = f.connections[id];
     if (conn?.ok || transient(conn)) f.connections[id] = { ok: true, value: 'connected' };
+
+    const status = f.instanceStatus[id];
+    if (status?.ok && status.value) {
+      const done = (s: string) => (s === 'initializing' ? 'ok' : s);
+      f.instanceStatus[id] = {
+        ok: true,
+        value: { ...status.value, instanceStatus: done(status.value.instanceStatus), systemStatus: done(status.value.systemStatus) },
+      };
+    }
   }
   for (const vpc of vpcs) {
     const eps = f.endpoints[vpc];

@@ -37,6 +37,7 @@ import {
 import { isManagedNode } from '../cli/args.js';
 import { clientConfig, quietSdkWarnings, type ClientOptions } from './config.js';
 import { toApiError } from './errors.js';
+import { EvidenceCollector } from './evidence.js';
 import { createLimiter, type Limiter } from './limiter.js';
 import { collectLocal } from './local.js';
 import {
@@ -267,6 +268,8 @@ class Collector {
   /** The caller's role when it is an assumed role. */
   private callerRole: { name: string; arn: string } | undefined;
   private readonly prefixListsRequested = new Set<string>();
+  /** Evidence for offline agents (src/collect/evidence.ts): status checks, AMI, console, hybrid registrations. */
+  private readonly evidence: EvidenceCollector;
 
   constructor(
     private readonly sdk: Sdk,
@@ -286,6 +289,14 @@ class Collector {
       dhmc: failed(notFound('ssm:GetServiceSetting', 'NotCollected', 'not collected')),
       preferences: failed(notFound('ssm:GetDocument', 'NotCollected', 'not collected')),
     };
+    this.evidence = new EvidenceCollector({
+      sdk,
+      clients: c,
+      reader: r,
+      facts: this.facts,
+      readRole: (name) => this.readRole(name),
+      readSecurityGroups: (ids) => this.readSecurityGroups(ids),
+    });
   }
 
   private get targets(): string[] {
@@ -303,7 +314,8 @@ class Collector {
   }
 
   async run(): Promise<void> {
-    // Round 1: identity, instances, agent registrations, connection status, account-level SSM settings.
+    // Round 1: identity, instances, agent registrations, connection status, account-level SSM settings
+    // (and the hybrid-node tier when a target is a hybrid node).
     this.progress('Reading instances');
     await Promise.all([
       this.readCaller(),
@@ -312,22 +324,27 @@ class Collector {
       this.readConnections(),
       this.readDhmc(),
       this.readPreferences(),
+      this.evidence.round1(),
     ]);
     if (this.cannotAuthenticate()) return;
 
-    // Round 2: once per distinct VPC / instance profile / role.
+    // Round 2: once per distinct VPC / instance profile / role; evidence for offline agents (src/collect/evidence.ts)
+    // runs alongside rounds 2 and 3.
     const instances = this.foundInstances();
     const vpcIds = uniq(instances.map((i) => i.vpcId).filter((v): v is string => !!v));
     if (vpcIds.length) this.progress(`Reading network of ${short(vpcIds)}`);
     const profileArns = uniq(instances.map((i) => i.instanceProfileArn).filter((a): a is string => !!a));
     if (profileArns.length || this.dhmcValue) this.progress('Reading IAM roles');
-    await Promise.all([
+    const configuration = Promise.all([
       this.readNetwork(vpcIds, instances),
       this.readSecurityGroups(uniq(instances.flatMap((i) => i.securityGroupIds))),
       ...profileArns.map((arn) => this.readInstanceProfile(arn)),
       this.readDhmcRole(),
       this.readCallerRole(),
     ]);
+    // Evidence for offline agents queues behind those reads and is awaited with round 3: it never holds them back.
+    const evidence = this.evidence.round2();
+    await configuration;
 
     // Round 3: endpoint security groups, DHCP options, prefix lists, permission simulations.
     const principals = this.agentPrincipals();
@@ -337,6 +354,7 @@ class Collector {
       this.readPrefixLists(this.referencedPrefixLists()),
       this.readDhcpOptions(),
       this.simulateAll(principals),
+      evidence,
     ]);
 
     // Round 4: only when a role could not be simulated: its policy documents, for local evaluation.

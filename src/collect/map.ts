@@ -48,13 +48,13 @@ export function clean<T extends object>(o: T): T {
   return o;
 }
 
-function iso(d: Date | string | number | undefined): string | undefined {
+export function iso(d: Date | string | number | undefined): string | undefined {
   if (d === undefined || d === null) return undefined;
   const date = d instanceof Date ? d : new Date(d);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
-function strings(xs: (string | undefined)[] | undefined): string[] {
+export function strings(xs: (string | undefined)[] | undefined): string[] {
   return (xs ?? []).filter((x): x is string => typeof x === 'string' && x.length > 0);
 }
 
@@ -125,6 +125,11 @@ export function mapInstance(i: SdkInstance, ownerId: string | undefined): Instan
           state: mo.State,
         })
       : undefined,
+    imageId: i.ImageId,
+    platformDetails: i.PlatformDetails,
+    usageOperation: i.UsageOperation,
+    instanceType: i.InstanceType,
+    keyName: i.KeyName,
   });
 }
 
@@ -141,6 +146,10 @@ export function mapAgent(r: InstanceInformation): AgentInfo {
     platformName: r.PlatformName,
     resourceType: r.ResourceType,
     registrationDate: iso(r.RegistrationDate),
+    activationId: r.ActivationId,
+    iamRole: r.IamRole,
+    ipAddress: r.IPAddress,
+    computerName: r.ComputerName,
   });
 }
 

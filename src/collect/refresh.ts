@@ -7,7 +7,11 @@
 //   ssm:GetConnectionStatus           one per target whose agent is now Online (after the call above)
 //   ec2:DescribeInstances             one per 200 targets, only for instances still `pending`
 //   ec2:DescribeVpcEndpoints          one per 50 VPCs, only for VPCs of waiting targets with a `pending` endpoint
-// What src/cli/wait.ts assumes "may still change" (optimistic()) is exactly this list.
+//   ec2:DescribeInstanceStatus        one per 100 targets, only for EC2 instances running or pending whose agent was
+//                                     not Online: status checks go from `initializing` to ok (or impaired)
+// What src/cli/wait.ts assumes "may still change" (optimistic()) is exactly this list. The other evidence for an
+// offline agent (console, AMI, hybrid registrations) stays as first read, and is dropped for a target whose agent
+// has come Online since (it explained a state that is gone).
 import { CONNECTION_STATUS_MAX_TARGETS } from '../facts/requirements.js';
 import type { Filter } from '@aws-sdk/client-ec2';
 import { isManagedNode } from '../cli/args.js';
@@ -15,6 +19,7 @@ import { failed, ok, type Facts, type Instance } from '../facts/facts.js';
 import { chunks, loadSdk, nextToken, Reader, type AwsClients, type CollectStats } from './index.js';
 import { createLimiter } from './limiter.js';
 import { mapAgent, mapInstance, mapVpcEndpoint } from './map.js';
+import { readInstanceStatus } from './evidence.js';
 
 const EC2_FILTER_CHUNK = 200;
 const SSM_FILTER_CHUNK = 50;
@@ -54,6 +59,16 @@ export function vpcsWithPendingEndpoints(facts: Facts, ids: string[]): string[] 
   return [...out];
 }
 
+/** EC2 instances among `ids`, running or pending, whose agent was not Online: their status checks may still change. */
+export function statusToRefresh(facts: Facts, ids: string[]): string[] {
+  return ids.filter((id) => {
+    const f = facts.instances[id];
+    const a = facts.agents[id];
+    const online = a?.ok && a.value?.pingStatus === 'Online';
+    return !isManagedNode(id) && f?.ok && (f.value?.state === 'running' || f.value?.state === 'pending') && !online;
+  });
+}
+
 /** Re-reads agent, connection, pending-instance and pending-endpoint state of `ids`; returns new facts. */
 export async function refresh(facts: Facts, ids: string[], opts: RefreshOptions): Promise<Facts> {
   const sdk = await loadSdk();
@@ -66,6 +81,8 @@ export async function refresh(facts: Facts, ids: string[], opts: RefreshOptions)
     agents: { ...facts.agents },
     connections: { ...facts.connections },
     endpoints: { ...facts.endpoints },
+    instanceStatus: { ...facts.instanceStatus },
+    consoleEvidence: { ...facts.consoleEvidence },
   };
 
   const agents = Promise.all(
@@ -136,7 +153,16 @@ export async function refresh(facts: Facts, ids: string[], opts: RefreshOptions)
     }),
   );
 
-  await Promise.all([agents, instances, endpoints]);
+  const statuses = readInstanceStatus({ sdk, clients: { ec2, ssm }, reader: r, facts: next }, statusToRefresh(facts, ids));
+
+  await Promise.all([agents, instances, endpoints, statuses]);
+  for (const id of ids) {
+    const a = next.agents[id];
+    if (a?.ok && a.value?.pingStatus === 'Online') {
+      delete next.instanceStatus[id];
+      delete next.consoleEvidence[id];
+    }
+  }
   if (opts.stats) {
     opts.stats.requests += r.stats.requests;
     for (const [api, n] of Object.entries(r.stats.byApi)) opts.stats.byApi[api] = (opts.stats.byApi[api] ?? 0) + n;

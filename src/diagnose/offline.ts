@@ -14,8 +14,15 @@ function running(facts: Facts, id: string): boolean {
 }
 
 /**
+ * Evidence read only for an offline agent (status checks, AMI, console, hybrid registrations): when it cannot be
+ * read (`error`) the configuration is no less right, so that error does not withhold the reboot suggestion.
+ */
+const OFFLINE_EVIDENCE = new Set(['instance.health', 'agent.installed', 'agent.console', 'agent.identity', 'hybrid.activation']);
+
+/**
  * True when the instance is running, `agent.ping` failed, and every configuration check (all but
- * agent.ping, session.connection and client.*) is ok: pass, warn or skip (fail and error are not).
+ * agent.ping, session.connection and client.*) is ok: pass, warn or skip (fail and error are not; an error of
+ * offline evidence is).
  */
 export function rebootSuggested(facts: Facts, id: string, results: CheckResult[]): boolean {
   if (!running(facts, id)) return false;
@@ -23,5 +30,5 @@ export function rebootSuggested(facts: Facts, id: string, results: CheckResult[]
   if (ping?.status !== 'fail') return false;
   return results
     .filter((r) => isConfigurationCheck(r.id))
-    .every((r) => r.status === 'pass' || r.status === 'warn' || r.status === 'skip');
+    .every((r) => r.status === 'pass' || r.status === 'warn' || r.status === 'skip' || (r.status === 'error' && OFFLINE_EVIDENCE.has(r.id)));
 }

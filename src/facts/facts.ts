@@ -57,6 +57,17 @@ export interface Instance {
     httpPutResponseHopLimit: number;
     state?: string; // pending | applied
   };
+  // Evidence for an offline agent (agent.installed, the ways in): what the instance was launched from.
+  /** The AMI it was launched from (`ami-...`); ec2:DescribeImages tells its owner, name and OS. */
+  imageId?: string;
+  /** `Linux/UNIX`, `Red Hat Enterprise Linux`, `SUSE Linux`, `Ubuntu Pro`, `Windows`...: kept even when the AMI is deregistered. */
+  platformDetails?: string;
+  /** Billing code of the platform (`RunInstances`, `RunInstances:0010` = RHEL, `RunInstances:0002` = Windows...). */
+  usageOperation?: string;
+  /** `t3.micro`, `mac2.metal`...: the serial console needs a Nitro type; the Terraform fixes repeat it. */
+  instanceType?: string;
+  /** Name of the launch key pair, for SSH through EC2 Instance Connect Endpoint. */
+  keyName?: string;
 }
 
 /** One row of ssm:DescribeInstanceInformation. */
@@ -70,6 +81,13 @@ export interface AgentInfo {
   platformName?: string;
   resourceType?: string;
   registrationDate?: string;
+  /** Hybrid nodes: the activation the node registered with (ssm:DescribeActivations). */
+  activationId?: string;
+  /** The IAM role the node's agent uses (hybrid nodes: the service role that trusts ssm.amazonaws.com). */
+  iamRole?: string;
+  /** The address and host name the agent reported (matches an EC2 instance registered as a hybrid node). */
+  ipAddress?: string;
+  computerName?: string;
 }
 
 /** Default Host Management Configuration: the SSM service setting naming the role, or null when off. */
@@ -296,6 +314,122 @@ export interface PrefixList {
   cidrs: string[];
 }
 
+// ---------------------------------------------------------------- evidence for an offline agent (issue 9)
+// Read by src/collect/evidence.ts only for targets whose agent is known not to be Online (agentKnownOffline),
+// so a healthy instance costs no request for them. Absent entries mean "not read".
+
+/** One instance's status checks (ec2:DescribeInstanceStatus, IncludeAllInstances). */
+export interface InstanceStatus {
+  /** EC2 state when read (`running`...). */
+  state: string;
+  /** Instance status check, the OS's reachability: ok | impaired | initializing | insufficient-data | not-applicable. */
+  instanceStatus: string;
+  /** System status check, the AWS host and its network: same values. */
+  systemStatus: string;
+  /** When the failing instance / system check started failing (ImpairedSince), ISO. */
+  instanceImpairedSince?: string;
+  systemImpairedSince?: string;
+  /** Scheduled events (instance-retirement, system-maintenance, instance-stop, system-reboot, instance-reboot). */
+  events: ScheduledEvent[];
+}
+
+export interface ScheduledEvent {
+  code: string;
+  /** AWS prefixes finished ones with `[Completed]` or `[Canceled]`. */
+  description?: string;
+  notBefore?: string;
+  notAfter?: string;
+  id?: string;
+}
+
+/** An AMI as ec2:DescribeImages returns it: enough to tell whether it ships the SSM Agent. */
+export interface Image {
+  id: string;
+  /** The publishing account (`137112412989` Amazon, `309956199498` Red Hat, `099720109477` Canonical...). */
+  ownerId?: string;
+  /** `amazon` for AWS's own images, `aws-marketplace`, or absent. */
+  ownerAlias?: string;
+  name?: string;
+  description?: string;
+  platformDetails?: string;
+  /** x86_64 | arm64 | i386 | x86_64_mac | arm64_mac */
+  architecture?: string;
+  creationDate?: string;
+  public?: boolean;
+}
+
+/** What kind of explanation a console line gives (agent.console judges them). */
+export type ConsoleFindingKind =
+  | 'disk-full'
+  | 'oom-agent'
+  | 'oom'
+  | 'kernel-panic'
+  | 'emergency-mode'
+  | 'mount-failed'
+  | 'filesystem-error'
+  | 'cloud-init'
+  | 'agent-service';
+
+export interface ConsoleFinding {
+  kind: ConsoleFindingKind;
+  /** The line, ANSI escapes and control characters removed, likely secrets masked, at most 200 characters. */
+  line: string;
+}
+
+/**
+ * What ec2:GetConsoleOutput showed. Only these extracted lines are kept: the rest of the output (which can
+ * hold secrets printed by user scripts) is never stored, printed or written to a snapshot.
+ */
+export interface ConsoleEvidence {
+  /** When EC2 captured the output. */
+  capturedAt?: string;
+  /** The latest output was read (Latest=true, Nitro); false: the buffer captured at the last boot or stop. */
+  latest: boolean;
+  /** Nothing was written yet (or EC2 has none to give). */
+  empty: boolean;
+  /** A boot (kernel banner or Windows boot) was seen: everything below counts from the last one. */
+  bootSeen: boolean;
+  /** `Amazon SSM Agent v<version> is running` lines since the last boot (the agent writes one per start), last 3. */
+  agentStarts: string[];
+  /** Lines that explain an offline agent, since the last boot, at most 8. */
+  findings: ConsoleFinding[];
+}
+
+/** An EC2 Instance Connect Endpoint (ec2:DescribeInstanceConnectEndpoints): SSH/RDP without Session Manager. */
+export interface InstanceConnectEndpoint {
+  id: string;
+  vpcId: string;
+  subnetId?: string;
+  /** create-complete when usable. */
+  state: string;
+  securityGroupIds: string[];
+  preserveClientIp?: boolean;
+  dnsName?: string;
+}
+
+/** A hybrid activation (ssm:DescribeActivations). */
+export interface Activation {
+  id: string;
+  /** The service role given to nodes registered with it. */
+  iamRole?: string;
+  registrationLimit?: number;
+  registrationsCount?: number;
+  expirationDate?: string;
+  expired?: boolean;
+  createdDate?: string;
+  defaultInstanceName?: string;
+}
+
+/** Hybrid registrations (`mi-`) listed to find an EC2 target registered under the wrong identity. */
+export interface ManagedNodeScan {
+  /** Only the registrations that share an IP address or computer name with an offline EC2 target. */
+  matches: AgentInfo[];
+  /** How many hybrid registrations were looked at. */
+  scanned: number;
+  /** False when the listing stopped at its page limit: a match may exist beyond it. */
+  complete: boolean;
+}
+
 /** What ssm-doctor found on the machine it runs on. Never written to snapshots. */
 export interface LocalFacts {
   platform: string; // process.platform
@@ -354,6 +488,21 @@ export interface Facts {
   internetGateways: Record<string, Fetched<InternetGateway[]>>;
   /** Keyed by managed prefix list id. */
   prefixLists: Record<string, Fetched<PrefixList>>;
+  // Evidence for an offline agent (src/collect/evidence.ts): only for targets whose agent is not Online.
+  /** Per target id: status checks; null = EC2 has no status for it (not running). */
+  instanceStatus: Record<string, Fetched<InstanceStatus | null>>;
+  /** Keyed by AMI id, for instances that never registered; null = not returned (deregistered or not visible). */
+  images: Record<string, Fetched<Image | null>>;
+  /** Per target id: the lines of the serial console output that explain an offline agent. */
+  consoleEvidence: Record<string, Fetched<ConsoleEvidence>>;
+  /** Keyed by VPC id: EC2 Instance Connect Endpoints of the VPCs of offline instances. */
+  instanceConnectEndpoints: Record<string, Fetched<InstanceConnectEndpoint[]>>;
+  /** Keyed by activation id, for offline hybrid nodes; null = not returned (deleted). */
+  activations: Record<string, Fetched<Activation | null>>;
+  /** `/ssm/managed-instance/activation-tier` (standard | advanced); read when a target is a hybrid node. */
+  activationTier?: Fetched<string>;
+  /** Hybrid registrations that look like an offline EC2 target (same IP or computer name); read for those only. */
+  managedNodeScan?: Fetched<ManagedNodeScan>;
   /** Only when run live on an operator's machine; stripped from snapshots. */
   local?: LocalFacts;
   /** Set by --redact: account ids, IPs and names were replaced (a second redaction changes nothing). */
@@ -379,10 +528,13 @@ export function emptyResourceMaps(): Pick<
   | 'instances' | 'agents' | 'connections' | 'instanceProfiles' | 'roles' | 'simulations' | 'vpcs' | 'vpcDnsAttributes'
   | 'dhcpOptions' | 'subnets' | 'routeTables' | 'networkAcls' | 'endpoints' | 'endpointInterfaces' | 'securityGroups'
   | 'natGateways' | 'internetGateways' | 'prefixLists'
+  | 'instanceStatus' | 'images' | 'consoleEvidence' | 'instanceConnectEndpoints' | 'activations'
 > {
   return {
     instances: {}, agents: {}, connections: {}, instanceProfiles: {}, roles: {}, simulations: {}, vpcs: {},
     vpcDnsAttributes: {}, dhcpOptions: {}, subnets: {}, routeTables: {}, networkAcls: {}, endpoints: {},
     endpointInterfaces: {}, securityGroups: {}, natGateways: {}, internetGateways: {}, prefixLists: {},
+    // evidence for an offline agent
+    instanceStatus: {}, images: {}, consoleEvidence: {}, instanceConnectEndpoints: {}, activations: {},
   };
 }

@@ -32,13 +32,19 @@
 //   whose CIDR is a whole maximal public block keeps its first 16 addresses.
 // - Kept as they are (they name infrastructure, not people, and the fixes need them to be pasteable):
 //   resource ids (i-, vpc-, subnet-, sg-, eni-, vpce-, rtb-, acl-, pl-...), the region, role / instance
-//   profile / policy / security-group names, the instance's Name, S3 bucket, log group and KMS key names.
+//   profile / policy / security-group names, the instance's Name, S3 bucket, log group and KMS key names, the
+//   accounts that publish distributions' AMIs (Red Hat, Canonical...: public, and agent.installed needs them), and
+//   EC2-made host names (`ip-10-0-1-10...`, `i-0abc...`: they name a private address or a resource id).
+// - Evidence for an offline agent: the kept console lines go through the text rules and their IPv4 addresses
+//   through the permutation; a hybrid node's IP address too; other computer names and key pair names are
+//   replaced (`host-1`, `key-1`).
 //
 // The result carries `redacted: true`; redacting it again returns an unchanged copy (a permutation cannot be
 // idempotent by itself, so already-redacted facts are recognised by that mark).
 import { createHmac, randomBytes } from 'node:crypto';
 import { NON_PUBLIC_IPV4, formatIp, intervalsOf, parseCidr, parseIp, type Family, type Interval } from '../eval/net.js';
-import type { Facts } from './facts.js';
+import type { AgentInfo, Facts } from './facts.js';
+import { PUBLISHER_ACCOUNTS } from '../eval/ami.js';
 
 export interface RedactOptions {
   /** Key of the IP permutation (tests); random by default. */
@@ -66,6 +72,7 @@ export function redactFacts(facts: Facts, opts: RedactOptions = {}): Facts {
   r.ips(out);
   r.tags(out);
   r.preferences(out);
+  r.evidence(out);
   return Object.assign(out, { redacted: true as const });
 }
 
@@ -103,6 +110,8 @@ const UNIQUE_ID = /\b(AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA|ACCA|APKA|ASCA|ABI
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 const HOME = /(\/home\/|\/Users\/|\\Users\\)([^/\\\s"']+)/g;
 const IPV4_IN_TEXT = /(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?![\w])(?!\.\d)/g;
+/** Host names EC2 gives (from a private address or the instance id): they name nothing outside the VPC. */
+const EC2_HOST = /^(?:ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}|i-[0-9a-f]{8,17})(?:\.|$)/i;
 /** Policy variables and wildcards are not names. */
 const PATTERN = /[*?$]/;
 
@@ -113,6 +122,8 @@ class Redactor {
   readonly users = new Names((n) => `user-${n}`);
   private uniqueIds = new Names((n) => `REDACTED-${n}`);
   private emails = new Names((n) => `user-${n}@example.com`);
+  private hosts = new Names((n) => `host-${n}`);
+  private keys = new Names((n) => `key-${n}`);
   private tagValues = new Names((n) => `redacted-${n}`);
   private readonly ip: IpPermutation;
 
@@ -135,6 +146,7 @@ class Redactor {
       }
     };
     visit(facts);
+    for (const a of PUBLISHER_ACCOUNTS) found.delete(a);
     this.accounts = new Names((n) => String(n).padStart(12, '0'), found);
     // Longest first is moot (all 12 digits); one alternation = one pass, so replacements never chain.
     this.accountRe = found.size ? new RegExp([...found].join('|'), 'g') : null;
@@ -281,6 +293,24 @@ class Redactor {
       if (!x?.tags) continue;
       for (const k of Object.keys(x.tags)) if (k !== 'Name') x.tags[k] = this.tagValues.get(x.tags[k]!);
     }
+  }
+
+  /** Evidence for an offline agent: console lines, hybrid nodes' addresses and names, key pair names. */
+  evidence(f: Facts): void {
+    const inText = (s: string) => s.replace(IPV4_IN_TEXT, (m) => this.ip.mapText(m));
+    for (const c of values(f.consoleEvidence)) {
+      if (Array.isArray(c.agentStarts)) c.agentStarts = c.agentStarts.map((l) => (typeof l === 'string' ? inText(l) : l));
+      for (const x of Array.isArray(c.findings) ? c.findings : []) if (typeof x?.line === 'string') x.line = inText(x.line);
+    }
+    const node = (a: AgentInfo | null | undefined) => {
+      if (!a) return;
+      if (typeof a.ipAddress === 'string') a.ipAddress = this.ip.mapText(a.ipAddress);
+      if (typeof a.computerName === 'string' && !EC2_HOST.test(a.computerName)) a.computerName = this.hosts.get(a.computerName);
+    };
+    for (const a of values(f.agents)) node(a);
+    const scan = f.managedNodeScan;
+    if (scan?.ok && Array.isArray(scan.value?.matches)) for (const a of scan.value.matches) node(a);
+    for (const x of values(f.instances)) if (x && typeof x.keyName === 'string') x.keyName = this.keys.get(x.keyName);
   }
 
   preferences(f: Facts): void {

@@ -5,6 +5,8 @@ import { emptyResourceMaps, FACTS_SCHEMA_VERSION, type Facts } from './facts.js'
 
 /** Per-resource maps: missing ones are read as empty (nothing collected), never as an error. */
 const MAPS = Object.keys(emptyResourceMaps()) as (keyof ReturnType<typeof emptyResourceMaps>)[];
+/** Reads that are absent unless a target needed them (hybrid-node tier, hybrid registrations). */
+const OPTIONAL_READS = ['activationTier', 'managedNodeScan'] as const satisfies readonly (keyof Facts)[];
 
 export function parseSnapshot(text: string, name: string): Facts {
   let data: unknown;
@@ -32,6 +34,13 @@ export function parseSnapshot(text: string, name: string): Facts {
     if (f[key] === undefined) f[key] = {};
     else if (typeof f[key] !== 'object' || f[key] === null || Array.isArray(f[key])) {
       throw new CliError(`snapshot ${name}: "${key}" must be an object keyed by id`, EXIT.CANNOT_RUN);
+    }
+  }
+  // Optional account-level evidence (absent = not read): when present, a Fetched object.
+  for (const key of OPTIONAL_READS) {
+    const v = f[key];
+    if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v) || typeof (v as { ok?: unknown }).ok !== 'boolean')) {
+      throw new CliError(`snapshot ${name}: "${key}" must be a {"ok": ...} object`, EXIT.CANNOT_RUN);
     }
   }
   if (typeof f.collectedAt !== 'string') f.collectedAt = new Date(0).toISOString();

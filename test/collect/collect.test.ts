@@ -177,8 +177,9 @@ describe('collect: pagination', () => {
       .resolvesOnce({ InstanceInformationList: [{ InstanceId: IID, PingStatus: 'ConnectionLost', AgentVersion: '3.2.582.0' }] });
     const facts = await collect({ region: REGION, targets: [IID], clients });
     expect(facts.agents[IID]).toEqual(ok({ instanceId: IID, pingStatus: 'ConnectionLost', agentVersion: '3.2.582.0' }));
-    const inputs = inputsOf<{ NextToken?: string }>(mocks.ssm, DescribeInstanceInformationCommand);
-    expect(inputs.map((i) => i.NextToken)).toEqual([undefined, 'page-2']);
+    // The agent is offline: a third call lists hybrid registrations (ResourceType filter), the evidence of agent.identity.
+    const inputs = inputsOf<{ NextToken?: string; Filters?: { Key: string }[] }>(mocks.ssm, DescribeInstanceInformationCommand);
+    expect(inputs.filter((i) => i.Filters?.[0]?.Key === 'InstanceIds').map((i) => i.NextToken)).toEqual([undefined, 'page-2']);
   });
 
   it('follows SimulatePrincipalPolicy IsTruncated/Marker', async () => {

@@ -160,6 +160,8 @@ export function healthyAws(instances: SdkInstance[] = [sdkInstance()]) {
           PlatformType: 'Linux',
           PlatformName: 'Amazon Linux',
           ResourceType: 'EC2Instance',
+          IPAddress: i.PrivateIpAddress,
+          ComputerName: i.PrivateIpAddress ? `ip-${i.PrivateIpAddress.replace(/\./g, '-')}.ec2.internal` : undefined,
         })),
     };
   });

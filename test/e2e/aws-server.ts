@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Facts } from '../../src/facts/facts.js';
 import { EC2_HANDLERS } from './aws-server/ec2.js';
+import { EC2_EVIDENCE_HANDLERS } from './aws-server/ec2-evidence.js';
 import { IAM_HANDLERS, STS_HANDLERS } from './aws-server/iam.js';
 import { SSM_HANDLERS } from './aws-server/ssm.js';
 import {
@@ -57,6 +58,11 @@ export interface ServerOptions {
    * tag `ssm-doctor:extra=true`, Online agents) added to the world, for fleet-scale benchmarks.
    */
   extraInstances?: number;
+  /**
+   * Raw serial console output (text) by instance id, answered by GetConsoleOutput instead of the one rendered from
+   * the facts' console evidence: to prove that only the evidence survives the collector.
+   */
+  consoleOutput?: Record<string, string>;
 }
 
 export interface RecordedRequest {
@@ -191,9 +197,9 @@ export async function startAwsServer(opts: ServerOptions): Promise<AwsServer> {
       }
       const p = params as QueryParams;
       if (service === 'ec2') {
-        const h = EC2_HANDLERS[action];
+        const h = EC2_HANDLERS[action] ?? EC2_EVIDENCE_HANDLERS[action];
         if (!h) throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service (aws-server: not implemented).`);
-        return reply(200, ec2Response(action, rid, h({ world, p, pageSize, reboots })));
+        return reply(200, ec2Response(action, rid, h({ world, p, pageSize, reboots, consoleOutput: opts.consoleOutput })));
       }
       const h = (service === 'iam' ? IAM_HANDLERS : STS_HANDLERS)[action];
       if (!h) throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${p.Version} (aws-server: not implemented).`);

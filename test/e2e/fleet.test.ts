@@ -169,6 +169,7 @@ describe('hybrid managed nodes (mi-)', () => {
     world((f) => {
       f.agents[MI] = ok({ instanceId: MI, pingStatus, agentVersion: '3.3.1142.0', isLatestVersion: true, platformType: 'Linux', resourceType: 'ManagedInstance' });
       f.connections[MI] = ok(pingStatus === 'Online' ? 'connected' : 'notconnected');
+      f.activationTier = ok('advanced'); // Session Manager on hybrid nodes needs it (hybrid.tier)
     });
 
   it('agent and connection are checked; EC2-side checks skip with the reason; not sent to DescribeInstances', async () => {
@@ -235,7 +236,7 @@ describe('--wait', () => {
     expect(r.stderr).toMatch(/ssm-doctor: waiting: 0\/1 ready, 1 not: agent\.ping \(1\)/);
     expect(r.stderr).toMatch(/ssm-doctor: all 1 target ready after \d+s/);
 
-    // The first collection, then rounds: everything but the agent and connection reads happened once.
+    // The first collection, then rounds: everything but the agent, connection and status-check reads happened once.
     const n = count(server.requests);
     expect(n.DescribeInstanceInformation).toBeGreaterThanOrEqual(3);
     const once = await (async () => {
@@ -245,7 +246,7 @@ describe('--wait', () => {
       return count(s.requests);
     })();
     for (const [action, k] of Object.entries(n)) {
-      if (action === 'DescribeInstanceInformation' || action === 'GetConnectionStatus') continue;
+      if (action === 'DescribeInstanceInformation' || action === 'GetConnectionStatus' || action === 'DescribeInstanceStatus') continue;
       expect([action, k]).toEqual([action, once[action]]);
     }
     // GetConnectionStatus only once the agent is Online: first collection + the round that saw it Online.
@@ -278,7 +279,10 @@ describe('--wait', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`not waiting: waiting cannot fix ${IID}: .*vpc-endpoint\\.ssmmessages fail`));
     expect(r.stderr).not.toContain('waiting: 0/1');
-    expect(count(r.requests).DescribeInstanceInformation).toBe(1); // the first collection only
+    // The first collection only (its other DescribeInstanceInformation lists hybrid registrations, for agent.identity).
+    const registrations = actions(r.requests, 'DescribeInstanceInformation').filter((q) => JSON.stringify(q.params).includes('InstanceIds'));
+    expect(registrations).toHaveLength(1);
+    expect(count(r.requests).DescribeInstanceStatus).toBe(1);
     expect(json(r.stdout).targets[0]!.checks.find((c) => c.id === 'vpc-endpoint.ssmmessages')!.status).toBe('fail');
   });
 

@@ -14,6 +14,7 @@ import { clientQuestions } from '../../src/facts/requirements.js';
 import { ACCOUNT, CALLER_ROLE_ARN, IID, PROFILE_ARN, REGION, ROLE_ARN, VPC, val, world } from '../fixtures/world.js';
 import { brokenFleet } from '../fixtures/broken-fleet.js';
 import { startAwsServer } from './aws-server.js';
+import { hybridNode, offline, registeredAsHybrid } from '../fixtures/evidence.js';
 import { awsEnv, ROOT, runCli, type CliRun } from './run-cli.js';
 
 const EXAMPLES_DIR = join(ROOT, 'examples');
@@ -102,6 +103,19 @@ const TARGETED: Case[] = [
       'security-group.instance-egress': 'fail',
       'client.plugin': 'fail',
     },
+  },
+  {
+    name: 'an EC2 instance registered as a hybrid node (its agent answers as mi-...)',
+    facts: world((f) => {
+      offline(f);
+      registeredAsHybrid(f);
+    }),
+    expect: { 'agent.identity': 'fail', 'agent.installed': 'pass', 'instance.health': 'pass' },
+  },
+  {
+    name: 'a hybrid node in the standard tier (Online: sessions are refused all the same)',
+    facts: world((f) => hybridNode(f, { pingStatus: 'Online', tier: 'standard' })),
+    expect: { 'hybrid.tier': 'fail', 'hybrid.activation': 'skip', 'agent.ping': 'pass' },
   },
 ];
 

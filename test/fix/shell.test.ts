@@ -30,6 +30,8 @@ case "$*" in
   *"--query Regions[].RegionName"*) echo us-east-1 eu-west-1 ;;
   *"--query IamInstanceProfileAssociations[0].AssociationId"*) echo iip-assoc-0fake0fake0fake0f ;;
   *"--query [ActivationId,ActivationCode]"*) echo id code ;;
+  *"--query InstanceConnectEndpoint.InstanceConnectEndpointId"*) echo eice-0fake0fake0fake0 ;;
+  *"--query InstanceConnectEndpoints[0].State"*) echo create-complete ;;
 esac
 exit 0
 `;

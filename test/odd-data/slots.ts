@@ -3,6 +3,7 @@
 // Shared by missing-facts.test.ts (exhaustive) and garbage.property.test.ts (random).
 import { failed, ok, type ApiError, type Facts } from '../../src/facts/facts.js';
 import { IID, denied } from '../fixtures/world.js';
+import { AMI_RHEL, IMAGE_RHEL, consoleEvidence, hybridNode, offline, registeredAsHybrid, withInstanceConnectEndpoint } from '../fixtures/evidence.js';
 import * as O from './odd-worlds.js';
 
 /** The per-resource maps of Facts (src/facts/snapshot.ts reads the same list). */
@@ -10,9 +11,12 @@ export const FACT_MAPS = [
   'instances', 'agents', 'connections', 'instanceProfiles', 'roles', 'simulations', 'vpcs', 'vpcDnsAttributes',
   'dhcpOptions', 'subnets', 'routeTables', 'networkAcls', 'endpoints', 'endpointInterfaces', 'securityGroups',
   'natGateways', 'internetGateways', 'prefixLists',
+  'instanceStatus', 'images', 'consoleEvidence', 'instanceConnectEndpoints', 'activations',
 ] as const;
 /** Account-level reads: always present in Facts, so they are only ever replaced by an error. */
 export const FACT_SINGLES = ['caller', 'dhmc', 'preferences'] as const;
+/** Account-level reads present only when a target needed them; once read, like the others, only replaced by an error. */
+export const OPTIONAL_SINGLES = ['activationTier', 'managedNodeScan'] as const;
 
 export const ERRORS: Record<string, (api: string) => ApiError> = {
   denied: (api) => denied(api),
@@ -31,6 +35,10 @@ export interface Slot {
 export function slotsOf(f: Facts): Slot[] {
   const out: Slot[] = [];
   for (const k of FACT_SINGLES) {
+    out.push({ name: k, remove: (g, how) => void ((g as unknown as Record<string, unknown>)[k] = failed(ERRORS[how === 'delete' ? 'other' : how]!(`x:${k}`))) });
+  }
+  for (const k of OPTIONAL_SINGLES) {
+    if (f[k] === undefined) continue;
     out.push({ name: k, remove: (g, how) => void ((g as unknown as Record<string, unknown>)[k] = failed(ERRORS[how === 'delete' ? 'other' : how]!(`x:${k}`))) });
   }
   for (const m of FACT_MAPS) {
@@ -90,6 +98,16 @@ export const BASES: Record<string, O.Edit> = {
   'custom DNS servers': (f) => {
     f.dhcpOptions['dopt-0abc'] = ok({ id: 'dopt-0abc', domainNameServers: ['10.9.9.9'] });
   },
+  'never registered, RHEL, full disk, impaired, an EICE, registered as a hybrid node (every offline evidence)': (f) => {
+    offline(f, {
+      ami: { id: AMI_RHEL, image: IMAGE_RHEL },
+      status: { state: 'running', instanceStatus: 'impaired', systemStatus: 'ok', events: [{ code: 'instance-retirement', notBefore: '2026-12-05T00:00:00.000Z' }] },
+      console: consoleEvidence({ agentStarts: [], findings: [{ kind: 'disk-full', line: 'No space left on device' }] }),
+    });
+    withInstanceConnectEndpoint(f);
+    registeredAsHybrid(f);
+  },
+  'hybrid node, offline, expired activation': (f) => hybridNode(f),
   'agent offline': (f) => {
     const a = f.agents[IID];
     if (a?.ok && a.value) a.value.pingStatus = 'ConnectionLost';

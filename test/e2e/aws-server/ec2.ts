@@ -40,14 +40,16 @@ export interface Ec2Context {
   pageSize: number;
   /** Instance ids rebooted so far (RebootInstances is recorded, not simulated). */
   reboots: string[];
+  /** Raw console output by instance id (ServerOptions.consoleOutput). */
+  consoleOutput?: Record<string, string>;
 }
 
 type Handler = (c: Ec2Context) => XmlNode;
 
-const fail = (e: ApiError): Error => errorFromFact(e, 'ec2');
-const invalidToken = (): AwsError => new AwsError('InvalidParameterValue', 'Invalid value for parameter NextToken');
+export const fail = (e: ApiError): Error => errorFromFact(e, 'ec2');
+export const invalidToken = (): AwsError => new AwsError('InvalidParameterValue', 'Invalid value for parameter NextToken');
 
-function limit(c: Ec2Context): number {
+export function limit(c: Pick<Ec2Context, 'p' | 'pageSize'>): number {
   const asked = Number(c.p.MaxResults);
   return asked > 0 ? Math.min(asked, c.pageSize) : c.pageSize;
 }
@@ -60,7 +62,7 @@ function notFound(code: string, what: (id: string) => string) {
   return (missing: string[]) => new AwsError(code, missing.map(what).join('; '));
 }
 
-const STATE_CODES: Record<string, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
+export const STATE_CODES: Record<string, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
 
 function sgName(w: World, id: string): string {
   const f = w.facts.securityGroups[id];
@@ -179,14 +181,15 @@ function instanceXml(w: World, i: Instance): XmlNode {
   const md = i.metadataOptions;
   return {
     instanceId: i.id,
-    imageId: `ami-0${hexOf(`ami-${i.id}`, 16)}`,
+    imageId: i.imageId,
     instanceState: { code: STATE_CODES[i.state] ?? 16, name: i.state },
     privateDnsName: i.privateIp ? `ip-${i.privateIp.replace(/\./g, '-')}.ec2.internal` : '',
     dnsName: '',
     reason: '',
     amiLaunchIndex: 0,
     productCodes: items([]),
-    instanceType: 't3.micro',
+    instanceType: i.instanceType,
+    keyName: i.keyName,
     launchTime,
     placement: { availabilityZone: i.availabilityZone, groupName: '', tenancy: 'default' },
     platform: i.platform === 'windows' ? 'windows' : undefined,
@@ -250,7 +253,8 @@ function instanceXml(w: World, i: Instance): XmlNode {
           instanceMetadataTags: 'disabled',
         }
       : undefined,
-    platformDetails: i.platform === 'windows' ? 'Windows' : 'Linux/UNIX',
+    platformDetails: i.platformDetails,
+    usageOperation: i.usageOperation,
   };
 }
 

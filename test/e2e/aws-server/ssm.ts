@@ -1,7 +1,8 @@
 // SSM (awsJson1_1, `X-Amz-Target: AmazonSSM.<Action>`) answers rendered from the facts.
 // Timestamps are epoch seconds as JSON numbers.
-import type { AgentInfo, ApiError, Instance, SessionPreferences } from '../../../src/facts/facts.js';
+import type { Activation, AgentInfo, ApiError, Instance, SessionPreferences } from '../../../src/facts/facts.js';
 import { DHMC_SETTING_ID, SESSION_PREFERENCES_DOCUMENT } from '../../../src/facts/requirements.js';
+import { ACTIVATION_TIER_SETTING_ID } from '../../../src/facts/evidence.js';
 import { AwsError, decodeToken, encodeToken, epochSeconds, errorFromFact, globMatch } from './wire.js';
 import type { Pool, World } from './world.js';
 
@@ -86,8 +87,7 @@ function agentMatches(w: World, a: AgentInfo, filters: InfoFilter[]): boolean {
   });
 }
 
-function agentJson(w: World, a: AgentInfo): Record<string, unknown> {
-  const i = instanceOf(w, a.instanceId);
+function agentJson(a: AgentInfo): Record<string, unknown> {
   return {
     InstanceId: a.instanceId,
     PingStatus: a.pingStatus,
@@ -98,8 +98,10 @@ function agentJson(w: World, a: AgentInfo): Record<string, unknown> {
     PlatformName: a.platformName,
     ResourceType: a.resourceType,
     RegistrationDate: epochSeconds(a.registrationDate),
-    IPAddress: i?.privateIp,
-    ComputerName: i?.privateIp ? `ip-${i.privateIp.replace(/\./g, '-')}.ec2.internal` : undefined,
+    IPAddress: a.ipAddress,
+    ComputerName: a.computerName,
+    ActivationId: a.activationId,
+    IamRole: a.iamRole,
   };
 }
 
@@ -124,6 +126,9 @@ const DescribeInstanceInformation: Handler = (c) => {
     else if (f.value) pool.items.push(f.value);
   }
   pool.items.push(...c.world.extra.agents);
+  // Hybrid registrations that are not targets (an EC2 instance registered as mi-...): only the scan saw them.
+  const scan = c.world.facts.managedNodeScan;
+  if (scan?.ok) for (const a of scan.value.matches) if (!pool.items.some((x) => x.instanceId === a.instanceId)) pool.items.push(a);
   const failed = ids.length ? pool.errors.find((e) => ids.includes(e.key)) : pool.errors[0];
   if (failed) throw fail(failed.error);
 
@@ -132,7 +137,7 @@ const DescribeInstanceInformation: Handler = (c) => {
   const slice = rows.slice(state.o, state.o + size);
   const end = state.o + slice.length;
   return {
-    InstanceInformationList: slice.map((a) => agentJson(c.world, a)),
+    InstanceInformationList: slice.map(agentJson),
     NextToken: end < rows.length ? encodeToken('DescribeInstanceInformation', end, { e: emptyServed }) : undefined,
   };
 };
@@ -151,6 +156,7 @@ const GetServiceSetting: Handler = (c) => {
   if (!raw) throw validation('settingId', raw, 'Member must not be null');
   // Accepts the setting id or its ARN (arn:aws:ssm:<region>:<account>:servicesetting/ssm/...).
   const settingId = raw.startsWith('arn:') ? raw.slice(raw.indexOf(':servicesetting') + ':servicesetting'.length) : raw;
+  if (settingId === ACTIVATION_TIER_SETTING_ID) return activationTier(c, settingId);
   const dhmc = c.world.facts.dhmc;
   const dhmcId = dhmc.ok ? dhmc.value.settingId : DHMC_SETTING_ID;
   if (settingId !== dhmcId) throw new AwsError('ServiceSettingNotFound', `ServiceSetting ${settingId} not found.`);
@@ -166,6 +172,57 @@ const GetServiceSetting: Handler = (c) => {
       ARN: `arn:aws:ssm:${c.world.region}:${c.world.account}:servicesetting${settingId}`,
       Status: role ? 'Customized' : 'Default',
     },
+  };
+};
+
+/** The hybrid-node tier: the facts' value, else the service default (standard). */
+function activationTier(c: SsmContext, settingId: string): Record<string, unknown> {
+  const f = c.world.facts.activationTier;
+  if (f && !f.ok) throw fail(f.error);
+  const value = f?.value ?? 'standard';
+  return {
+    ServiceSetting: {
+      SettingId: settingId,
+      SettingValue: value,
+      LastModifiedDate: epochSeconds(c.world.facts.collectedAt),
+      LastModifiedUser: value === 'standard' ? 'System' : `arn:aws:iam::${c.world.account}:root`,
+      ARN: `arn:aws:ssm:${c.world.region}:${c.world.account}:servicesetting${settingId}`,
+      Status: value === 'standard' ? 'Default' : 'Customized',
+    },
+  };
+}
+
+/** ssm:DescribeActivations: the facts' activations, by the ActivationIds filter. */
+const DescribeActivations: Handler = (c) => {
+  const filters = Array.isArray(c.body.Filters) ? (c.body.Filters as Array<Record<string, unknown>>) : [];
+  const ids = filters.filter((f) => f.FilterKey === 'ActivationIds').flatMap((f) => strings(f.FilterValues));
+  for (const f of filters) {
+    if (!['ActivationIds', 'DefaultInstanceName', 'IamRole'].includes(str(f.FilterKey) ?? ''))
+      throw validation('filters.member.filterKey', f.FilterKey, 'Member must satisfy enum value set: [ActivationIds, DefaultInstanceName, IamRole]');
+  }
+  const rows: Activation[] = [];
+  for (const [id, f] of Object.entries(c.world.facts.activations)) {
+    if (ids.length && !ids.includes(id)) continue;
+    if (!f.ok) throw fail(f.error);
+    if (f.value) rows.push(f.value);
+  }
+  const max = typeof c.body.MaxResults === 'number' ? c.body.MaxResults : 50;
+  const token = str(c.body.NextToken);
+  const start = token ? decodeToken('DescribeActivations', token, () => new AwsError('InvalidNextToken', 'The specified token is not valid.')).o : 0;
+  const slice = rows.slice(start, start + Math.max(1, Math.min(max, c.pageSize)));
+  const end = start + slice.length;
+  return {
+    ActivationList: slice.map((a) => ({
+      ActivationId: a.id,
+      IamRole: a.iamRole,
+      RegistrationLimit: a.registrationLimit,
+      RegistrationsCount: a.registrationsCount,
+      ExpirationDate: epochSeconds(a.expirationDate),
+      Expired: a.expired,
+      CreatedDate: epochSeconds(a.createdDate),
+      DefaultInstanceName: a.defaultInstanceName,
+    })),
+    NextToken: end < rows.length ? encodeToken('DescribeActivations', end) : undefined,
   };
 };
 
@@ -209,4 +266,5 @@ export const SSM_HANDLERS: Record<string, Handler> = {
   GetConnectionStatus,
   GetServiceSetting,
   GetDocument,
+  DescribeActivations,
 };

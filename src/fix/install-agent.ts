@@ -1,0 +1,76 @@
+// How to install the SSM Agent on an OS family: commands to run on the instance now, and the same script as user
+// data for the next launch (Terraform that is valid on its own).
+import type { Installer } from '../eval/ami.js';
+import { tfLabel } from '../eval/permissions.js';
+
+/** Package architecture names of the agent's download paths. */
+function agentArch(imageArchitecture: string | undefined): string | undefined {
+  if (!imageArchitecture) return undefined;
+  if (/^x86_64/.test(imageArchitecture)) return 'amd64';
+  if (/^arm64/.test(imageArchitecture)) return 'arm64';
+  return undefined;
+}
+
+/** Shell that picks the architecture at run time, for when the image's is unknown. */
+const ARCH = '$(uname -m | sed -e s/x86_64/amd64/ -e s/aarch64/arm64/)';
+
+function download(region: string, kind: 'linux' | 'debian', file: string, arch: string): string {
+  return `https://s3.${region}.amazonaws.com/amazon-ssm-${region}/latest/${kind}_${arch}/${file}`;
+}
+
+const WINDOWS_SETUP = 'https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent/latest/windows_amd64/AmazonSSMAgentSetup.exe';
+
+/** The install as root shell (or PowerShell) lines; the architecture fixed when known, else found at run time. */
+export function installScript(installer: Installer, region: string, imageArchitecture?: string): string[] {
+  const arch = agentArch(imageArchitecture) ?? ARCH;
+  switch (installer) {
+    case 'rpm':
+      return [`yum install -y ${download(region, 'linux', 'amazon-ssm-agent.rpm', arch)}`, 'systemctl enable --now amazon-ssm-agent'];
+    case 'deb':
+      return [
+        `curl -fsSL -o /tmp/amazon-ssm-agent.deb ${download(region, 'debian', 'amazon-ssm-agent.deb', arch)}`,
+        'dpkg -i /tmp/amazon-ssm-agent.deb',
+        'systemctl enable --now amazon-ssm-agent',
+      ];
+    case 'snap':
+      return ['snap install amazon-ssm-agent --classic', 'snap start amazon-ssm-agent'];
+    case 'al-repo':
+      return ['dnf install -y amazon-ssm-agent || yum install -y amazon-ssm-agent', 'systemctl enable --now amazon-ssm-agent'];
+    case 'windows':
+      return [
+        `Invoke-WebRequest ${WINDOWS_SETUP} -OutFile $env:TEMP\\AmazonSSMAgentSetup.exe`,
+        "Start-Process -FilePath $env:TEMP\\AmazonSSMAgentSetup.exe -ArgumentList '/S' -Wait",
+        'Set-Service -Name AmazonSSMAgent -StartupType Automatic',
+        'Start-Service -Name AmazonSSMAgent',
+      ];
+    case 'generic':
+      return [
+        `if command -v snap >/dev/null; then snap install amazon-ssm-agent --classic; elif command -v dpkg >/dev/null; then curl -fsSL -o /tmp/amazon-ssm-agent.deb ${download(region, 'debian', 'amazon-ssm-agent.deb', ARCH)} && dpkg -i /tmp/amazon-ssm-agent.deb; else yum install -y ${download(region, 'linux', 'amazon-ssm-agent.rpm', ARCH)}; fi`,
+        'systemctl enable --now amazon-ssm-agent || snap start amazon-ssm-agent',
+      ];
+  }
+}
+
+/** The install as commands to run on the instance (Fix.onInstance): `sudo` on Linux, PowerShell as Administrator on Windows. */
+export function installOnInstance(installer: Installer, region: string, imageArchitecture?: string): string[] {
+  const lines = installScript(installer, region, imageArchitecture);
+  if (installer === 'windows') return lines;
+  return lines.map((l) => (l.startsWith('if ') ? `sudo sh -c '${l.replace(/'/g, `'\\''`)}'` : `sudo ${l.replace(/ \|\| /g, ' || sudo ')}`));
+}
+
+/** A `locals` block holding the user data (valid Terraform on its own; the instance or launch template uses it). */
+export function userDataTerraform(name: string, script: string): string {
+  // Terraform interpolates ${...} and %{...} in heredocs: escape them.
+  const body = script.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  return (
+    `# Use local.${name} as user_data of the aws_instance or aws_launch_template\n` +
+    `locals {\n  ${name} = <<-EOT\n${body.split('\n').map((l) => `    ${l}`).join('\n')}\n  EOT\n}\n`
+  );
+}
+
+/** The install as user data for the next launch (a `locals` block named after the OS family, see userDataTerraform). */
+export function installUserData(installer: Installer, region: string, family: string, imageArchitecture?: string): string {
+  const lines = installScript(installer, region, imageArchitecture);
+  const script = installer === 'windows' ? ['<powershell>', ...lines, '</powershell>'] : ['#!/bin/bash', 'set -e', ...lines];
+  return userDataTerraform(tfLabel(`ssm_agent_install_${family}`), script.join('\n'));
+}

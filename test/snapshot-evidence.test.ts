@@ -1,0 +1,31 @@
+// Snapshots and the offline evidence: older snapshots (no evidence maps) still load, and the optional reads must
+// be Fetched objects when present.
+import { describe, expect, it } from 'vitest';
+import { parseSnapshot } from '../src/facts/snapshot.js';
+import { world } from './fixtures/world.js';
+import { hybridNode } from './fixtures/evidence.js';
+
+const text = (edit: (f: Record<string, unknown>) => void) => {
+  const f = JSON.parse(JSON.stringify(world())) as Record<string, unknown>;
+  edit(f);
+  return JSON.stringify(f);
+};
+
+describe('snapshots with offline evidence', () => {
+  it('a snapshot without the evidence maps (an older ssm-doctor) reads them as empty', () => {
+    const f = parseSnapshot(text((g) => {
+      for (const k of ['instanceStatus', 'images', 'consoleEvidence', 'instanceConnectEndpoints', 'activations']) delete g[k];
+    }), 'old.json');
+    expect(f.instanceStatus).toEqual({});
+    expect(f.consoleEvidence).toEqual({});
+    expect(f.activationTier).toBeUndefined();
+  });
+
+  it('the optional account-level reads round-trip, and must be {"ok": ...} objects', () => {
+    const hybrid = world((f) => hybridNode(f));
+    expect(parseSnapshot(JSON.stringify(hybrid), 'h.json').activationTier).toEqual({ ok: true, value: 'advanced' });
+    expect(() => parseSnapshot(text((g) => (g.managedNodeScan = 'yes')), 'bad.json')).toThrow(/"managedNodeScan" must be a \{"ok": \.\.\.\} object/);
+    expect(() => parseSnapshot(text((g) => (g.activationTier = { value: 'advanced' })), 'bad.json')).toThrow(/activationTier/);
+    expect(() => parseSnapshot(text((g) => (g.consoleEvidence = [])), 'bad.json')).toThrow(/"consoleEvidence" must be an object keyed by id/);
+  });
+});
