@@ -37,7 +37,6 @@ const REQUIRED: Record<string, string[]> = {
   aws_s3_bucket_server_side_encryption_configuration: ['bucket'],
   aws_ssm_service_setting: ['setting_id', 'setting_value'],
   aws_ssm_activation: ['iam_role'],
-  aws_ssm_association: ['name'],
 };
 
 const TOP_LEVEL = new Set(['resource', 'data', 'locals', 'import', 'variable', 'output', 'module', 'provider', 'moved', 'removed', 'terraform', 'check']);
