@@ -14,7 +14,7 @@ import { clientQuestions } from '../../src/facts/requirements.js';
 import { ACCOUNT, CALLER_ROLE_ARN, IID, PROFILE_ARN, REGION, ROLE_ARN, VPC, val, world } from '../fixtures/world.js';
 import { brokenFleet } from '../fixtures/broken-fleet.js';
 import { startAwsServer } from './aws-server.js';
-import { hybridNode, offline, registeredAsHybrid } from '../fixtures/evidence.js';
+import { collectedEvidenceForAll, hybridNode, offline, registeredAsHybrid } from '../fixtures/evidence.js';
 import { awsEnv, ROOT, runCli, type CliRun } from './run-cli.js';
 
 const EXAMPLES_DIR = join(ROOT, 'examples');
@@ -84,6 +84,7 @@ const TARGETED: Case[] = [
       ssm.lastError = { code: 'InsufficientCapacity', message: 'Not enough capacity in us-east-1a.' };
       f.agents[IID] = ok(null);
       f.connections[IID] = ok('notconnected');
+      collectedEvidenceForAll(f);
     }),
     expect: { 'iam.instance-profile': 'fail', 'vpc-endpoint.ssm': 'fail' },
   },
