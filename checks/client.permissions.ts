@@ -1,8 +1,11 @@
 // Guards: the person connecting may ssm:StartSession on the instance and the session document (and kms:GenerateDataKey with KMS).
-import { need, skip, type Check, type Fix, type TargetContext } from '../src/check/kit.js';
+import { need, type Check, type Fix } from '../src/check/kit.js';
 import { instanceOf } from '../src/facts/lookup.js';
 import { decide, shellJson, type PermissionAnswer } from '../src/eval/permissions.js';
-import { callerRoleName, clientQuestions } from '../src/facts/requirements.js';
+import { clientQuestions } from '../src/facts/requirements.js';
+import { callerPrincipal, type Principal } from '../src/eval/caller.js';
+import { keyPolicyDecidesDataKey } from '../src/eval/session-key.js';
+import { resolvedTargets } from '../src/facts/session-targets.js';
 
 export const clientPermissions: Check = {
   meta: {
@@ -12,22 +15,27 @@ export const clientPermissions: Check = {
     group: 'client',
     description:
       'The identity connecting needs ssm:StartSession on the instance and on the session document ' +
-      '(SSM-SessionManagerRunShell), plus kms:GenerateDataKey on the key when session encryption is on, ' +
-      'in the same account as the instance.',
+      '(SSM-SessionManagerRunShell), plus kms:GenerateDataKey on the key when session encryption is on (in its IAM ' +
+      'policies when the key policy delegates to them; session.kms-key judges the key policy), in the same account as the instance.',
   },
   // The person running ssm-doctor: one cause across the instances.
   subject: (ctx) => (ctx.facts.caller.ok ? ctx.facts.caller.value.arn : 'caller'),
   run(ctx) {
     const inst = instanceOf(ctx);
     const caller = need(ctx.facts.caller, 'the caller identity');
-    const who = principalOf(ctx, caller.arn);
+    const who = callerPrincipal(ctx, caller.arn);
     const instanceAccount = inst.ownerId ?? caller.account;
     const crossAccount = instanceAccount !== caller.account;
 
     const startQs = clientQuestions(ctx.region, instanceAccount, inst.id, null);
     const start = startQs.flatMap((q) => decide(ctx.facts, who.arn, who.roleName, q.actions, q.resource));
     const prefs = ctx.facts.preferences;
-    const kmsQ = prefs.ok ? clientQuestions(ctx.region, instanceAccount, inst.id, prefs.value).slice(startQs.length) : [];
+    // kms:GenerateDataKey on the session key: the IAM side only, and only when the key policy leaves it to IAM
+    // (when the key policy alone decides, session.kms-key judges it).
+    const kmsQ =
+      prefs.ok && !keyPolicyDecidesDataKey(ctx, who.arn)
+        ? clientQuestions(ctx.region, instanceAccount, inst.id, prefs.value, resolvedTargets(ctx.facts, ctx.region, instanceAccount)).slice(startQs.length)
+        : [];
     const kms = kmsQ.flatMap((q) => decide(ctx.facts, who.arn, who.roleName, q.actions, q.resource));
     const answers = [...start, ...kms];
     const method = answers.some((a) => a.method === 'policy-documents') ? 'policy-documents' : 'simulation';
@@ -68,30 +76,6 @@ export const clientPermissions: Check = {
     return { status: 'pass', detail: `${head}; you may ${what} (decided by ${by}).`, data };
   },
 };
-
-interface Principal {
-  arn: string;
-  roleName?: string;
-}
-
-/** The IAM principal to judge for a caller ARN; skips callers that cannot be simulated. */
-function principalOf(ctx: TargetContext, callerArn: string): Principal {
-  if (/^arn:[\w-]+:iam::\d+:root$/.test(callerArn)) {
-    skip(`you are the root user of the account (${callerArn}), which IAM cannot simulate; only an SCP could deny it`);
-  }
-  if (/:federated-user\//.test(callerArn)) {
-    skip(`you are a federated user (${callerArn}) without an IAM role, which IAM cannot simulate`);
-  }
-  const roleName = callerRoleName(callerArn);
-  if (roleName) {
-    const role = ctx.facts.roles[roleName];
-    if (role?.ok) return { arn: role.value.arn, roleName };
-    const account = callerArn.split(':')[4];
-    const guess = `arn:${callerArn.split(':')[1]}:iam::${account}:role/${roleName}`;
-    return { arn: guess, roleName };
-  }
-  return { arn: callerArn };
-}
 
 function describe(answers: PermissionAnswer[]): string {
   return answers

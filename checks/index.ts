@@ -12,6 +12,9 @@ import { agentPing } from './agent.ping.js';
 import { agentVersion } from './agent.version.js';
 import { sessionConnection } from './session.connection.js';
 import { sessionPreferences } from './session.preferences.js';
+import { sessionKmsKey } from './session.kms-key.js';
+import { sessionLogging } from './session.logging.js';
+import { agentLateFix } from './agent.late-fix.js';
 import { clientPlugin } from './client.plugin.js';
 import { iamInstanceProfile } from './iam.instance-profile.js';
 import { iamRoleTrust } from './iam.role-trust.js';
@@ -54,8 +57,13 @@ export const allChecks: Check[] = [
   securityGroupEndpointIngress,
   securityGroupInstanceEgress,
   networkAcl,
-  sessionConnection,
+  // session preferences: the document, then what it names
   sessionPreferences,
+  sessionKmsKey,
+  sessionLogging,
+  // configuration right, agent still offline: was the fix late?
+  agentLateFix,
+  sessionConnection,
   clientPlugin,
   clientPermissions,
 ];

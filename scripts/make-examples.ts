@@ -5,10 +5,12 @@ import { emptyResourceMaps, ok, type Facts } from '../src/facts/facts.js';
 import { kmsKeyArn } from '../src/facts/requirements.js';
 import { ACCOUNT, CALLER_ROLE_ARN, IID, PROFILE_ARN, REGION, ROLE_ARN, SG_VPCE, SUBNET, VPC, val, world } from '../test/fixtures/world.js';
 import { AMI_RHEL, IMAGE_RHEL, STATUS_OK, collectedEvidence, consoleEvidence, hybridNode, offline } from '../test/fixtures/evidence.js';
+import { SESSION_KEY_ARN, evidenceExamples, sessionKey } from './examples-evidence.js';
+import { withLateFixLookups } from '../test/fixtures/session-targets.js';
 
-const KEY = 'arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+const KEY = SESSION_KEY_ARN;
 
-export const examples: Record<string, { description: string; facts: Facts }> = {
+const written: Record<string, { description: string; facts: Facts }> = {
   healthy: {
     description: 'Everything in place: three interface endpoints, open SGs, AmazonSSMManagedInstanceCore, agent online.',
     facts: world(),
@@ -74,6 +76,7 @@ export const examples: Record<string, { description: string; facts: Facts }> = {
     description: 'Session Manager preferences encrypt sessions with a KMS key, but the instance role may not kms:Decrypt and there is no kms endpoint.',
     facts: world((f) => {
       f.preferences = ok({ kmsKeyId: KEY, runAsEnabled: false });
+      sessionKey(f, 'Enabled', KEY);
       val(f.simulations[ROLE_ARN]).push({ action: 'kms:Decrypt', resource: kmsKeyArn(REGION, ACCOUNT, KEY), decision: 'implicitDeny' });
       val(f.simulations[CALLER_ROLE_ARN]).push({ action: 'kms:GenerateDataKey', resource: kmsKeyArn(REGION, ACCOUNT, KEY), decision: 'allowed' });
     }),
@@ -103,7 +106,8 @@ export const examples: Record<string, { description: string; facts: Facts }> = {
     }),
   },
   'agent-offline-config-ok': {
-    description: 'All configuration correct but the agent lost its connection (role added after boot): a restart or reboot is suggested.',
+    description:
+      'All configuration correct but the agent lost its connection, and CloudTrail shows no change since its last ping: the cause is on the instance; a restart or reboot is suggested.',
     facts: world((f) => {
       f.agents[IID] = ok({ ...val(f.agents[IID])!, pingStatus: 'ConnectionLost', lastPingDateTime: '2026-11-28T22:00:00.000Z' });
       f.connections[IID] = ok('notconnected');
@@ -162,6 +166,11 @@ export const examples: Record<string, { description: string; facts: Facts }> = {
     }),
   },
 };
+
+/** Every example; those whose agent is offline with a right configuration carry the CloudTrail lookups a live run makes. */
+export const examples: Record<string, { description: string; facts: Facts }> = Object.fromEntries(
+  Object.entries({ ...written, ...evidenceExamples }).map(([name, e]) => [name, { ...e, facts: withLateFixLookups(e.facts) }]),
+);
 
 if (process.argv[2] === '--write') {
   for (const [name, { facts }] of Object.entries(examples)) {

@@ -31,7 +31,7 @@ describe('examples/', () => {
     ['no-instance-profile', 'iam.instance-profile'],
     ['nacl-blocks-ephemeral', 'network.acl'],
     ['imds-disabled', 'instance.metadata'],
-    ['kms-without-decrypt', 'session.preferences'],
+    ['kms-without-decrypt', 'session.kms-key'],
   ])('%s fails %s and suggests no reboot', (name, id) => {
     const s = statuses(name);
     expect(s.ok).toBe(false);
@@ -66,19 +66,50 @@ describe('examples/', () => {
     ['no-instance-profile', ['iam.instance-profile:no-credentials']],
     ['nacl-blocks-ephemeral', ['network.acl:acl-0f00dbad0f00dbad0']],
     ['imds-disabled', ['instance.metadata:imds-disabled']],
-    ['kms-without-decrypt', ['session.preferences:session-preferences']],
+    ['kms-without-decrypt', ['session.kms-key:ssm-role']],
     ['transit-gateway-route', []],
     ['agent-offline-config-ok', ['agent.restart:agent-offline']],
+    ['late-fix-instance-profile', ['agent.late-fix:i-0123456789abcdef0']],
+    ['log-group-not-encrypted', ['session.logging:log-group:/ssm/session-logs']],
+    ['deleted-logging-bucket', ['session.logging:s3://session-logs-111122223333']],
+    ['kms-key-disabled', ['session.kms-key:arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0']],
   ])('%s: the diagnosis names %j as the root cause(s)', (name, causes) => {
     const r = buildReport(load(name), allChecks, { tool: { name: 'ssm-doctor', version: 'test' }, source: 'snapshot' });
     expect(r.targets[0]!.diagnosis.causes.map((c) => c.id)).toEqual(causes);
     expect(r.causes.map((c) => c.id)).toEqual(causes);
   });
 
-  it('agent-offline-config-ok: configuration passes, agent offline, so a reboot is suggested', () => {
+  it('agent-offline-config-ok: configuration passes, agent offline, CloudTrail shows no late fix, so a reboot is suggested', () => {
     const s = statuses('agent-offline-config-ok');
     expect(s.by['agent.ping']).toBe('fail');
+    expect(s.by['agent.late-fix']).toBe('pass');
     expect(s.reboot).toBe(true);
+  });
+
+  // Session logging targets, the session KMS key, the late fix (scripts/examples-evidence.ts).
+  it.each([
+    ['log-group-not-encrypted', 'session.logging'],
+    ['deleted-logging-bucket', 'session.logging'],
+    ['kms-key-disabled', 'session.kms-key'],
+  ])('%s fails %s alone, and suggests no reboot', (name, id) => {
+    const s = statuses(name);
+    expect(s.ok).toBe(false);
+    expect(s.by[id]).toBe('fail');
+    expect(Object.entries(s.by).filter(([, v]) => v === 'fail' || v === 'error').map(([k]) => k)).toEqual([id]);
+    expect(s.reboot).toBe(false);
+  });
+
+  it('late-fix-instance-profile: the configuration passes, agent.late-fix dates the fix, and the reboot advice carries its times', () => {
+    const s = statuses('late-fix-instance-profile');
+    expect(s.by['agent.late-fix']).toBe('fail');
+    expect(s.by['agent.ping']).toBe('fail');
+    expect(s.reboot).toBe(true);
+    const r = buildReport(load('late-fix-instance-profile'), allChecks, { tool: { name: 'ssm-doctor', version: 'test' }, source: 'snapshot' });
+    const late = r.targets[0]!.checks.find((c) => c.id === 'agent.late-fix')!;
+    expect(late.fix!.summary).toContain('the instance profile was associated at 2026-11-29 09:52 UTC (CloudTrail AssociateIamInstanceProfile)');
+    expect(late.fix!.summary).toContain('wait for its next retry, about 10:15 UTC');
+    expect(late.detail).toContain('the instance profile was associated 8 minutes ago');
+    expect(r.targets[0]!.reboot!.summary).toContain(late.fix!.summary);
   });
 });
 

@@ -1,7 +1,7 @@
 // Least privilege, proven: the AWS commands the code can send are DERIVED from the source (not listed by
 // hand), and policy/ssm-doctor-readonly.json must grant exactly those: every read in statement
 // SsmDoctorRead, ec2:RebootInstances alone in SsmDoctorOptionalReboot. Any command that is not a read
-// (Describe*, Get*, List*, Simulate*) fails the test, except RebootInstances in src/collect/reboot.ts.
+// (Describe*, Get*, List*, Simulate*, Lookup*) fails the test, except RebootInstances in src/collect/reboot.ts.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +13,23 @@ const POLICY_FILE = join(ROOT, 'policy', 'ssm-doctor-readonly.json');
 /** Folders whose code ships (checks are pure and must send nothing, but are scanned all the same). */
 const SCANNED = ['src', 'checks'];
 const REBOOT_FILE = 'src/collect/reboot.ts';
-const READ = /^(?:Describe|Get|List|Simulate)[A-Z]/;
+const READ = /^(?:Describe|Get|List|Simulate|Lookup)[A-Z]/;
 
 /** IAM action prefix of each SDK client package the code may use (`@aws-sdk/client-<name>`). */
-const IAM_PREFIX: Record<string, string> = { ec2: 'ec2', ssm: 'ssm', iam: 'iam', sts: 'sts' };
+const IAM_PREFIX: Record<string, string> = {
+  ec2: 'ec2',
+  ssm: 'ssm',
+  iam: 'iam',
+  sts: 'sts',
+  kms: 'kms',
+  's3': 's3',
+  'cloudwatch-logs': 'logs',
+  cloudtrail: 'cloudtrail',
+};
+
+/** Commands whose IAM action is not `<prefix>:<Command>` (S3 names its actions apart from its operations). */
+const ACTION_OF: Record<string, string> = { 's3:GetBucketEncryption': 's3:GetEncryptionConfiguration' };
+const actionOf = (prefix: string, command: string): string => ACTION_OF[`${prefix}:${command}`] ?? `${prefix}:${command}`;
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -135,7 +148,7 @@ async function derive(sources: { path: string; text: string }[]): Promise<Derive
   const actions = new Map<string, Use[]>();
   for (const u of uses) {
     const pkg = owners(`${u.command}Command`)[0]!;
-    const action = `${IAM_PREFIX[pkg] ?? pkg}:${u.command}`;
+    const action = actionOf(IAM_PREFIX[pkg] ?? pkg, u.command);
     actions.set(action, [...(actions.get(action) ?? []), u]);
   }
 
@@ -219,7 +232,7 @@ describe('policy/ssm-doctor-readonly.json: exactly what the code sends', () => {
   });
 
   it("every reader label names the command sent under it (so an error names the right permission)", () => {
-    const wrong = d.labels.filter((l) => !l.command || l.label !== `${l.label.split(':')[0]}:${l.command}`);
+    const wrong = d.labels.filter((l) => !l.command || l.label !== actionOf(l.label.split(':')[0]!, l.command));
     expect(wrong.map((l) => `${l.file}:${l.line}: '${l.label}' sends ${l.command ?? 'no command'}`)).toEqual([]);
     const labelled = new Set(d.labels.map((l) => l.label));
     expect([...d.actions.keys()].filter((a) => !labelled.has(a)), 'commands sent without an api label').toEqual([]);
@@ -254,7 +267,7 @@ describe('policy/ssm-doctor-readonly.json: exactly what the code sends', () => {
 
   it('(c) every command is a read, except ec2:RebootInstances, sent only from src/collect/reboot.ts and only granted apart', () => {
     const mutating = [...d.actions.keys()].filter((a) => !READ.test(a.split(':')[1]!) && a !== 'ec2:RebootInstances');
-    expect(mutating, 'only Describe*/Get*/List*/Simulate* commands may be sent').toEqual([]);
+    expect(mutating, 'only Describe*/Get*/List*/Simulate*/Lookup* commands may be sent').toEqual([]);
     const reboots = d.actions.get('ec2:RebootInstances') ?? [];
     expect(reboots.filter((u) => u.file !== REBOOT_FILE).map((u) => `${u.file}:${u.line}`)).toEqual([]);
     const read = statement('SsmDoctorRead')!.Action;

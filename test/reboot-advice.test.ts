@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, Status } from '../src/check/kit.js';
-import { ok } from '../src/facts/facts.js';
+import { allChecks } from '../checks/index.js';
+import { nextRetry } from '../src/eval/late-fix.js';
+import { LATE_FIX_EVENTS } from '../src/facts/late-fix.js';
+import { ok, type Facts } from '../src/facts/facts.js';
 import { agentRestartCommands, minutesBetween, rebootAdvice } from '../src/fix/reboot.js';
-import { rebootSuggested } from '../src/diagnose/offline.js';
-import { IID, val, world } from './fixtures/world.js';
+import { isConfigurationCheck, lateFixCandidates, rebootSuggested } from '../src/diagnose/offline.js';
+import { IID, VPC, val, world } from './fixtures/world.js';
 
 const res = (id: string, status: Status): CheckResult => ({
   id,
@@ -113,5 +116,61 @@ describe('helpers', () => {
   it('agentRestartCommands fills in id and region', () => {
     expect(agentRestartCommands('linux', 'i-1', 'eu-west-1').cli).toEqual(['aws ec2 reboot-instances --instance-ids i-1 --region eu-west-1']);
     expect(agentRestartCommands('linux', 'mi-1', 'eu-west-1', true).cli).toEqual([]);
+  });
+});
+
+describe('the late fix: agent.late-fix is evidence, not configuration; CloudTrail reasons the advice', () => {
+  const lost = (f: Facts) => {
+    f.agents[IID] = ok({ ...val(f.agents[IID])!, pingStatus: 'ConnectionLost', lastPingDateTime: '2026-11-29T09:20:00.000Z' });
+    f.connections[IID] = ok('notconnected');
+  };
+
+  it('a failing agent.late-fix still lets the reboot be suggested', () => {
+    expect(isConfigurationCheck('agent.late-fix')).toBe(false);
+    expect(rebootSuggested(world(), IID, [...healthyConfig(), res('agent.ping', 'fail'), res('agent.late-fix', 'fail')])).toBe(true);
+  });
+
+  it('lateFixCandidates: offline agents whose configuration checks all pass, judged by the checks themselves', () => {
+    expect(lateFixCandidates(world(), allChecks)).toEqual([]);
+    expect(lateFixCandidates(world(lost), allChecks)).toEqual([IID]);
+    // A configuration failure (no ssmmessages endpoint) makes CloudTrail pointless: fix that first.
+    const broken = world((f) => {
+      lost(f);
+      f.endpoints[VPC] = ok(val(f.endpoints[VPC]).filter((e) => !e.serviceName.endsWith('.ssmmessages')));
+    });
+    expect(lateFixCandidates(broken, allChecks)).toEqual([]);
+    expect(lateFixCandidates(world((f) => (lost(f), (val(f.instances[IID])!.state = 'stopped'))), allChecks)).toEqual([]);
+  });
+
+  it('the reboot advice carries the dated late fix when CloudTrail was read', () => {
+    const f = world((f) => {
+      lost(f);
+      f.cloudTrail = {
+        targets: [IID],
+        since: '2026-11-29T09:20:00.000Z',
+        lookups: { AttachRolePolicy: ok({ events: [{ id: 'e1', name: 'AttachRolePolicy', time: '2026-11-29T09:55:00.000Z', refs: ['ssm-role'] }] }) },
+      };
+    });
+    const a = rebootAdvice(f, IID);
+    expect(a.summary).toMatch(/a managed policy was attached to the agent role at 2026-11-29 09:55 UTC \(CloudTrail AttachRolePolicy\)/);
+    expect(a.summary).toMatch(/wait for its next retry, about 10:20 UTC/);
+    f.cloudTrail!.lookups = Object.fromEntries(Object.keys(LATE_FIX_EVENTS).map((n) => [n, ok({ events: [] })]));
+    expect(rebootAdvice(f, IID).summary).toMatch(/CloudTrail shows no change to what the agent of i-0123456789abcdef0 depends on since 2026-11-29 09:20 UTC .* a late fix does not explain/);
+  });
+});
+
+describe('nextRetry: the agent back-offs counted from when it gave up', () => {
+  const at = (hm: string) => `2026-11-29T${hm}:00.000Z`;
+  it.each([
+    ['credentials', '09:00', '09:10', '09:30'],
+    ['credentials', '09:00', '09:30', '10:00'],
+    ['credentials', '09:00', '09:31', '10:00'],
+    ['network', '09:00', '09:03', '09:05'],
+    ['network', '09:00', '09:05', '09:15'],
+    ['network', '09:00', '09:20', '09:35'],
+    ['network', '09:00', '09:40', '10:15'],
+    ['network', '09:00', '10:20', '11:15'],
+  ] as const)('%s, gave up %s, fixed %s: retries at %s', (kind, gaveUp, fixed, retry) => {
+    expect(nextRetry(kind, at(gaveUp), at(fixed))).toBe(at(retry));
   });
 });

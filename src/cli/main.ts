@@ -17,7 +17,7 @@ import { SelectionError, selectChecks, splitSelectors } from '../report/select-c
 import { readSnapshot, writeSnapshot } from '../facts/snapshot.js';
 import { collectGarbage, COLLECT_GARBAGE_FROM_TARGETS } from './memory.js';
 import { DEFAULT_WAIT, hasSelection, noMatchMessage, parseDuration, selectionFilters, selectionOf, SelectionSyntaxError, type Selection } from './select.js';
-import type { AwsClients } from '../collect/index.js';
+import type { AwsClients, CollectOptions } from '../collect/index.js';
 
 export const TOOL = { name: 'ssm-doctor', version: pkg.version };
 
@@ -198,7 +198,9 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   }
 
   const unique = [...new Set(ids)];
-  const live = opts.snapshot ? undefined : await collectLive(unique, opts, timeout * 1000, io, targeting);
+  // CloudTrail's record of late fixes is read only when agent.late-fix runs (it costs rate-limited lookups).
+  const lateFix = selection.checks.some((c) => c.meta.id === 'agent.late-fix');
+  const live = opts.snapshot ? undefined : await collectLive(unique, opts, timeout * 1000, io, targeting, lateFix);
   let facts = live ? live.facts : fromSnapshot(opts.snapshot!, unique);
 
   const reportOptions = {
@@ -279,7 +281,7 @@ interface Live {
   close(): void;
 }
 
-async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: Io, targeting: Selection): Promise<Live> {
+async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: Io, targeting: Selection, lateFix: boolean): Promise<Live> {
   const { resolveRegion } = await import('../collect/region.js');
   const region = opts.region ?? (await resolveRegion(opts.profile));
   if (!region) {
@@ -331,6 +333,7 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
       onProgress: (msg) => spinner.update(msg),
       clients,
       instances,
+      ...(lateFix ? await lateFixOptions(io.env) : {}),
     });
     const { credentialChoiceNote, credentialsProblem } = await import('./credentials.js');
     const problem = credentialsProblem(facts, opts.profile);
@@ -355,6 +358,17 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
   } finally {
     spinner.stop();
   }
+}
+
+/**
+ * Which targets get CloudTrail's late-fix lookups: the agents not Online whose configuration checks (all of them,
+ * whatever --only/--skip say: it is a fact about the instance) pass on the facts collected so far.
+ */
+async function lateFixOptions(env: NodeJS.ProcessEnv): Promise<Pick<CollectOptions, 'lateFixTargets' | 'cloudTrailRate'>> {
+  const { lateFixCandidates } = await import('../diagnose/offline.js');
+  const { cloudTrailRate } = await import('../collect/rate-limit.js');
+  const rate = cloudTrailRate(env);
+  return { lateFixTargets: (facts) => lateFixCandidates(facts, allChecks), ...(rate ? { cloudTrailRate: rate } : {}) };
 }
 
 /** --wait: refresh rounds until every target is ready, time runs out, or waiting cannot help. */

@@ -36,6 +36,11 @@ import {
 } from '../facts/requirements.js';
 import { isManagedNode } from '../cli/args.js';
 import { clientConfig, quietSdkWarnings, type ClientOptions } from './config.js';
+import { readLateFixEvidence } from './cloudtrail.js';
+import { EvidenceClients, type GivenEvidenceClients } from './evidence-clients.js';
+import type { RateLimiter } from './rate-limit.js';
+import { readKeyPolicies, readSessionTargets, type EvidenceReads } from './session-targets.js';
+import { resolvedTargets } from '../facts/session-targets.js';
 import { toApiError } from './errors.js';
 import { EvidenceCollector } from './evidence.js';
 import { createLimiter, type Limiter } from './limiter.js';
@@ -64,8 +69,8 @@ import {
 export { rebootInstances, RebootError } from './reboot.js';
 export { DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_MS } from './config.js';
 
-/** The SDK clients the collector uses; tests inject mocked ones. */
-export interface AwsClients {
+/** The SDK clients the collector uses; tests inject mocked ones (the evidence clients are built on first use). */
+export interface AwsClients extends GivenEvidenceClients {
   ec2: EC2Client;
   ssm: SSMClient;
   iam: IAMClient;
@@ -90,6 +95,14 @@ export interface CollectOptions {
   concurrency?: number;
   /** Instances already read (by a --tag/--filter selection), by id: not read again. */
   instances?: Record<string, Fetched<Instance | null>>;
+  /**
+   * The targets worth CloudTrail's record of late fixes, chosen from the facts of rounds 1-4 (the CLI passes the
+   * agents not Online whose configuration checks all pass: src/diagnose/offline.ts lateFixCandidates). The collector
+   * does not run checks itself; without this, no lookup is made.
+   */
+  lateFixTargets?: (facts: Facts) => string[];
+  /** Client-side rate limit of cloudtrail:LookupEvents (tests); default 2 requests per second. */
+  cloudTrailRate?: RateLimiter;
 }
 
 /** How many requests the last collect() sent (the bench reads it). */
@@ -127,7 +140,7 @@ function buildClients(
   opts: ClientOptions,
   given: Partial<AwsClients> = {},
   overrides: Record<string, unknown> = {},
-): { clients: AwsClients; owned: { destroy(): void }[] } {
+): { clients: AwsClients; owned: { destroy(): void }[]; shared: Record<string, unknown> } {
   const cfg: Record<string, unknown> = { ...clientConfig(opts), ...overrides };
   const owned: { destroy(): void }[] = [];
   const own = <T extends { destroy(): void }>(c: T): T => {
@@ -144,6 +157,8 @@ function buildClients(
       iam: given.iam ?? own(new sdk.iam.IAMClient(shared)),
     },
     owned,
+    // The evidence clients (built on first use) share the credentials of whichever STS client is in play.
+    shared: cfg.credentials ? cfg : { ...cfg, credentials: sts.config.credentials },
   };
 }
 
@@ -278,6 +293,9 @@ class Collector {
     private readonly region: string,
     targets: string[],
     private readonly progress: (msg: string) => void,
+    /** The clients of the reads only some runs need (KMS, CloudWatch Logs, S3, CloudTrail), built on first use. */
+    private readonly sessionClients: EvidenceClients,
+    private readonly late: Pick<CollectOptions, 'lateFixTargets' | 'cloudTrailRate'> = {},
   ) {
     this.facts = {
       schemaVersion: FACTS_SCHEMA_VERSION,
@@ -317,16 +335,19 @@ class Collector {
     // Round 1: identity, instances, agent registrations, connection status, account-level SSM settings
     // (and the hybrid-node tier when a target is a hybrid node).
     this.progress('Reading instances');
+    // The resources the preferences name are read as soon as the preferences are in (their SDK clients load
+    // meanwhile); they finish with round 2.
+    let sessionTargets: Promise<void> = Promise.resolve();
     await Promise.all([
       this.readCaller(),
       this.readInstances(),
       this.readAgents(),
       this.readConnections(),
       this.readDhmc(),
-      this.readPreferences(),
+      this.readPreferences().then(() => void (sessionTargets = readSessionTargets(this.evidenceReads()))),
       this.evidence.round1(),
     ]);
-    if (this.cannotAuthenticate()) return;
+    if (this.cannotAuthenticate()) return sessionTargets;
 
     // Round 2: once per distinct VPC / instance profile / role; evidence for offline agents (src/collect/evidence.ts)
     // runs alongside rounds 2 and 3.
@@ -341,6 +362,7 @@ class Collector {
       ...profileArns.map((arn) => this.readInstanceProfile(arn)),
       this.readDhmcRole(),
       this.readCallerRole(),
+      sessionTargets,
     ]);
     // Evidence for offline agents queues behind those reads and is awaited with round 3: it never holds them back.
     const evidence = this.evidence.round2();
@@ -355,6 +377,7 @@ class Collector {
       this.readDhcpOptions(),
       this.simulateAll(principals),
       evidence,
+      readKeyPolicies(this.evidenceReads()),
     ]);
 
     // Round 4: only when a role could not be simulated: its policy documents, for local evaluation.
@@ -365,6 +388,17 @@ class Collector {
       this.progress(`Reading policies of ${short(unsimulated.map(([, p]) => p.roleName))}`);
       await Promise.all(unsimulated.map(([arn, p]) => this.readRolePolicies(arn, p)));
     }
+
+    // Round 5, only for agents offline although their configuration passes: CloudTrail dates a late fix.
+    const late = this.late.lateFixTargets?.(this.facts) ?? [];
+    if (late.length) {
+      this.progress('Looking up recent changes in CloudTrail');
+      await readLateFixEvidence(this.evidenceReads(), late, this.late.cloudTrailRate);
+    }
+  }
+
+  private evidenceReads(): EvidenceReads {
+    return { r: this.r, facts: this.facts, clients: this.sessionClients };
   }
 
   /** Every round-1 read failed on the credentials: later reads would only repeat that failure. */
@@ -458,9 +492,11 @@ class Collector {
     }
     // The default (never configured) value is `$None`; an empty value also means off.
     this.dhmcValue = dhmcRoleValue(r.value.ServiceSetting?.SettingValue);
+    const modified = r.value.ServiceSetting?.LastModifiedDate;
     this.facts.dhmc = ok<DhmcSetting>({
       roleName: this.dhmcValue === null ? null : lastSegment(this.dhmcValue),
       settingId: DHMC_SETTING_ID,
+      ...(modified instanceof Date && !Number.isNaN(modified.getTime()) ? { lastModifiedDate: modified.toISOString() } : {}),
     });
   }
 
@@ -839,12 +875,12 @@ class Collector {
     };
     for (const arn of agents.keys()) {
       const account = arnAccount(arn) ?? callerAccount;
-      if (account) ask(arn, agentRoleQuestions(this.region, account, prefs));
+      if (account) ask(arn, agentRoleQuestions(this.region, account, prefs, resolvedTargets(this.facts, this.region, account)));
     }
     if (this.callerPrincipalArn) {
       for (const inst of this.foundInstances()) {
         const account = inst.ownerId ?? callerAccount;
-        if (account) ask(this.callerPrincipalArn, clientQuestions(this.region, account, inst.id, prefs));
+        if (account) ask(this.callerPrincipalArn, clientQuestions(this.region, account, inst.id, prefs, resolvedTargets(this.facts, this.region, account)));
       }
     }
     await Promise.all([...questions].map(([arn, qs]) => this.simulate(arn, [...qs.values()])));
@@ -987,10 +1023,11 @@ export async function collect(opts: CollectOptions): Promise<Facts> {
   const localP = opts.local ? collectLocal() : undefined;
 
   const sdk = await loadSdk();
-  const { clients, owned } = buildClients(sdk, opts, opts.clients);
+  const { clients, owned, shared } = buildClients(sdk, opts, opts.clients);
+  const evidence = new EvidenceClients(shared, opts.clients ?? {}, owned);
 
   const reader = new Reader(createLimiter(opts.concurrency ?? DEFAULT_CONCURRENCY));
-  const collector = new Collector(sdk, clients, reader, opts.region, targets, progress);
+  const collector = new Collector(sdk, clients, reader, opts.region, targets, progress, evidence, opts);
   for (const id of targets) {
     const known = opts.instances?.[id];
     if (known) collector.facts.instances[id] = known;

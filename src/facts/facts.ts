@@ -94,6 +94,8 @@ export interface AgentInfo {
 export interface DhmcSetting {
   roleName: string | null;
   settingId: string;
+  /** When the setting was last changed (ssm:GetServiceSetting LastModifiedDate): dates a DHMC fix without CloudTrail. */
+  lastModifiedDate?: string;
 }
 
 /** Inputs of the `SSM-SessionManagerRunShell` document; null when the document does not exist (defaults). */
@@ -441,7 +443,82 @@ export interface LocalFacts {
   plugin: { found: boolean; path?: string; version?: string; error?: string };
 }
 
-export interface Facts {
+// ---------------------------------------------------------------- session logging targets, KMS key, late fixes
+// Read once per run, and only when needed: the resources the Session Manager preferences name (when they name
+// them), and CloudTrail only for agents that are offline although their configuration checks pass.
+
+/** A CloudWatch Logs log group (logs:DescribeLogGroups). */
+export interface LogGroup {
+  name: string;
+  arn?: string;
+  /** The KMS key the group is encrypted with; absent = not encrypted with a KMS key. */
+  kmsKeyId?: string;
+}
+
+/** An S3 bucket's default encryption (s3:GetBucketEncryption, its first rule, as the agent reads it). */
+export interface BucketEncryption {
+  /** `AES256`, `aws:kms` or `aws:kms:dsse`; absent when the bucket has no default-encryption rule. */
+  algorithm?: string;
+  /** The KMS key of `aws:kms` rules; absent = the AWS managed key `aws/s3`. */
+  kmsKeyId?: string;
+  bucketKeyEnabled?: boolean;
+}
+
+/** A KMS key (kms:DescribeKey) and its key policy (kms:GetKeyPolicy). */
+export interface KmsKey {
+  keyId: string;
+  arn: string;
+  /** `Enabled`, `Disabled`, `PendingDeletion`, `PendingImport`, `Unavailable`, `Creating`... */
+  state: string;
+  /** `SYMMETRIC_DEFAULT`, `RSA_2048`, `HMAC_256`... */
+  spec?: string;
+  /** `ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC`, `KEY_AGREEMENT`. */
+  usage?: string;
+  /** `AWS` (AWS managed) or `CUSTOMER`. */
+  manager?: string;
+  /** The `default` key policy; absent when not read (the key is another account's: only its owner may read it). */
+  policy?: Fetched<PolicyDocument>;
+}
+
+/** One change CloudTrail recorded (a successful write call), reduced to what dates a late fix. */
+export interface ChangeEvent {
+  /** CloudTrail EventId. */
+  id: string;
+  /** EventName, e.g. `AssociateIamInstanceProfile`. */
+  name: string;
+  /** EventTime, ISO. */
+  time: string;
+  /** Who made it: the caller's ARN (userIdentity.arn). */
+  by?: string;
+  /** The ids and names of the targets' resources the event mentions (instance id, role name, sg-, acl-, vpce-...). */
+  refs: string[];
+}
+
+/** cloudtrail:LookupEvents, one lookup per event name, for the targets that may have missed a late fix. */
+export interface LateFixLookups {
+  /** The agents looked up for: not Online, while every configuration check passed on the facts collected. */
+  targets: string[];
+  /** Start of the window (ISO): the earliest launch time / last ping of those targets, at most 90 days back. */
+  since: string;
+  /**
+   * Per event name: the changes that mention one of the targets' resources (newest first), `truncated` when
+   * more events were recorded than read; or why the lookup failed.
+   */
+  lookups: Record<string, Fetched<{ events: ChangeEvent[]; truncated?: boolean }>>;
+}
+
+/** The facts above, as optional members of Facts (absent: not needed by this run, or an older snapshot). */
+export interface EvidenceFacts {
+  /** Keyed by the preferences' cloudWatchLogGroupName; value null = no such log group. */
+  logGroups?: Record<string, Fetched<LogGroup | null>>;
+  /** Keyed by the preferences' s3BucketName; value null = no such bucket (NoSuchBucket). */
+  buckets?: Record<string, Fetched<BucketEncryption | null>>;
+  /** Keyed by the preferences' kmsKeyId as written (id, ARN or alias); value null = no such key in the region. */
+  kmsKeys?: Record<string, Fetched<KmsKey | null>>;
+  cloudTrail?: LateFixLookups;
+}
+
+export interface Facts extends EvidenceFacts {
   schemaVersion: typeof FACTS_SCHEMA_VERSION;
   collectedAt: string;
   region: string;

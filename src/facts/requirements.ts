@@ -81,6 +81,14 @@ export function logGroupArn(region: string, account: string, group: string): str
   return `arn:aws:logs:${region}:${account}:log-group:${group}:*`;
 }
 
+/** What the preferences' resources resolved to (kms:DescribeKey, s3:GetBucketEncryption), when known. */
+export interface ResolvedTargets {
+  /** The session key's ARN (the preferences may name an alias, which IAM never matches kms:Decrypt against). */
+  kmsKeyArn?: string;
+  /** The customer managed key of the logging bucket's SSE-KMS default encryption. */
+  bucketKmsKeyArn?: string;
+}
+
 /**
  * The questions to ask about the agent's role, given the session preferences.
  * The collector simulates exactly these; the checks look the answers up by (action, resource).
@@ -89,12 +97,14 @@ export function agentRoleQuestions(
   region: string,
   account: string,
   prefs: { kmsKeyId?: string; s3BucketName?: string; s3KeyPrefix?: string; cloudWatchLogGroupName?: string } | null,
+  resolved: ResolvedTargets = {},
 ): PermissionQuestion[] {
   const qs: PermissionQuestion[] = [{ actions: [...AGENT_ACTIONS], resource: '*' }];
-  if (prefs?.kmsKeyId) qs.push({ actions: ['kms:Decrypt'], resource: kmsKeyArn(region, account, prefs.kmsKeyId) });
+  if (prefs?.kmsKeyId) qs.push({ actions: ['kms:Decrypt'], resource: resolved.kmsKeyArn ?? kmsKeyArn(region, account, prefs.kmsKeyId) });
   if (prefs?.s3BucketName) {
     qs.push({ actions: ['s3:PutObject'], resource: s3LogObjectArn(prefs.s3BucketName, prefs.s3KeyPrefix) });
     qs.push({ actions: ['s3:GetEncryptionConfiguration'], resource: `arn:aws:s3:::${prefs.s3BucketName}` });
+    if (resolved.bucketKmsKeyArn) qs.push({ actions: ['kms:GenerateDataKey'], resource: resolved.bucketKmsKeyArn });
   }
   if (prefs?.cloudWatchLogGroupName) {
     qs.push({ actions: [...CLOUDWATCH_LOG_ACTIONS], resource: logGroupArn(region, account, prefs.cloudWatchLogGroupName) });
@@ -108,12 +118,15 @@ export function clientQuestions(
   instanceAccount: string,
   instanceId: string,
   prefs: { kmsKeyId?: string } | null,
+  resolved: ResolvedTargets = {},
 ): PermissionQuestion[] {
   const qs: PermissionQuestion[] = [
     { actions: ['ssm:StartSession'], resource: instanceArn(region, instanceAccount, instanceId) },
     { actions: ['ssm:StartSession'], resource: sessionDocumentArn(region, instanceAccount) },
   ];
-  if (prefs?.kmsKeyId) qs.push({ actions: ['kms:GenerateDataKey'], resource: kmsKeyArn(region, instanceAccount, prefs.kmsKeyId) });
+  if (prefs?.kmsKeyId) {
+    qs.push({ actions: ['kms:GenerateDataKey'], resource: resolved.kmsKeyArn ?? kmsKeyArn(region, instanceAccount, prefs.kmsKeyId) });
+  }
   return qs;
 }
 

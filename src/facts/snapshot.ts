@@ -43,6 +43,16 @@ export function parseSnapshot(text: string, name: string): Facts {
       throw new CliError(`snapshot ${name}: "${key}" must be a {"ok": ...} object`, EXIT.CANNOT_RUN);
     }
   }
+  // Optional evidence (absent from older snapshots and from runs that did not need it): objects when present.
+  for (const key of ['logGroups', 'buckets', 'kmsKeys', 'cloudTrail'] as const) {
+    if (f[key] !== undefined && (typeof f[key] !== 'object' || f[key] === null || Array.isArray(f[key]))) {
+      throw new CliError(`snapshot ${name}: "${key}" must be an object`, EXIT.CANNOT_RUN);
+    }
+  }
+  const ct = f.cloudTrail as { targets?: unknown; lookups?: unknown } | undefined;
+  if (ct && (!Array.isArray(ct.targets) || typeof ct.lookups !== 'object' || ct.lookups === null)) {
+    throw new CliError(`snapshot ${name}: "cloudTrail" needs "targets" (a list) and "lookups" (an object)`, EXIT.CANNOT_RUN);
+  }
   if (typeof f.collectedAt !== 'string') f.collectedAt = new Date(0).toISOString();
   // Facts about the operator's machine are never taken from a snapshot.
   delete f.local;

@@ -2,6 +2,8 @@
 // after a late fix, or it hung), and what to do after the real causes are fixed (it may not notice by itself).
 import type { Fix } from '../check/kit.js';
 import type { Facts } from '../facts/facts.js';
+import { lateFixOf } from '../eval/late-fix.js';
+import { clock, lateFixSummary } from './late-fix.js';
 
 /** The command that restarts the SSM Agent on the instance (deb/rpm service, or the Ubuntu snap). */
 export function agentRestartOnInstance(platform: 'windows' | 'linux' | undefined): string {
@@ -67,11 +69,31 @@ export function rebootAdvice(facts: Facts, id: string): Fix {
   const restart = agentRestartCommands(inst?.platform, id, region);
   return {
     summary:
+      evidenceSummary(facts, id) ??
       'Restart the SSM Agent, or reboot the instance (ssm-doctor --reboot does it after asking): the agent backs off ' +
-      '(minutes, up to an hour) when it started before the role, permissions or endpoints were in place.',
+        '(minutes, up to an hour) when it started before the role, permissions or endpoints were in place.',
     cli: [...restart.cli, recheck],
     onInstance: restart.onInstance,
   };
+}
+
+/**
+ * The restart advice reasoned from CloudTrail (agent.late-fix's evidence), when it was read for this target: a
+ * dated late fix with the time the agent retries, or "no change since the agent gave up". Undefined otherwise.
+ */
+function evidenceSummary(facts: Facts, id: string): string | undefined {
+  if (!facts.cloudTrail?.targets.includes(id)) return undefined;
+  const ev = lateFixOf(facts, id);
+  if (!ev) return undefined;
+  const late = lateFixSummary(id, ev);
+  if (late) return `${late} (ssm-doctor --reboot reboots after asking.)`;
+  if (ev.unread.length) return undefined;
+  return (
+    `CloudTrail shows no change to what the agent of ${id} depends on since ${clock(ev.gaveUp.time)} ` +
+    `(${ev.gaveUp.kind === 'last-ping' ? "the agent's last ping" : 'the instance started'}), so a late fix does not explain the offline agent: ` +
+    'restart the agent or reboot (ssm-doctor --reboot does it after asking); if it stays offline, the cause is on the instance ' +
+    '(agent service, disk, console output).'
+  );
 }
 
 /**

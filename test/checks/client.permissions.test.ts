@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clientPermissions } from '../../checks/client.permissions.js';
 import { runCheck } from '../../src/check/run.js';
-import { failed, ok, type Decision, type Facts, type NamedPolicy } from '../../src/facts/facts.js';
+import { failed, ok, type Decision, type Facts, type NamedPolicy, type PolicyStatement } from '../../src/facts/facts.js';
 import { ACCOUNT, IID, denied, val, world } from '../fixtures/world.js';
 
 const INSTANCE_ARN = `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/${IID}`;
@@ -77,6 +77,20 @@ describe('client.permissions', () => {
     expect(r.detail).toContain('kms:GenerateDataKey');
     expect(r.detail).toContain('explicitly denied');
     expect(r.fix!.summary).toContain('remove or narrow the Deny');
+  });
+
+  it('leaves kms:GenerateDataKey to the key policy when it decides alone (session.kms-key judges it), asks IAM when it delegates', () => {
+    const keyWith = (Statement: PolicyStatement[]) => (f: Facts) =>
+      (f.kmsKeys = { '1234abcd-12ab-34cd-56ef-1234567890ab': ok({ keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', arn: KEY_ARN, state: 'Enabled', policy: ok({ Statement }) }) });
+    const direct = keyWith([{ Effect: 'Allow', Principal: { AWS: ADMIN_ARN }, Action: 'kms:GenerateDataKey', Resource: '*' }]);
+    const nobody = keyWith([{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/KeyAdmin` }, Action: 'kms:*', Resource: '*' }]);
+    const delegates = keyWith([{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }]);
+    for (const policy of [direct, nobody]) {
+      const r = run(all(sim({ kms: 'implicitDeny' }), kms, policy));
+      expect(r.status).toBe('pass');
+      expect(r.detail).not.toContain('kms:');
+    }
+    expect(run(all(sim({ kms: 'implicitDeny' }), kms, delegates)).status).toBe('fail');
   });
 
   it('errors when the preferences cannot be read (KMS unknown) although StartSession is allowed', () => {

@@ -46,6 +46,7 @@ import * as stsSchemas from '@aws-sdk/client-sts';
 import { parseXML } from '@aws-sdk/xml-builder';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { NormalizedSchema } from '@smithy/core/schema';
+import { errorOf, unknownFields } from './aws-server/sdk-test.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { failed, ok, type Facts } from '../../src/facts/facts.js';
 import { AGENT_ACTIONS, DHMC_SETTING_ID } from '../../src/facts/requirements.js';
@@ -94,15 +95,6 @@ async function start(opts: Partial<ServerOptions> = {}) {
     iam: new IAMClient(cfg),
     sts: new STSClient(cfg),
   };
-}
-
-async function errorOf(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error & { $metadata?: { httpStatusCode?: number } };
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('aws-server: EC2 over ec2Query', () => {
@@ -529,33 +521,6 @@ describe('aws-server: failed facts and faults', () => {
 });
 
 // ---------- Every element the server emits is one the SDK reads ----------
-
-/** Paths of elements (XML) or fields (JSON) that the output schema does not have: typos the SDK would drop. */
-function unknownFields(value: unknown, ns: NormalizedSchema, path: string, xml: boolean, out: string[]): void {
-  if (value === null || typeof value !== 'object') return;
-  if (ns.isListSchema()) {
-    const member = ns.getValueSchema();
-    if (!xml) {
-      for (const v of value as unknown[]) unknownFields(v, member, `${path}[]`, xml, out);
-      return;
-    }
-    const tag = (member.getMergedTraits().xmlName as string | undefined) ?? 'member';
-    for (const [k, v] of Object.entries(value)) {
-      if (k !== tag) out.push(`${path}/${k}`);
-      else for (const x of Array.isArray(v) ? v : [v]) unknownFields(x, member, `${path}/${tag}`, xml, out);
-    }
-    return;
-  }
-  if (!ns.isStructSchema()) return;
-  const byName = new Map<string, NormalizedSchema>();
-  for (const [name, m] of ns.structIterator()) byName.set(xml ? ((m.getMemberTraits().xmlName as string | undefined) ?? name) : name, m);
-  for (const [k, v] of Object.entries(value)) {
-    if (xml && (k === 'xmlns' || k === '#text')) continue;
-    const m = byName.get(k);
-    if (!m) out.push(`${path}/${k}`);
-    else unknownFields(v, m, `${path}/${k}`, xml, out);
-  }
-}
 
 const SCHEMAS: Record<string, Record<string, unknown>> = { ec2: ec2Schemas, iam: iamSchemas, ssm: ssmSchemas, sts: stsSchemas };
 

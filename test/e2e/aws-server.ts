@@ -1,5 +1,5 @@
 // A local HTTP server speaking the AWS wire formats ssm-doctor uses (EC2 ec2Query XML, IAM/STS awsQuery
-// XML, SSM awsJson1_1), for end-to-end tests and benchmarks. Point the CLI or SDK clients at it with
+// XML, SSM / KMS / CloudWatch Logs / CloudTrail awsJson1_1, S3 REST-XML), for end-to-end tests and benchmarks. Point the CLI or SDK clients at it with
 // `AWS_ENDPOINT_URL=<url>` (every service shares the URL) and fake static credentials.
 //
 // Its world is a `Facts` object: every answer is rendered FROM the facts, so collecting over HTTP gives back
@@ -13,6 +13,8 @@ import { EC2_HANDLERS } from './aws-server/ec2.js';
 import { EC2_EVIDENCE_HANDLERS } from './aws-server/ec2-evidence.js';
 import { IAM_HANDLERS, STS_HANDLERS } from './aws-server/iam.js';
 import { SSM_HANDLERS } from './aws-server/ssm.js';
+import { EVIDENCE_HANDLERS, EVIDENCE_TARGETS } from './aws-server/evidence-json.js';
+import { getBucketEncryption, s3ErrorBody, s3Request } from './aws-server/s3.js';
 import {
   AwsError,
   NoAnswer,
@@ -25,6 +27,7 @@ import {
   requestId,
   statusFor,
   throttleError,
+  isJsonService,
   type QueryParams,
   type Service,
   type XmlNode,
@@ -94,10 +97,12 @@ const QUERY_VERSIONS: Record<string, Service> = { '2016-11-15': 'ec2', '2010-05-
 function serviceOf(req: http.IncomingMessage, params: QueryParams): Service | undefined {
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string' && target.startsWith('AmazonSSM.')) return 'ssm';
+  const evidence = typeof target === 'string' ? EVIDENCE_TARGETS.find(([prefix]) => target.startsWith(prefix)) : undefined;
+  if (evidence) return evidence[1];
   const byVersion = params.Version ? QUERY_VERSIONS[params.Version] : undefined;
   if (byVersion) return byVersion;
   const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([a-z0-9-]+)\/aws4_request/.exec(String(req.headers.authorization ?? ''))?.[1];
-  return scope === 'ec2' || scope === 'iam' || scope === 'sts' || scope === 'ssm' ? scope : undefined;
+  return scope === 'ec2' || scope === 'iam' || scope === 'sts' || scope === 'ssm' || scope === 's3' ? scope : undefined;
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
@@ -151,10 +156,16 @@ export async function startAwsServer(opts: ServerOptions): Promise<AwsServer> {
       action = form.Action ?? '';
       params = form;
     }
+    // S3 is REST: the operation is the method and path (GET /<bucket>?encryption), not an Action parameter.
+    const s3 = service === 's3' ? s3Request(req.method, req.url ?? '/', req.headers.host) : undefined;
+    if (s3) {
+      action = s3.action;
+      params = { bucket: s3.bucket };
+    }
     const accessKeyId = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
     requests.push({ service: service ?? 'ec2', action, params, at: Date.now(), ...(accessKeyId ? { accessKeyId } : {}) });
 
-    const json = service === 'ssm';
+    const json = service !== undefined && isJsonService(service);
     const reply = async (status: number, body: string, headers: Record<string, string> = {}) => {
       if (opts.latencyMs) await sleep(opts.latencyMs);
       send(res, status, json ? 'application/x-amz-json-1.1' : 'text/xml;charset=UTF-8', body, { 'x-amzn-requestid': rid, ...headers });
@@ -162,6 +173,7 @@ export async function startAwsServer(opts: ServerOptions): Promise<AwsServer> {
     const replyError = async (err: AwsError) => {
       const status = statusFor(err);
       if (json) await reply(status, jsonErrorBody(err), { 'x-amzn-errortype': err.code });
+      else if (service === 's3') await reply(status, s3ErrorBody(err, rid, s3?.bucket), { 'x-amz-request-id': rid });
       else if (service === 'ec2') await reply(status, ec2ErrorBody(err, rid));
       else await reply(status, queryErrorBody(err, rid));
     };
@@ -194,6 +206,15 @@ export async function startAwsServer(opts: ServerOptions): Promise<AwsServer> {
         if (!h) throw new AwsError('UnknownOperationException', `aws-server: SSM ${action} is not implemented`);
         const body = h({ world, body: (params && typeof params === 'object' ? params : {}) as Record<string, unknown>, pageSize, emptyPages: opts.emptyPages ?? 0 });
         return reply(200, JSON.stringify(body));
+      }
+      if (service === 'kms' || service === 'logs' || service === 'cloudtrail') {
+        const h = EVIDENCE_HANDLERS[service][action];
+        if (!h) throw new AwsError('UnknownOperationException', `aws-server: ${service} ${action} is not implemented`);
+        return reply(200, JSON.stringify(h({ world, body: (params && typeof params === 'object' ? params : {}) as Record<string, unknown>, pageSize })));
+      }
+      if (service === 's3') {
+        if (s3?.action !== 'GetBucketEncryption') throw new AwsError('NotImplemented', `aws-server: S3 ${action} is not implemented`, 501);
+        return reply(200, getBucketEncryption(world, s3.bucket), { 'x-amz-request-id': rid });
       }
       const p = params as QueryParams;
       if (service === 'ec2') {

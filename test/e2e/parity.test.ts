@@ -15,6 +15,7 @@ import { ACCOUNT, CALLER_ROLE_ARN, IID, PROFILE_ARN, REGION, ROLE_ARN, VPC, val,
 import { brokenFleet } from '../fixtures/broken-fleet.js';
 import { startAwsServer } from './aws-server.js';
 import { collectedEvidenceForAll, hybridNode, offline, registeredAsHybrid } from '../fixtures/evidence.js';
+import { withLateFixLookups } from '../fixtures/session-targets.js';
 import { awsEnv, ROOT, runCli, type CliRun } from './run-cli.js';
 
 const EXAMPLES_DIR = join(ROOT, 'examples');
@@ -118,16 +119,26 @@ const TARGETED: Case[] = [
     facts: world((f) => hybridNode(f, { pingStatus: 'Online', tier: 'standard' })),
     expect: { 'hybrid.tier': 'fail', 'hybrid.activation': 'skip', 'agent.ping': 'pass' },
   },
+  {
+    name: 'Run As on without a default user',
+    facts: world((f) => {
+      f.preferences = ok({ runAsEnabled: true });
+    }),
+    expect: { 'session.preferences': 'warn' },
+  },
 ];
 
 /** A fleet: 30 instances, 3 VPCs, 9 kinds of problem (the diagnosis groups them by cause). */
 const FLEET: Case = { name: 'fleet of 30 with 9 kinds of problem', facts: asCollected(brokenFleet()) };
 
-/** A fleet's facts as a live run collects them: no local facts in a snapshot, no connection status above 20 targets. */
+/**
+ * A fleet's facts as a live run collects them: no local facts in a snapshot, no connection status above 20 targets,
+ * CloudTrail's late-fix lookups for the offline agents whose configuration passes.
+ */
 function asCollected(f: Facts): Facts {
   delete f.local;
   f.connections = {};
-  return f;
+  return withLateFixLookups(f);
 }
 
 function exampleCases(): Case[] {

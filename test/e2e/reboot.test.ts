@@ -19,7 +19,7 @@ afterEach(async () => {
 async function live(facts: Facts, args: string[]) {
   server = await startAwsServer({ facts });
   const run = await runCli(args, awsEnv(server.url));
-  const mutating = server.requests.filter((q) => !/^(Describe|Get|List|Simulate)/.test(q.action)).map((q) => q.action);
+  const mutating = server.requests.filter((q) => !/^(Describe|Get|List|Simulate|Lookup)/.test(q.action)).map((q) => q.action);
   return { ...run, mutating, reboots: server.reboots };
 }
 

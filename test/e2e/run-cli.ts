@@ -44,6 +44,8 @@ export function awsEnv(
     AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
     AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
     AWS_REGION: 'us-east-1',
+    // The local AWS server has no CloudTrail quota: late-fix lookups need not wait (the limiter has its own tests).
+    SSM_DOCTOR_CLOUDTRAIL_RPS: '1000',
     ...(endpoint ? { AWS_ENDPOINT_URL: endpoint } : {}),
     ...extra,
   };

@@ -37,6 +37,9 @@ const REQUIRED: Record<string, string[]> = {
   aws_s3_bucket_server_side_encryption_configuration: ['bucket'],
   aws_ssm_service_setting: ['setting_id', 'setting_value'],
   aws_ssm_activation: ['iam_role'],
+  aws_kms_key: [],
+  aws_s3_bucket_public_access_block: ['bucket'],
+  aws_vpc_endpoint_route_table_association: ['vpc_endpoint_id', 'route_table_id'],
 };
 
 const TOP_LEVEL = new Set(['resource', 'data', 'locals', 'import', 'variable', 'output', 'module', 'provider', 'moved', 'removed', 'terraform', 'check']);

@@ -32,6 +32,8 @@ case "$*" in
   *"--query [ActivationId,ActivationCode]"*) echo id code ;;
   *"--query InstanceConnectEndpoint.InstanceConnectEndpointId"*) echo eice-0fake0fake0fake0 ;;
   *"--query InstanceConnectEndpoints[0].State"*) echo create-complete ;;
+  *"--query KeyMetadata.Arn"*) echo arn:aws:kms:us-east-1:111122223333:key/0fake0fake ;;
+  *"--query DocumentDescription.DocumentVersion"*) echo 2 ;;
 esac
 exit 0
 `;

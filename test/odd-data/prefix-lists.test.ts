@@ -134,17 +134,18 @@ describe('src/eval/path.ts and the checks', () => {
   it('S3 session logging over endpoints with only an unnamed prefix-list route: warns (cannot prove), does not fail', () => {
     const logs = (f: Facts) => {
       f.preferences = ok({ s3BucketName: 'session-logs' });
+      f.buckets = { 'session-logs': ok({ algorithm: 'AES256' }) };
       f.simulations[ROLE_ARN] = ok(
         agentRoleQuestions(REGION, ACCOUNT, { s3BucketName: 'session-logs' }).flatMap((q) => q.actions.map((action) => ({ action, resource: q.resource, decision: 'allowed' as const }))),
       );
       val(f.routeTables[VPC])[0]!.routes.push({ destinationPrefixListId: O.PL_S3, target: { type: 'tgw', id: 'tgw-0abc' }, state: 'active' });
     };
     const unnamed = saneRun(world((f) => (logs(f), (f.prefixLists[O.PL_S3] = ok({ id: O.PL_S3, cidrs: ['52.216.0.0/15'], nameError: denied('ec2:DescribeManagedPrefixLists') })))));
-    expect(unnamed['session.preferences']).toMatchObject({ status: 'warn', detail: expect.stringContaining('tgw-0abc') });
+    expect(unnamed['session.logging']).toMatchObject({ status: 'warn', detail: expect.stringContaining('tgw-0abc') });
     const named = saneRun(world((f) => (logs(f), (f.prefixLists[O.PL_S3] = ok({ id: O.PL_S3, name: S3_NAME, cidrs: ['52.216.0.0/15'] })))));
-    expect(named['session.preferences']!.status).toBe('warn');
+    expect(named['session.logging']!.status).toBe('warn');
     const none = saneRun(world(logs)); // the route's list was never collected: still not "no way out"
-    expect(none['session.preferences']!.status).toBe('warn');
+    expect(none['session.logging']!.status).toBe('warn');
   });
 
   it('security-group rules: a resolved list decides, an unreadable one warns with the permission, never a pass', () => {

@@ -5,6 +5,7 @@ import { failed, ok, type ApiError, type Facts } from '../../src/facts/facts.js'
 import { IID, denied } from '../fixtures/world.js';
 import { AMI_RHEL, IMAGE_RHEL, consoleEvidence, hybridNode, offline, registeredAsHybrid, withInstanceConnectEndpoint } from '../fixtures/evidence.js';
 import * as O from './odd-worlds.js';
+import { LATE_FIX_EVENTS } from '../../src/facts/late-fix.js';
 
 /** The per-resource maps of Facts (src/facts/snapshot.ts reads the same list). */
 export const FACT_MAPS = [
@@ -67,6 +68,51 @@ export function slotsOf(f: Facts): Slot[] {
       });
     }
   }
+  out.push(...evidenceSlotsOf(f));
+  return out;
+}
+
+/** The optional evidence maps (session targets) and the nested reads in them: key policies, CloudTrail lookups. */
+const EVIDENCE_MAPS = ['logGroups', 'buckets', 'kmsKeys'] as const;
+
+function evidenceSlotsOf(f: Facts): Slot[] {
+  const out: Slot[] = [];
+  for (const m of EVIDENCE_MAPS) {
+    for (const key of Object.keys(f[m] ?? {})) {
+      out.push({
+        name: `${m}[${key}]`,
+        remove: (g, how) => {
+          const map = (g[m] ?? {}) as Record<string, unknown>;
+          if (how === 'delete') delete map[key];
+          else map[key] = failed(ERRORS[how]!(`x:${m}`));
+        },
+      });
+    }
+  }
+  for (const [id, k] of Object.entries(f.kmsKeys ?? {})) {
+    if (k.ok && k.value?.policy) {
+      out.push({
+        name: `kmsKeys[${id}].policy`,
+        remove: (g, how) => {
+          const key = g.kmsKeys?.[id];
+          if (!key?.ok || !key.value) return;
+          if (how === 'delete') delete key.value.policy;
+          else key.value.policy = failed(ERRORS[how]!('kms:GetKeyPolicy'));
+        },
+      });
+    }
+  }
+  for (const name of Object.keys(f.cloudTrail?.lookups ?? {})) {
+    out.push({
+      name: `cloudTrail.lookups[${name}]`,
+      remove: (g, how) => {
+        const lookups = g.cloudTrail?.lookups;
+        if (!lookups) return;
+        if (how === 'delete') delete lookups[name];
+        else lookups[name] = failed(ERRORS[how]!('cloudtrail:LookupEvents'));
+      },
+    });
+  }
   return out;
 }
 
@@ -108,6 +154,26 @@ export const BASES: Record<string, O.Edit> = {
     registeredAsHybrid(f);
   },
   'hybrid node, offline, expired activation': (f) => hybridNode(f),
+  'session targets read (key, log group, bucket)': (f) => {
+    f.preferences = ok({ kmsKeyId: 'alias/sessions', s3BucketName: 'session-logs', s3EncryptionEnabled: true, cloudWatchLogGroupName: 'sessions', cloudWatchEncryptionEnabled: true });
+    const arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const rootPolicy = { Statement: [{ Effect: 'Allow' as const, Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] };
+    f.kmsKeys = { 'alias/sessions': ok({ keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', arn, state: 'Enabled', spec: 'SYMMETRIC_DEFAULT', usage: 'ENCRYPT_DECRYPT', policy: ok(rootPolicy) }) };
+    f.logGroups = { sessions: ok({ name: 'sessions', kmsKeyId: arn }) };
+    f.buckets = { 'session-logs': ok({ algorithm: 'AES256' }) };
+  },
+  'late fix looked up in CloudTrail': (f) => {
+    f.agents[IID] = ok(null);
+    f.connections[IID] = ok('notconnected');
+    f.cloudTrail = {
+      targets: [IID],
+      since: '2026-11-29T09:00:00.000Z',
+      lookups: {
+        ...Object.fromEntries(Object.keys(LATE_FIX_EVENTS).map((name) => [name, ok({ events: [] })])),
+        AssociateIamInstanceProfile: ok({ events: [{ id: 'e1', name: 'AssociateIamInstanceProfile', time: '2026-11-29T09:52:00.000Z', refs: [IID] }] }),
+      },
+    };
+  },
   'agent offline': (f) => {
     const a = f.agents[IID];
     if (a?.ok && a.value) a.value.pingStatus = 'ConnectionLost';

@@ -167,7 +167,7 @@ const GetServiceSetting: Handler = (c) => {
     ServiceSetting: {
       SettingId: settingId,
       SettingValue: role ?? '$None',
-      LastModifiedDate: epochSeconds(c.world.facts.collectedAt),
+      LastModifiedDate: epochSeconds(dhmc.value.lastModifiedDate),
       LastModifiedUser: role ? `arn:aws:iam::${c.world.account}:root` : 'System',
       ARN: `arn:aws:ssm:${c.world.region}:${c.world.account}:servicesetting${settingId}`,
       Status: role ? 'Customized' : 'Default',

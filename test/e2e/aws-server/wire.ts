@@ -3,7 +3,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ApiError } from '../../../src/facts/facts.js';
 
-export type Service = 'ec2' | 'ssm' | 'iam' | 'sts';
+export type Service = 'ec2' | 'ssm' | 'iam' | 'sts' | JsonEvidenceService | 's3';
+
+/** The awsJson1_1 services besides SSM (session KMS key, log group, CloudTrail). */
+export type JsonEvidenceService = 'kms' | 'logs' | 'cloudtrail';
+
+/** Services answering in awsJson1_1 (errors as JSON with status 400). */
+export function isJsonService(s: Service): boolean {
+  return s === 'ssm' || s === 'kms' || s === 'logs' || s === 'cloudtrail';
+}
 
 // ---------- XML ----------
 
@@ -98,7 +106,12 @@ export function throttleError(service: Service): AwsError {
     case 'ec2':
       return new AwsError('RequestLimitExceeded', 'Request limit exceeded.', 503);
     case 'ssm':
+    case 'kms':
+    case 'logs':
+    case 'cloudtrail':
       return new AwsError('ThrottlingException', 'Rate exceeded', 400);
+    case 's3':
+      return new AwsError('SlowDown', 'Please reduce your request rate.', 503);
     default:
       return new AwsError('Throttling', 'Rate exceeded', 400);
   }
@@ -117,7 +130,7 @@ export function errorFromFact(e: ApiError, service: Service): Error {
       return new NoAnswer('drop');
     case 'denied':
     case 'credentials':
-      return new AwsError(e.code, e.message, service === 'ssm' ? 400 : 403);
+      return new AwsError(e.code, e.message, isJsonService(service) ? 400 : 403);
     default:
       return new AwsError(e.code, e.message, SERVER_ERROR_CODES.has(e.code) ? 500 : 400);
   }

@@ -1,0 +1,107 @@
+// Guards: the session logging targets of the preferences (CloudWatch log group, S3 bucket) exist and are encrypted as required, the agent role may validate and write them, and the agent reaches logs / s3.
+import { need, type Check } from '../src/check/kit.js';
+import { Findings } from '../src/check/findings.js';
+import { agentRoleOf, preferencesAccountOf, rolePermission } from '../src/eval/role-permission.js';
+import { interfaceServiceReach, s3Reach, viaEndpoints } from '../src/eval/service-reach.js';
+import { bucketFinding, bucketKeyArn, logGroupFinding } from '../src/eval/session-logging.js';
+import { instanceOf } from '../src/facts/lookup.js';
+import { CLOUDWATCH_LOG_ACTIONS, SESSION_PREFERENCES_DOCUMENT, logGroupArn, s3LogObjectArn } from '../src/facts/requirements.js';
+import { rolePolicyFix, type MissingPermission } from '../src/fix/role-policy.js';
+
+export const sessionLogging: Check = {
+  meta: {
+    id: 'session.logging',
+    title: 'Session logging targets exist and the agent can use them',
+    group: 'session',
+    description:
+      `Before each session the agent validates the logging targets of the preferences (${SESSION_PREFERENCES_DOCUMENT}) and ` +
+      'refuses to start when it cannot: a CloudWatch log group must exist (logs:DescribeLogGroups) and have a KMS key when ' +
+      'cloudWatchEncryptionEnabled; an S3 bucket must exist with AES256 or aws:kms default encryption when s3EncryptionEnabled ' +
+      '(s3:GetBucketEncryption). The agent role needs the validation calls (logs:DescribeLogGroups, s3:GetEncryptionConfiguration) ' +
+      'besides the writes, and over VPC endpoints a logs endpoint (without it sessions hang) or an s3 endpoint.',
+    fixes: 'create or encrypt the log group / bucket (KMS key, put-bucket-encryption); IAM statement on the agent role; logs interface or s3 gateway endpoint',
+    explains: [],
+  },
+  // The logging targets are one set per account and region.
+  subject: () => 'session-logging',
+  run(ctx) {
+    instanceOf(ctx);
+    const p = need(ctx.facts.preferences, `the Session Manager preferences (document ${SESSION_PREFERENCES_DOCUMENT})`);
+    const group = p?.cloudWatchLogGroupName;
+    const bucket = p?.s3BucketName;
+    if (!p || (!group && !bucket)) {
+      return { status: 'pass', detail: 'The preferences log sessions neither to CloudWatch Logs nor to S3: nothing to validate.', data: { logGroup: null, bucket: null } };
+    }
+
+    const findings = new Findings();
+    const account = findings.value(() => preferencesAccountOf(ctx));
+    const role = agentRoleOf(ctx);
+    const missing: MissingPermission[] = [];
+    if (group && account) {
+      findings.add(() => logGroupFinding(ctx, { ...p, cloudWatchLogGroupName: group }, account));
+      findings.add(() =>
+        rolePermission(
+          ctx,
+          role,
+          {
+            label: `CloudWatch logging to ${group}`,
+            actions: [...CLOUDWATCH_LOG_ACTIONS],
+            resource: logGroupArn(ctx.region, account, group),
+            extra: ' The agent looks the group up with logs:DescribeLogGroups before each session.',
+          },
+          missing,
+        ),
+      );
+    }
+    if (bucket) {
+      findings.add(() => bucketFinding(ctx, { ...p, s3BucketName: bucket }));
+      findings.add(() =>
+        rolePermission(ctx, role, { label: `S3 logging to s3://${bucket}/${p.s3KeyPrefix ?? ''}`, actions: ['s3:PutObject'], resource: s3LogObjectArn(bucket, p.s3KeyPrefix) }, missing),
+      );
+      if (p.s3EncryptionEnabled === true) {
+        findings.add(() =>
+          rolePermission(
+            ctx,
+            role,
+            {
+              label: `S3 logging encryption check on ${bucket}`,
+              actions: ['s3:GetEncryptionConfiguration'],
+              resource: `arn:aws:s3:::${bucket}`,
+              extra: ' The agent reads the bucket encryption before each session and refuses the session when it cannot.',
+            },
+            missing,
+          ),
+        );
+      }
+      const key = account ? bucketKeyArn(ctx, account) : undefined;
+      if (key) {
+        findings.add(() =>
+          rolePermission(
+            ctx,
+            role,
+            { label: `SSE-KMS key of bucket ${bucket}`, actions: ['kms:GenerateDataKey'], resource: key, extra: ' The key policy of that key must allow it too (not read).' },
+            missing,
+          ),
+        );
+      }
+    }
+    const path = findings.value(() => viaEndpoints(ctx));
+    if (path?.sameWay) findings.add(() => path.sameWay);
+    if (path?.path) {
+      const ssmPath = path.path;
+      if (group) findings.add(() => interfaceServiceReach(ctx, 'logs', 'CloudWatch Logs (without it sessions hang for 2+ minutes, then fail)', ssmPath));
+      if (bucket) findings.add(() => s3Reach(ctx));
+    }
+    const fixes = missing.length && role.name ? [rolePolicyFix(role.name, 'ssm-session-logging', missing, 'for session logging')] : [];
+    return findings.verdict(
+      '',
+      {
+        ...(group ? { logGroup: group, cloudWatchEncryptionEnabled: p.cloudWatchEncryptionEnabled ?? false } : {}),
+        ...(bucket ? { bucket, s3EncryptionEnabled: p.s3EncryptionEnabled ?? false } : {}),
+        agentRole: role.arn,
+        methods: [...new Set(findings.all.flatMap((f) => (f.method ? [f.method] : [])))],
+      },
+      fixes,
+    );
+  },
+};

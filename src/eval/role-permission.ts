@@ -1,0 +1,110 @@
+// "May the agent's role do X on Y?" as one finding of a multi-part check, decided by decide() (simulation, or
+// the role's policies evaluated locally); missing grants are collected so one inline policy can fix them all.
+import { NeedFact, describeApiError, need, type TargetContext } from '../check/kit.js';
+import type { Finding } from '../check/findings.js';
+import { agentRoleArn, credentialSource, instanceOf } from '../facts/lookup.js';
+import type { MissingPermission } from '../fix/role-policy.js';
+import { decide, type PermissionAnswer } from './permissions.js';
+
+export interface AgentRole {
+  arn?: string;
+  name?: string;
+  /** Why there is no role to judge. */
+  why?: string;
+}
+
+/** The agent's role (instance profile role or DHMC role), or why there is none. Never throws. */
+export function agentRoleOf(ctx: TargetContext): AgentRole {
+  try {
+    const src = credentialSource(ctx);
+    const arn = agentRoleArn(ctx);
+    if (src.kind === 'instance-profile') return { arn, name: src.role.name };
+    if (src.kind === 'dhmc') return { arn, name: src.roleName, ...(arn ? {} : { why: `the ARN of DHMC role ${src.roleName} is unknown` }) };
+    if (src.kind === 'instance-profile-without-role') return { why: `instance profile ${src.profile.name} has no role` };
+    if (src.kind === 'instance-profile-missing') return { why: `instance profile ${src.profileArn} does not exist` };
+    return { why: 'the instance has no instance profile and Default Host Management Configuration is off' };
+  } catch (e) {
+    if (!(e instanceof NeedFact)) throw e;
+    return { why: describeApiError(e.apiError, e.what) };
+  }
+}
+
+/** The account the preferences' ARNs live in: the caller's (as the collector asks), else the instance owner's. */
+export function preferencesAccountOf(ctx: TargetContext): string {
+  const caller = ctx.facts.caller;
+  if (!caller.ok) {
+    const owner = instanceOf(ctx).ownerId;
+    if (owner) return owner;
+  }
+  return need(caller, 'the caller identity (account id)').account;
+}
+
+export interface PermissionAsk {
+  /** What the permission is for ("CloudWatch logging to /ssm/sessions"). */
+  label: string;
+  actions: string[];
+  resource: string;
+  /** A sentence appended to the finding. */
+  extra?: string;
+  /** The grant to add when missing (default: these actions on this resource). */
+  grant?: MissingPermission;
+}
+
+/** How a decision was made, for a sentence. */
+export function decidedBy(method: PermissionAnswer['method'] | undefined): string {
+  return method === 'simulation' ? 'iam:SimulatePrincipalPolicy' : 'the role policies evaluated locally';
+}
+
+/**
+ * One finding: `fail` on an explicit deny (fix: remove the Deny) or an implicit deny (the grant is pushed to
+ * `missing`), `warn` when only a condition or permissions boundary allows it, else `pass`.
+ */
+export function rolePermission(ctx: TargetContext, role: AgentRole, ask: PermissionAsk, missing: MissingPermission[]): Finding {
+  const { label, actions, resource } = ask;
+  const extra = ask.extra ?? '';
+  if (!role.arn) {
+    return {
+      status: 'warn',
+      text: `${label}: cannot check ${actions.join(', ')} because the agent has no role to check (${role.why}); the iam checks cover that.`,
+    };
+  }
+  const answers = decide(ctx.facts, role.arn, role.name, actions, resource);
+  const method = answers[0]?.method;
+  const by = decidedBy(method);
+  const denied = answers.filter((a) => a.decision === 'explicitDeny' && !a.conditional);
+  const implicit = answers.filter((a) => a.decision === 'implicitDeny');
+  const conditional = answers.filter((a) => a.conditional);
+  const subject = role.name;
+  if (denied.length > 0) {
+    const names = denied.map((a) => a.action).join(', ');
+    return {
+      status: 'fail',
+      method,
+      subject,
+      text: `${label}: role ${role.name} is explicitly denied ${names} on ${resource}${denied[0]?.via ? ` (by ${denied[0].via})` : ''} (${by}).${extra}`,
+      fix: {
+        summary: `Remove or narrow the Deny statement in role ${role.name}'s policies (or its permissions boundary / SCP) that blocks ${names} on ${resource}; adding an Allow does not override it.`,
+        cli: [`aws iam list-role-policies --role-name ${role.name}`, `aws iam list-attached-role-policies --role-name ${role.name}`],
+      },
+    };
+  }
+  if (implicit.length > 0) {
+    missing.push(ask.grant ?? { actions: implicit.map((a) => a.action), resource });
+    return {
+      status: 'fail',
+      method,
+      subject,
+      text: `${label}: role ${role.name} is not allowed ${implicit.map((a) => a.action).join(', ')} on ${resource} (${by}).${extra}`,
+    };
+  }
+  if (conditional.length > 0) {
+    return {
+      status: 'warn',
+      method,
+      text:
+        `${label}: role ${role.name} is allowed ${actions.join(', ')} on ${resource} only depending on a condition or permissions ` +
+        `boundary that could not be evaluated (${by}).${extra}`,
+    };
+  }
+  return { status: 'pass', method, text: `${label}: role ${role.name} may ${actions.join(', ')} (${by}).${extra}` };
+}
