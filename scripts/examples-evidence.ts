@@ -6,6 +6,7 @@ import { LATE_FIX_EVENTS } from '../src/facts/late-fix.js';
 import { agentRoleQuestions, clientQuestions } from '../src/facts/requirements.js';
 import { resolvedTargets } from '../src/facts/session-targets.js';
 import { ACCOUNT, CALLER_ROLE_ARN, EP_SUBNET, IID, REGION, ROLE_ARN, SG_VPCE, VPC, val, world } from '../test/fixtures/world.js';
+import { AMI_AL2023, IMAGE_AL2023, offline } from '../test/fixtures/evidence.js';
 
 export const SESSION_KEY_ID = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 export const SESSION_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${SESSION_KEY_ID}`;
@@ -71,8 +72,9 @@ export const evidenceExamples: Record<string, { description: string; facts: Fact
       'but the agent retries its credentials only about every 30 minutes: restart it, or wait until about 10:15.',
     facts: world((f) => {
       val(f.instances[IID])!.launchTime = '2026-11-29T09:15:00.000Z';
-      f.agents[IID] = ok(null);
-      f.connections[IID] = ok('notconnected');
+      // Never registered (no credentials until 09:52); the evidence a collection reads for it: status ok, the
+      // console showing the agent started, an Amazon Linux AMI that ships the agent.
+      offline(f, { ami: { id: AMI_AL2023, image: IMAGE_AL2023 } });
       f.cloudTrail = {
         targets: [IID],
         since: '2026-11-29T09:15:00.000Z',
