@@ -36,7 +36,7 @@ function quote(findings: ConsoleFinding[]): string {
 export const agentConsole: Check = {
   meta: {
     id: 'agent.console',
-    title: 'Serial console: agent started, no failure',
+    title: 'Serial console shows no failure',
     group: 'agent',
     description:
       'Read only when the agent is offline (ec2:GetConsoleOutput): the agent writes "Amazon SSM Agent v<version> is running" ' +

@@ -28,7 +28,7 @@ export const agentInstalled: Check = {
     if (reg) {
       return {
         status: 'pass',
-        detail: `Registered with Systems Manager${reg.agentVersion ? ` (agent ${reg.agentVersion})` : ''}.`,
+        detail: `Registered${reg.agentVersion ? ` (agent ${reg.agentVersion})` : ''}.`,
         data: { registered: true, agentVersion: reg.agentVersion },
       };
     }

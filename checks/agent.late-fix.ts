@@ -8,7 +8,7 @@ import { agentRestartCommands, recheckCommand } from '../src/fix/reboot.js';
 export const agentLateFix: Check = {
   meta: {
     id: 'agent.late-fix',
-    title: 'No fix is waiting for the agent to retry',
+    title: 'No fix waits for an agent retry',
     group: 'agent',
     description:
       'An SSM Agent that started before its instance profile, role policy, DHMC setting, endpoint, security group or ' +
@@ -23,7 +23,7 @@ export const agentLateFix: Check = {
     if (inst.state !== 'running') skip(`instance ${inst.id} is ${inst.state}; instance.state covers it`);
     const agent = need(ctx.facts.agents[ctx.id], `the SSM registration of ${ctx.id}`);
     if (agent?.pingStatus === 'Online') {
-      return { status: 'pass', detail: `The agent of ${inst.id} is Online: no fix is waiting for a retry.`, data: { pingStatus: 'Online' } };
+      return { status: 'pass', detail: 'Agent Online: no fix is waiting.', data: { pingStatus: 'Online' } };
     }
     const lookups = ctx.facts.cloudTrail;
     if (!lookups?.targets.includes(ctx.id)) {

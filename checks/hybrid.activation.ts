@@ -15,7 +15,7 @@ function lastSegment(v: string): string {
 export const hybridActivation: Check = {
   meta: {
     id: 'hybrid.activation',
-    title: 'Hybrid activation and service role',
+    title: 'Hybrid activation and role',
     group: 'agent',
     description:
       'Read only when a hybrid node (mi-) is offline: the service role its agent uses must exist and trust ssm.amazonaws.com ' +
@@ -25,7 +25,7 @@ export const hybridActivation: Check = {
     explains: ['agent.ping', 'session.connection'],
   },
   run(ctx) {
-    skipUnlessHybridNode(ctx, 'activations register mi- nodes');
+    skipUnlessHybridNode(ctx);
     const node = need(ctx.facts.agents[ctx.id], `the SSM registration of ${ctx.id}`);
     if (!node) skip(`${ctx.id} is not registered (agent.ping reports it): its activation is unknown`);
     if (node.pingStatus === 'Online') skip(`${ctx.id} is Online: its registration and role work`);

@@ -6,7 +6,7 @@ import { ACTIVATION_TIER_SETTING_ID } from '../src/facts/evidence.js';
 export const hybridTier: Check = {
   meta: {
     id: 'hybrid.tier',
-    title: 'Hybrid nodes in the advanced tier',
+    title: 'Hybrid node tier is advanced',
     group: 'agent',
     description:
       'Session Manager reaches on-premises and other hybrid nodes (mi-) only in the advanced-instances tier ' +
@@ -16,7 +16,7 @@ export const hybridTier: Check = {
     explains: ['session.connection'],
   },
   run(ctx) {
-    skipUnlessHybridNode(ctx, 'the tier applies to mi- nodes');
+    skipUnlessHybridNode(ctx);
     const fetched = ctx.facts.activationTier;
     // Read whenever a target is a hybrid node: absent only from a snapshot of an older ssm-doctor. A failed read is an
     // error even for an Online node: in the standard tier its sessions fail, so it cannot be called healthy unread.

@@ -13,7 +13,7 @@ import { SESSION_PREFERENCES_DOCUMENT } from '../src/facts/requirements.js';
 export const sessionKmsKey: Check = {
   meta: {
     id: 'session.kms-key',
-    title: 'Session KMS key is usable by the agent and by you',
+    title: 'Session KMS key is usable',
     group: 'session',
     description:
       `When the preferences (${SESSION_PREFERENCES_DOCUMENT}) encrypt sessions with a KMS key, it must exist in the instance's ` +
@@ -30,7 +30,7 @@ export const sessionKmsKey: Check = {
     const prefs = need(ctx.facts.preferences, `the Session Manager preferences (document ${SESSION_PREFERENCES_DOCUMENT})`);
     const kmsKeyId = prefs?.kmsKeyId;
     if (!prefs || !kmsKeyId) {
-      return { status: 'pass', detail: 'The preferences set no KMS key: session data is encrypted with TLS only, nothing to check.', data: { kmsKeyId: null } };
+      return { status: 'pass', detail: 'No KMS key in the preferences (sessions use TLS only).', data: { kmsKeyId: null } };
     }
     const p = { ...prefs, kmsKeyId };
 

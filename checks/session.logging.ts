@@ -11,7 +11,7 @@ import { rolePolicyFix, type MissingPermission } from '../src/fix/role-policy.js
 export const sessionLogging: Check = {
   meta: {
     id: 'session.logging',
-    title: 'Session logging targets exist and the agent can use them',
+    title: 'Session logging targets work',
     group: 'session',
     description:
       `Before each session the agent validates the logging targets of the preferences (${SESSION_PREFERENCES_DOCUMENT}) and ` +
@@ -30,7 +30,7 @@ export const sessionLogging: Check = {
     const group = p?.cloudWatchLogGroupName;
     const bucket = p?.s3BucketName;
     if (!p || (!group && !bucket)) {
-      return { status: 'pass', detail: 'The preferences log sessions neither to CloudWatch Logs nor to S3: nothing to validate.', data: { logGroup: null, bucket: null } };
+      return { status: 'pass', detail: 'No session logging in the preferences.', data: { logGroup: null, bucket: null } };
     }
 
     const findings = new Findings();

@@ -8,7 +8,7 @@ import { preferencesUpdateFix } from '../src/fix/preferences.js';
 export const sessionPreferences: Check = {
   meta: {
     id: 'session.preferences',
-    title: 'Session preferences are readable and consistent',
+    title: 'Session preferences are consistent',
     group: 'session',
     description:
       `Session Manager preferences (${SESSION_PREFERENCES_DOCUMENT}) set KMS encryption, S3/CloudWatch logging and Run As for ` +
@@ -27,9 +27,7 @@ export const sessionPreferences: Check = {
     if (prefs === null) {
       return {
         status: 'pass',
-        detail:
-          `Default preferences (no ${SESSION_PREFERENCES_DOCUMENT} document): no KMS encryption or session logging to satisfy; ` +
-          'sessions run as ssm-user.',
+        detail: `Default preferences (no ${SESSION_PREFERENCES_DOCUMENT}): no KMS, no session logging; sessions run as ssm-user.`,
         data: { preferences: 'default' },
       };
     }

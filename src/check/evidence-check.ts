@@ -13,7 +13,7 @@ function offline(ctx: TargetContext): boolean {
 
 /** Why evidence is absent for a target whose agent is Online (short: every healthy instance of a fleet says it). */
 function onlineReason(): string {
-  return 'The agent is Online: only an offline agent needs this.';
+  return 'Agent Online: not needed.';
 }
 
 /**
@@ -37,9 +37,9 @@ export function onlyWhileOffline(ctx: TargetContext, what: string, verdict: Verd
 }
 
 /** Skips for EC2 instances (saying their state): the check is about hybrid nodes (mi-). */
-export function skipUnlessHybridNode(ctx: TargetContext, why: string): void {
+export function skipUnlessHybridNode(ctx: TargetContext): void {
   if (isManagedNode(ctx.id)) return;
   const f = ctx.facts.instances[ctx.id];
   const state = f?.ok && f.value && f.value.state !== 'running' ? ` (instance ${ctx.id} is ${f.value.state})` : '';
-  skip(`Not a hybrid node: ${why}${state}.`);
+  skip(`Not a hybrid node${state}.`);
 }

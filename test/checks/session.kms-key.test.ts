@@ -22,7 +22,7 @@ const allowCaller = { Sid: 'Users', Effect: 'Allow' as const, Principal: { AWS: 
 describe('session.kms-key', () => {
   it('passes without a session key (nothing to check), errors when the preferences could not be read', () => {
     expect(run().status).toBe('pass');
-    expect(run(prefs({ s3BucketName: 'b' })).detail).toMatch(/no KMS key/);
+    expect(run(prefs({ s3BucketName: 'b' })).detail).toMatch(/No KMS key/);
     const r = run((f) => (f.preferences = failed(denied('ssm:GetDocument', 'AccessDeniedException'))));
     expect(r.status).toBe('error');
     expect(r.detail).toContain('ssm:GetDocument');
