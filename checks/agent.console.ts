@@ -36,6 +36,7 @@ function quote(findings: ConsoleFinding[]): string {
 export const agentConsole: Check = {
   meta: {
     id: 'agent.console',
+    fixRestartsAgent: true,
     title: 'Serial console shows no failure',
     group: 'agent',
     description:

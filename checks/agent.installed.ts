@@ -11,6 +11,7 @@ import { waysIn } from '../src/fix/ways-in.js';
 export const agentInstalled: Check = {
   meta: {
     id: 'agent.installed',
+    fixRestartsAgent: true,
     title: 'SSM Agent is installed',
     group: 'agent',
     description:

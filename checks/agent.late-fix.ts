@@ -8,6 +8,7 @@ import { agentRestartCommands, recheckCommand } from '../src/fix/reboot.js';
 export const agentLateFix: Check = {
   meta: {
     id: 'agent.late-fix',
+    fixRestartsAgent: true,
     title: 'No fix waits for an agent retry',
     group: 'agent',
     description:

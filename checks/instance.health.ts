@@ -28,6 +28,7 @@ function stopStart(id: string, region: string): string[] {
 export const instanceHealth: Check = {
   meta: {
     id: 'instance.health',
+    fixRestartsAgent: true,
     title: 'EC2 status checks pass',
     group: 'instance',
     description:

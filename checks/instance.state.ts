@@ -6,6 +6,7 @@ import { tfName } from '../src/fix/endpoints.js';
 export const instanceState: Check = {
   meta: {
     id: 'instance.state',
+    fixRestartsAgent: true,
     explains: ['*'],
     fixes: 'Start the instance (`aws ec2 start-instances`), or look in the right region/account',
     title: 'Instance exists and is running',

@@ -55,6 +55,11 @@ export interface CheckMeta {
    * those under this check as consequences instead of reporting them as causes of their own.
    */
   explains?: string[];
+  /**
+   * The fix of a failure of this check restarts the SSM Agent (a start, a reboot, a restart on the instance): no
+   * "restart it if it backed off" step is needed after it.
+   */
+  fixRestartsAgent?: boolean;
 }
 
 /** The facts as seen from one target instance. */

@@ -168,8 +168,12 @@ export function diagnose(input: DiagnoseInput): DiagnoseOutput {
     })
     .sort((a, b) => RANK[a.status] - RANK[b.status]);
 
-  // The agent is offline because of other causes: once they are fixed it may still have backed off.
-  const pingExplained = ping?.status === 'fail' && !restartOnly;
+  // The agent is offline because of other causes: once they are fixed it may still have backed off, unless every
+  // cause's fix restarts it anyway (a start, a reboot, a restart on the instance).
+  const explainedPing = out.find((r) => r.id === 'agent.ping')?.explainedBy ?? [];
+  const pingCauses = roots.filter((r) => explainedPing.includes(idOf(r)));
+  const restartedByFix = pingCauses.length > 0 && pingCauses.every((r) => metas.get(r.id)?.fixRestartsAgent);
+  const pingExplained = ping?.status === 'fail' && !restartOnly && !restartedByFix;
   const managedNode = id.startsWith('mi-');
   const then = pingExplained && running(facts, id, managedNode) ? afterFixAdvice(facts, id, managedNode) : undefined;
   return {

@@ -168,3 +168,16 @@ describe('a fleet', () => {
     expect(then.fix!.cli).toEqual(['npx ssm-doctor i-1 i-2 --region us-east-1 --wait 15m --reboot']);
   });
 });
+
+describe('what to do after the fixes', () => {
+  const restarting: CheckMeta = { id: 'instance.health', title: '', group: 'instance', description: '', explains: ['agent.ping', 'session.connection'], fixRestartsAgent: true };
+  const with_ = new Map([...metas, [restarting.id, restarting]]);
+  const run2 = (over: Record<string, Status | Partial<CheckResult>>) =>
+    diagnose({ facts: offline, id: IID, results: [...results(over), res('instance.health', (over['instance.health'] as Status) ?? 'pass')], metas: with_, configComplete: true, failOn: 'fail' });
+
+  it('no restart step when every cause of the offline agent is fixed by something that restarts it', () => {
+    expect(run2({ 'instance.health': 'fail', 'agent.ping': 'fail' }).diagnosis.then).toBeUndefined();
+    // One cause that does not restart it is enough for the step.
+    expect(run2({ 'instance.health': 'fail', 'iam.permissions': 'fail', 'agent.ping': 'fail' }).diagnosis.then).toBeDefined();
+  });
+});
