@@ -62,6 +62,8 @@ export const agentPing: Check = {
     const since = agent.lastPingDateTime ? `since ${agent.lastPingDateTime} (${ago(agent.lastPingDateTime, now)})` : 'since an unknown time';
     return {
       status: 'fail',
+      // The summary says when in absolute time: a snapshot read days later must not say "2 minutes ago".
+      summary: `The agent of ${inst.id} is ${agent.pingStatus}${agent.lastPingDateTime ? ` since ${agent.lastPingDateTime}` : ''}: it stopped heartbeating to Systems Manager.`,
       detail:
         `${inst.id} is registered with Systems Manager but its agent is ${agent.pingStatus} ${since} (${version}). ` +
         'The agent stopped heartbeating: it is stopped or hung, lost its credentials, or lost its network path to the ssm endpoint. ' +

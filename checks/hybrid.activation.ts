@@ -48,6 +48,8 @@ export const hybridActivation: Check = {
         fix: newActivation(node, act ?? null, ctx.region),
         data,
         subject: node.activationId,
+        // A registered node keeps working after its activation expires: this explains nothing by itself.
+        explains: [],
       };
     }
     return {

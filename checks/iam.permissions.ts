@@ -62,11 +62,14 @@ export const iamPermissions: Check = {
         : ec2Missing.length > 0
           ? ` Also missing: ${list(ec2Missing)} (only needed by agents older than ${MIN_AGENT.ssmmessagesFirst}).`
           : '';
+      // Without ssm:UpdateInstanceInformation the agent cannot heartbeat; without only session actions it can.
+      const heartbeat = missing.some((a) => a.action === 'ssm:UpdateInstanceInformation');
       return {
         status: 'fail',
         detail: `${whose} may not call ${list(missing)}.${ec2Note} ${decidedBy(method)}`,
         fix: fixFor(ctx, roleName, managed, missing),
         data,
+        ...(heartbeat ? {} : { explains: ['session.connection'] }),
       };
     }
 
@@ -159,7 +162,7 @@ function fixFor(ctx: TargetContext, roleName: string, managed: string, missing: 
     );
     cli.push(`aws iam list-role-policies --role-name ${roleName}`, `aws iam list-attached-role-policies --role-name ${roleName}`);
   }
-  parts.push(backoff(ctx));
+  // The agent's backoff after the fix is the diagnosis's later step (diagnosis.then), not part of this fix.
   return {
     summary: parts.join(' '),
     cli,

@@ -90,8 +90,11 @@ export const networkRoute: Check = {
     // public IP behind an internet gateway needs its own Elastic IP.
     const perInstance = [...groups.values()].some((g) => g.judged.kind === 'igw-no-public-ip');
     const bad = [...groups.values()].filter((g) => g.judged.status === status);
+    // Only the way to ssm carries the heartbeat: without it failing, an offline agent is not this check's doing.
+    const heartbeat = bad.some((g) => g.services.includes('ssm'));
     return {
       status,
+      ...(heartbeat ? {} : { explains: ['session.connection'] }),
       ...(perInstance ? {} : { subject: routeTableOf(ctx) ?? subnetId }),
       summary: `From ${subnetId}, ${bad.map((g) => `${g.services.join(', ')} ${g.services.length > 1 ? 'go' : 'goes'} ${g.judged.text}`).join('; ')}.`,
       detail,

@@ -16,14 +16,13 @@ const written: Record<string, { description: string; facts: Facts }> = {
     facts: world(),
   },
   'missing-ssmmessages-endpoint': {
-    description: 'Private subnet with ssm and ec2messages endpoints but no ssmmessages endpoint: sessions cannot open.',
+    description:
+      'Private subnet with ssm and ec2messages endpoints but no ssmmessages endpoint: the agent is Online (it heartbeats to ssm) but sessions cannot open.',
     facts: world((f) => {
       const eps = val(f.endpoints[VPC]);
       f.endpoints[VPC] = ok(eps.filter((e) => !e.serviceName.endsWith('.ssmmessages')));
       f.endpointInterfaces[VPC] = ok(val(f.endpointInterfaces[VPC]).filter((i) => f.endpoints[VPC]!.ok && val(f.endpoints[VPC]).some((e) => e.id === i.vpcEndpointId)));
-      f.agents[IID] = ok({ ...val(f.agents[IID])!, pingStatus: 'ConnectionLost', lastPingDateTime: '2026-11-29T08:10:00.000Z' });
       f.connections[IID] = ok('notconnected');
-      collectedEvidence(f);
     }),
   },
   'endpoint-sg-without-ingress': {

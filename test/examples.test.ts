@@ -140,15 +140,23 @@ describe('examples/: evidence for an offline agent', () => {
     ['instance-impaired', ['instance.health:i-0123456789abcdef0']],
     ['system-impaired', ['instance.health:i-0123456789abcdef0']],
     ['console-disk-full', ['agent.console:i-0123456789abcdef0']],
-    ['hybrid-activation-expired', ['hybrid.activation:e488f2f6-e686-4afb-8a04-ef6dfa8b3c1d']],
   ])('%s: the root cause is the evidence, not "restart or reboot" (%j)', (name, causes) => {
     const r = buildReport(load(name), allChecks, { tool: { name: 'ssm-doctor', version: 'test' }, source: 'snapshot' });
     expect(r.targets[0]!.diagnosis.causes.map((c) => c.id)).toEqual(causes);
     expect(r.causes.map((c) => c.id)).toEqual(causes);
   });
 
+  it('hybrid-activation-expired: an expired activation does not take a registered node offline; it is a warning, and the offline agent is the cause, with one restart (no second "then" restart)', () => {
+    const r = buildReport(load('hybrid-activation-expired'), allChecks, { tool: { name: 'ssm-doctor', version: 'test' }, source: 'snapshot' });
+    const t = r.targets[0]!;
+    expect(t.diagnosis.causes.map((c) => c.id)).toEqual(['agent.ping:mi-0123456789abcdef0']);
+    expect(t.diagnosis.causes[0]!.fix!.summary).toMatch(/^Restart the SSM Agent on mi-0123456789abcdef0/);
+    expect(t.diagnosis.then).toBeUndefined();
+    expect(t.checks.find((x) => x.id === 'hybrid.activation')!.status).toBe('warn');
+  });
+
   it('the examples whose agent is offline for a configuration reason keep their verdicts; the evidence passes and points elsewhere', () => {
-    for (const name of ['missing-ssmmessages-endpoint', 'endpoint-sg-without-ingress', 'no-instance-profile', 'nacl-blocks-ephemeral', 'imds-disabled', 'agent-offline-config-ok']) {
+    for (const name of ['endpoint-sg-without-ingress', 'no-instance-profile', 'nacl-blocks-ephemeral', 'imds-disabled', 'agent-offline-config-ok']) {
       const s = evidence(name);
       expect(s.evidence, name).toMatchObject({ 'instance.health': 'pass', 'agent.installed': 'pass', 'agent.console': 'pass', 'agent.identity': 'pass' });
     }

@@ -155,7 +155,7 @@ describe('the late fix: agent.late-fix is evidence, not configuration; CloudTrai
     expect(a.summary).toMatch(/a managed policy was attached to the agent role at 2026-11-29 09:55 UTC \(CloudTrail AttachRolePolicy\)/);
     expect(a.summary).toMatch(/wait for its next retry, about 10:20 UTC/);
     f.cloudTrail!.lookups = Object.fromEntries(Object.keys(LATE_FIX_EVENTS).map((n) => [n, ok({ events: [] })]));
-    expect(rebootAdvice(f, IID).summary).toMatch(/CloudTrail shows no change to what the agent of i-0123456789abcdef0 depends on since 2026-11-29 09:20 UTC .* a late fix does not explain/);
+    expect(rebootAdvice(f, IID).summary).toMatch(/^Restart the SSM Agent on i-0123456789abcdef0 .*CloudTrail shows no change to what the agent depends on since 2026-11-29 09:20 UTC .* a late fix does not explain/);
   });
 });
 

@@ -27,8 +27,9 @@ export function endpointCheck(service: AgentService): Check {
   return {
     meta: {
       id: `vpc-endpoint.${service}`,
-      // A missing endpoint is why the route check finds no way out for this service: one cause, not two.
-      explains: ['network.route', 'agent.ping', 'session.connection'],
+      // A missing endpoint is why the route check finds no way out for this service: one cause, not two. Only ssm
+      // carries the agent's heartbeat (agent.ping); ssmmessages and ec2messages carry sessions and commands.
+      explains: service === 'ssm' ? ['network.route', 'agent.ping', 'session.connection'] : ['network.route', 'session.connection'],
       title: `Interface endpoint for ${service}`,
       group: 'network',
       description: DESCRIPTIONS[service],

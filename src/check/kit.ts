@@ -39,6 +39,11 @@ export interface Verdict {
    * The diagnosis keys a cause by check id and subject, so a fleet's instances that share it share one cause.
    */
   subject?: string;
+  /**
+   * What this finding can explain, when it is narrower than `meta.explains` (e.g. a missing ssmmessages endpoint
+   * cannot explain an agent that stopped heartbeating to ssm).
+   */
+  explains?: string[];
 }
 
 export interface CheckMeta {

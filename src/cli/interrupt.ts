@@ -18,8 +18,14 @@ export function onInterrupt(cleanup: () => void): () => void {
   return () => cleanups.delete(cleanup);
 }
 
-/** Ends the run now: every registered cleanup (newest first), the cursor shown, exit 130. */
-export function interrupt(stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): never {
+/** Exit codes of the signals that end a run: 128 + the signal number, as shells report them. */
+export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Ends the run now: every registered cleanup (newest first), the cursor shown, one line saying so, exit 130 (Ctrl-C)
+ * or 143 (SIGTERM: what CI systems send when a job is cancelled).
+ */
+export function interrupt(stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr, signal: keyof typeof SIGNAL_EXIT = 'SIGINT'): never {
   for (const cleanup of [...cleanups].reverse()) {
     try {
       cleanup();
@@ -29,12 +35,14 @@ export function interrupt(stderr: NodeJS.WritableStream & { isTTY?: boolean } = 
   }
   cleanups.clear();
   if (stderr.isTTY) stderr.write(SHOW_CURSOR);
-  process.exit(EXIT.INTERRUPTED);
+  stderr.write(`ssm-doctor: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'}\n`);
+  process.exit(signal === 'SIGINT' ? EXIT.INTERRUPTED : SIGNAL_EXIT.SIGTERM);
 }
 
 /** SIGINT (Ctrl-C in a terminal, `kill -INT`) ends the run through interrupt(); installed once per process. */
 export function exitOnInterrupt(stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): void {
   if (installed) return;
   installed = true;
-  process.on('SIGINT', () => interrupt(stderr));
+  process.on('SIGINT', () => interrupt(stderr, 'SIGINT'));
+  process.on('SIGTERM', () => interrupt(stderr, 'SIGTERM'));
 }

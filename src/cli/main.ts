@@ -126,6 +126,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (doc) io.stdout.write(doc);
     return code;
   };
+  // Interrupted before the report (Ctrl-C, a cancelled CI job): CI formats still get a valid document saying so.
+  const format = formatInArgs(argv);
+  if (format === 'junit' || format === 'github') {
+    onInterrupt(() => {
+      if (!run.reported) io.stdout.write(renderFatal(format, 'the run was interrupted before its report', EXIT.INTERRUPTED) ?? '');
+    });
+  }
   try {
     cmd.parse(argv, { from: 'user' });
     const opts = cmd.opts<Options>();

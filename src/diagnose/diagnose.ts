@@ -3,7 +3,7 @@
 // by the checks themselves (`meta.explains`), never special cases here.
 import type { CheckMeta, CheckResult, Fix, Status } from '../check/kit.js';
 import type { Facts } from '../facts/facts.js';
-import { afterFixAdvice, rebootAdvice } from '../fix/reboot.js';
+import { afterFixAdvice, notConnectedAdvice, rebootAdvice } from '../fix/reboot.js';
 import { rebootSuggested } from './offline.js';
 
 export type CauseStatus = 'fail' | 'warn' | 'error';
@@ -88,16 +88,19 @@ export function causeId(r: CheckResult, target: string): string {
   return `${r.id}:${r.subject ?? target}`;
 }
 
-/** `*` is every other check of the instance: the operator's machine (client.*) is not the instance's. */
-function explainsId(meta: CheckMeta | undefined, id: string): boolean {
-  const list = meta?.explains;
+/**
+ * Whether a finding can explain another check's: its own `explains` when it narrows the check's, else the check's.
+ * `*` is every other check of the instance: the operator's machine (client.*) is not the instance's.
+ */
+function explainsId(finding: CheckResult, meta: CheckMeta | undefined, id: string): boolean {
+  const list = finding.explains ?? meta?.explains;
   return Boolean(list && (list.includes(id) || (list.includes('*') && !id.startsWith('client.'))));
 }
 
 export function diagnose(input: DiagnoseInput): DiagnoseOutput {
   const { facts, id, results, metas } = input;
   const problems = results.filter((r) => isProblem(r.status));
-  const explainers = (r: CheckResult) => problems.filter((p) => p !== r && explainsId(metas.get(p.id), r.id));
+  const explainers = (r: CheckResult) => problems.filter((p) => p !== r && explainsId(p, metas.get(p.id), r.id));
 
   // A problem is a consequence when a failure explains it, or, failing that, a warning or an unreadable fact that
   // can explain it does (the most likely reason, shown as such). A warning never turns a failure of its own kind
@@ -123,17 +126,29 @@ export function diagnose(input: DiagnoseInput): DiagnoseOutput {
   const suggested = input.configComplete && rebootSuggested(facts, id, results);
   const restartOnly = suggested && ping !== undefined && roots.includes(ping);
   const reboot = suggested ? rebootAdvice(facts, id) : undefined;
+  // The agent is Online and everything AWS shows is right, yet Session Manager cannot reach it: the session side of
+  // the agent (or a proxy / firewall on the instance) is the cause, not the other checks (there are none failing).
+  const conn = results.find((r) => r.id === 'session.connection');
+  const notConnectedOnly =
+    input.configComplete &&
+    conn?.status === 'fail' &&
+    ping?.status === 'pass' &&
+    roots.includes(conn) &&
+    roots.every((r) => r === conn || r.status === 'warn' || r.id.startsWith('client.'));
 
   const consequencesOf = new Map<CheckResult, CheckResult[]>();
   const out = results.map((r): CheckResult => {
-    if (!parents.has(r) || roots.includes(r)) return r;
+    // A finding's own `explains` served the diagnosis; the report says it as causes and `explainedBy`.
+    const { explains: _explains, ...bare } = r;
+    if (!parents.has(r) || roots.includes(r)) return bare;
     const rs = rootsOf(r).filter((x) => x !== r);
     for (const root of rs) consequencesOf.set(root, [...(consequencesOf.get(root) ?? []), r]);
-    return { ...r, explainedBy: rs.map((root) => idOf(root)) };
+    return { ...bare, explainedBy: rs.map((root) => idOf(root)) };
   });
 
   function idOf(root: CheckResult): string {
     if (restartOnly && root === ping) return `${RESTART_CAUSE}:${reboot?.cli.some((c) => c.includes('reboot-instances')) ? 'agent-offline' : 'just-launched'}`;
+    if (notConnectedOnly && root === conn) return `${RESTART_CAUSE}:not-connected`;
     // Every check a refused read turned into `error` shares one cause: the read (and the permission to grant).
     const api = root.status === 'error' ? unreadableApi(root) : undefined;
     return api ? `${UNREADABLE_CAUSE}:${api}` : causeId(root, id);
@@ -149,6 +164,17 @@ export function diagnose(input: DiagnoseInput): DiagnoseOutput {
     .map((same): Cause => {
       const r = same[0]!;
       const checks = [...new Set(same.flatMap((x) => [x.id, ...(consequencesOf.get(x) ?? []).map((c) => c.id)]))];
+      if (notConnectedOnly && r === conn) {
+        return {
+          id: idOf(r),
+          summary:
+            'Everything AWS shows is right and the agent is Online, yet Session Manager cannot reach it: its session side, ' +
+            'or a proxy or firewall on the instance.',
+          status: 'fail',
+          checks,
+          fix: notConnectedAdvice(facts, id),
+        };
+      }
       if (restartOnly && r === ping) {
         const summary = idOf(r).endsWith(':just-launched')
           ? 'Launched minutes ago with the right configuration: the SSM Agent usually registers within a few minutes of boot.'
@@ -173,7 +199,7 @@ export function diagnose(input: DiagnoseInput): DiagnoseOutput {
   const explainedPing = out.find((r) => r.id === 'agent.ping')?.explainedBy ?? [];
   const pingCauses = roots.filter((r) => explainedPing.includes(idOf(r)));
   const restartedByFix = pingCauses.length > 0 && pingCauses.every((r) => metas.get(r.id)?.fixRestartsAgent);
-  const pingExplained = ping?.status === 'fail' && !restartOnly && !restartedByFix;
+  const pingExplained = ping?.status === 'fail' && pingCauses.length > 0 && !restartOnly && !restartedByFix;
   const managedNode = id.startsWith('mi-');
   const then = pingExplained && running(facts, id, managedNode) ? afterFixAdvice(facts, id, managedNode) : undefined;
   return {

@@ -24,7 +24,7 @@ export interface PlanStep {
 /** The whole report's plan: the causes' fixes in order, what to do after them, and how to check. */
 export interface Plan {
   steps: PlanStep[];
-  /** Every AWS CLI command of the plan, each once, in order. */
+  /** Every AWS CLI command of the causes' fixes, each once, in order (not the conditional step after them). */
   cli: string[];
   /** Every Terraform snippet of the plan consolidated into one file (each resource once). */
   terraform?: string;
@@ -60,7 +60,8 @@ export function groupCauses(targets: Diagnosed[]): ReportCause[] {
     )
     .map(([id, g]) => {
       const first = g.members[0]!;
-      const fix = mergeFixes(g.members.flatMap((m) => (m.fix ? [m.fix] : [])), first.fix?.summary);
+      const fixes = g.members.flatMap((m) => (m.fix ? [m.fix] : []));
+      const fix = mergeFixes(fixes, groupSummary(fixes.map((f) => f.summary)));
       return {
         id,
         summary: first.summary,
@@ -70,6 +71,16 @@ export function groupCauses(targets: Diagnosed[]): ReportCause[] {
         targets: g.targets,
       };
     });
+}
+
+/**
+ * What a cause's fix says when its instances need different changes of the same kind (each instance's own
+ * security group as the source, say): both when two, else the first and how many more like it, whose commands follow.
+ */
+function groupSummary(summaries: string[]): string | undefined {
+  const distinct = uniqueInOrder(summaries);
+  if (distinct.length <= 2) return distinct.length ? distinct.join(' ') : undefined;
+  return `${distinct[0]} And ${distinct.length - 1} more changes like it (the commands below).`;
 }
 
 /** Re-checks these targets until they are ready (none for a long list: run the same selection again with --wait). */
@@ -86,7 +97,8 @@ export function buildPlan(causes: ReportCause[], targets: Diagnosed[], region: s
   const after = targets.filter((t) => t.diagnosis.then);
   const thens: Fix[] = after.map((t) => t.diagnosis.then!);
   if (after.length) steps.push(afterStep(after.map((t) => t.target), thens, region));
-  const cli = uniqueInOrder([...causes.flatMap((c) => c.fix?.cli ?? []), ...steps.flatMap((s) => s.fix?.cli ?? [])]);
+  // The causes' commands only: the step after them is conditional ("if still offline 10 minutes later"), never run blindly.
+  const cli = uniqueInOrder(causes.flatMap((c) => c.fix?.cli ?? []));
   const terraform = consolidateTerraform(causes.map((c) => c.fix?.terraform)).terraform;
   return { steps, cli, ...(terraform ? { terraform } : {}) };
 }
@@ -101,8 +113,8 @@ function afterStep(ids: string[], thens: Fix[], region: string): PlanStep {
   const again = recheckCommand(ids, region);
   return {
     summary:
-      `Once fixed, the agents of ${ids.length} instances register by themselves within minutes, unless they backed off ` +
-      '(up to an hour): restart the agent on, or reboot, those still not Online 10 minutes later.',
+      `Restart the SSM Agent on, or reboot, those of the ${ids.length} instances still not Online 10 minutes after the fixes: ` +
+      'agents register by themselves within minutes, unless they backed off (up to an hour).',
     targets: ids,
     fix: {
       summary:

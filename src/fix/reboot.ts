@@ -89,11 +89,28 @@ function evidenceSummary(facts: Facts, id: string): string | undefined {
   if (late) return `${late} (ssm-doctor --reboot reboots after asking.)`;
   if (ev.unread.length) return undefined;
   return (
-    `CloudTrail shows no change to what the agent of ${id} depends on since ${clock(ev.gaveUp.time)} ` +
-    `(${ev.gaveUp.kind === 'last-ping' ? "the agent's last ping" : 'the instance started'}), so a late fix does not explain the offline agent: ` +
-    'restart the agent or reboot (ssm-doctor --reboot does it after asking); if it stays offline, the cause is on the instance ' +
-    '(agent service, disk, console output).'
+    `Restart the SSM Agent on ${id} or reboot it (ssm-doctor --reboot does it after asking): CloudTrail shows no change to ` +
+    `what the agent depends on since ${clock(ev.gaveUp.time)} (${ev.gaveUp.kind === 'last-ping' ? "the agent's last ping" : 'the instance started'}), ` +
+    'so a late fix does not explain the offline agent; if it stays offline, the cause is on the instance (agent service, disk, console output).'
   );
+}
+
+/** The agent is Online but Session Manager cannot connect, and nothing AWS shows is wrong: restart it, then read its logs. */
+export function notConnectedAdvice(facts: Facts, id: string): Fix {
+  const inst = instanceOf(facts, id);
+  const windows = inst?.platform === 'windows';
+  const restart = agentRestartCommands(inst?.platform, id, facts.region, id.startsWith('mi-'));
+  return {
+    summary:
+      `Restart the SSM Agent on ${id} (or reboot it); if sessions still fail, read the agent's errors on the instance ` +
+      `(${windows ? 'C:\\ProgramData\\Amazon\\SSM\\Logs\\errors.log' : '/var/log/amazon/ssm/errors.log'}): a proxy or firewall on the instance ` +
+      'that blocks the session channels (ssmmessages) is the usual reason.',
+    cli: [...restart.cli, recheckCommand(id, facts.region)],
+    onInstance: [
+      ...(restart.onInstance ?? []),
+      windows ? 'Get-Content C:\\ProgramData\\Amazon\\SSM\\Logs\\errors.log -Tail 50' : 'sudo tail -n 50 /var/log/amazon/ssm/errors.log',
+    ],
+  };
 }
 
 /**
@@ -105,8 +122,8 @@ export function afterFixAdvice(facts: Facts, id: string, managedNode: boolean): 
   const restart = agentRestartCommands(inst?.platform, id, facts.region, managedNode);
   return {
     summary:
-      `Once fixed, the agent registers by itself within minutes, unless it backed off (up to an hour): if ${id} is ` +
-      'not Online 10 minutes later, restart the agent or reboot the instance.',
+      `If ${id} is not Online 10 minutes after the fixes, restart its SSM Agent or reboot it: the agent registers by itself ` +
+      'within minutes, unless it backed off (up to an hour).',
     cli: [...restart.cli, recheckCommand(id, facts.region)],
     onInstance: restart.onInstance,
   };

@@ -173,7 +173,7 @@ export const SUMMARY_BUDGET = 900_000;
 function fixMd(fix: Fix): string[] {
   const out = [`**Fix:** ${cell(fix.summary)}`, ''];
   if (fix.cli.length) out.push(code(fix.cli.join('\n'), 'sh'), '');
-  if (fix.onInstance?.length) out.push('On the instance (EC2 Instance Connect, serial console or SSH):', '', code(fix.onInstance.join('\n'), 'sh'), '');
+  if (fix.onInstance?.length) out.push('On the instance itself:', '', code(fix.onInstance.join('\n'), 'sh'), '');
   if (fix.terraform) out.push('<details><summary>Terraform</summary>', '', code(fix.terraform, 'hcl'), '', '</details>', '');
   return out;
 }

@@ -29,17 +29,15 @@ function attrs(a: Record<string, string | number | undefined>): string {
 /** The fix as plain text: summary, `$ command` lines, then the Terraform. */
 export function fixText(fix: Fix): string {
   const lines = [`Fix: ${fix.summary}`, ...fix.cli.map((cmd) => `$ ${cmd}`)];
-  if (fix.onInstance?.length) lines.push('On the instance (EC2 Instance Connect, serial console or SSH):', ...fix.onInstance.map((cmd) => `  ${cmd}`));
+  if (fix.onInstance?.length) lines.push('On the instance itself:', ...fix.onInstance.map((cmd) => `  ${cmd}`));
   if (fix.terraform) lines.push('', 'Terraform:', fix.terraform);
   return lines.join('\n');
 }
 
 /** The failure text: a consequence names its cause (whose fix is on the cause's own test case). */
 function body(r: CheckResult, t: TargetReport): string {
-  if (r.explainedBy?.length) {
-    const causes = t.diagnosis.causes.filter((c) => r.explainedBy!.includes(c.id));
-    return `${r.detail}\n\nExplained by: ${causes.map((c) => `${c.summary} [${c.id}, fixed by ${c.checks[0]}]`).join('; ')}`;
-  }
+  const causes = t.diagnosis.causes.filter((c) => r.explainedBy?.includes(c.id));
+  if (causes.length) return `${r.detail}\n\nExplained by: ${causes.map((c) => `${c.summary} [${c.id}, fixed by ${c.checks[0]}]`).join('; ')}`;
   return r.fix ? `${r.detail}\n\n${fixText(r.fix)}` : r.detail;
 }
 

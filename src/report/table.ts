@@ -75,7 +75,8 @@ export function problemIds(t: TargetReport, failOn: Report['failOn']): string[] 
 export function fleetRows(report: Report, c: ChalkInstance, width = 80, causeRef?: (causeId: string) => string): string[] {
   const rows = report.targets.map((t) => {
     const causes = t.diagnosis.causes.map((x) => x.id);
-    const what = causeRef && causes.length ? causes.map(causeRef).sort((a, b) => Number(a) - Number(b)) : problemIds(t, report.failOn);
+    const num = (s: string) => Number(s.replace(/^#/, ''));
+    const what = causeRef && causes.length ? causes.map(causeRef).sort((a, b) => num(a) - num(b)) : problemIds(t, report.failOn);
     return {
       id: truncate(terminalSafe(t.target), 24),
       name: terminalSafe(t.instance?.name ?? ''),

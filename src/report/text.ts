@@ -99,7 +99,7 @@ class Writer {
     }
     if (earlier.size) this.text(`(and the command${earlier.size === 1 ? '' : 's'} shown in ${[...earlier].join(', ')})`, cmdPad, cmdPad, c.dim);
     if (fix.onInstance?.length) {
-      this.text('On the instance (EC2 Instance Connect, serial console or SSH):', cmdPad, cmdPad, c.dim);
+      this.text('On the instance itself:', cmdPad, cmdPad, c.dim);
       for (const cmd of fix.onInstance) for (const l of shellLines(terminalSafe(cmd), this.width, `${cmdPad}  `)) this.push(c.cyan(l));
     }
   }
@@ -126,20 +126,24 @@ function targetHeading(t: TargetReport): string {
 }
 
 /** The conclusion line of one target. */
-function conclusion(w: Writer, t: TargetReport): void {
+function conclusion(w: Writer, t: TargetReport, omitted?: number): void {
   const c = w.c;
   const causes = t.diagnosis.causes;
-  const warns = t.checks.filter((r) => r.status === 'warn').length;
+  // The warnings the report lists (those folded under another are counted with it).
+  const warns = t.checks.filter((r) => r.status === 'warn' && !r.explainedBy).length;
   if (t.ok && causes.length === 0) {
-    const s = warns ? `OK with ${plural(warns, 'warning')}: nothing blocks a session.` : 'OK: every check passed; Session Manager can reach it.';
-    w.text(s, '', '  ', (l) => c.green(l));
+    const left = omitted ?? 0;
+    const s = left
+      ? `OK for the ${t.checks.length} checks run (${left} left out by --only/--skip): Session Manager was not judged as a whole.`
+      : warns
+        ? `OK with ${plural(warns, 'warning')}: nothing blocks a session.`
+        : 'OK: nothing blocks a session.';
+    w.text(s, '', '  ', (l) => (left ? c.yellow(l) : c.green(l)));
     return;
   }
   const unknown = causes.filter((x) => x.status === 'error').length;
   const lead =
-    t.rebootSuggested && causes.length === 1 && causes[0]!.id.startsWith('agent.restart:')
-      ? 'NOT READY: the configuration is right, but the SSM Agent is not online.'
-      : unknown === causes.length
+    unknown === causes.length
         ? `NOT READY: ssm-doctor could not check everything (${plural(unknown, 'read')} failed).`
         : `NOT READY: ${plural(causes.length, 'cause')} to fix${causes.length > 1 ? ', in this order' : ''}.`;
   w.text(`${SYMBOL.fail} ${lead}`, '', '  ', (l) => c.red.bold(l));
@@ -227,30 +231,18 @@ function evidence(w: Writer, t: TargetReport, opts: { verbose?: boolean; compact
       if (showDetail && r.detail) {
         // A consequence: the first sentence is the evidence (the rest says what its causes say); a cause: what its
         // one-line summary above left out.
-        const own = r.summary ?? firstSentence(r.detail);
-        const text =
-          r.explainedBy && !opts.verbose
-            ? firstSentence(r.detail)
-            : cid && causeSummary.get(cid) !== own
-              ? firstSentence(r.detail)
-              : cid
-                ? restAfter(r.detail, own)
-                : r.detail;
+        // A consequence: its first sentence is the evidence (the rest says what its causes say). A cause: the whole
+        // finding, unless it is word for word the summary printed above.
+        const text = r.explainedBy && !opts.verbose ? firstSentence(r.detail) : cid && causeSummary.get(cid)?.trim() === r.detail.trim() ? '' : r.detail;
         if (text) w.text(text, '      ', '      ', c.dim);
       }
-      const cost = endpointCostNote(r);
+      // What the endpoints cost: with --verbose (a fact about the VPC, not a finding).
+      const cost = opts.verbose ? endpointCostNote(r) : undefined;
       if (cost) w.text(`ℹ ${cost}`, '      ', '        ', (l) => c.dim(l).replace('ℹ', c.blue('ℹ')));
     }
     if (group === 'network') w.push(...paths.splice(0));
   }
   if (paths.length) w.push(`  ${c.bold(GROUP_TITLE.network)}`, ...paths);
-}
-
-/** What `detail` says beyond `summary` (when it starts with it), else all of it when it differs. */
-function restAfter(detail: string, summary: string): string {
-  const d = detail.trim();
-  if (d === summary.trim()) return '';
-  return d.startsWith(summary.trim()) ? d.slice(summary.trim().length).trim() : d;
 }
 
 /** The hop chains: the broken or unknown ones, every one with --verbose. */
@@ -277,11 +269,17 @@ function terraform(w: Writer, report: Report): void {
   const tf = report.plan.terraform;
   if (!tf) return;
   w.push('', `${w.c.bold('Terraform')} ${w.c.dim('(every fix above, each resource once)')}`);
+  // Lines print as they are, so they paste as they are; only a comment too long for the width wraps, as comment
+  // lines with the same indent. Nothing inside a heredoc is touched (a user-data `#!/bin/bash` is not a comment).
+  let heredoc: string | undefined;
   for (const l of tf.trimEnd().split('\n')) {
-    // Comment lines wrap (as comments); code lines stay whole, so they paste as they are.
-    const comment = /^(\s*)# ?(.*)$/.exec(l);
-    if (comment) w.text(comment[2]!, `  ${comment[1]}# `, `  ${comment[1]}#   `, w.c.dim);
+    const comment = /^(\s*#\s*)(.*)$/.exec(l);
+    const long = displayWidth(l) + 2 > w.width;
+    if (!heredoc && comment && long && !l.trimStart().startsWith('#!')) w.text(comment[2]!, `  ${comment[1]}`, `  ${comment[1]}  `, w.c.dim);
     else w.push(l ? w.c.dim(`  ${terminalSafe(l)}`) : '');
+    if (heredoc) {
+      if (l.trim() === heredoc) heredoc = undefined;
+    } else heredoc = /<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(l)?.[1];
   }
 }
 
@@ -291,19 +289,25 @@ function plan(w: Writer, report: Report): void {
   if (!steps.length) return;
   const c = w.c;
   w.push('', c.bold('Plan'));
-  // One line a step: the fixes themselves are above.
+  // A step: what to do (the first sentence of its fix); the commands are above.
   steps.forEach((s, i) => {
-    const ref = s.cause ? `Fix ${w.causeRef(s.cause)}` : 'Then';
-    const who = report.targets.length > 1 && !s.cause?.startsWith('client.') ? ` (${plural(s.targets.length, 'instance')})` : '';
-    const head = `  ${i + 1}. ${ref}${who}: `;
-    w.push(`${head}${truncate(terminalSafe(firstSentence(s.summary)), Math.max(10, w.width - displayWidth(head)))}`);
+    const ref = s.cause ? `fix ${w.causeRef(s.cause)}` : 'then';
+    // The then step names its instances in its own words.
+    const who = report.targets.length > 1 && s.cause && !s.cause.startsWith('client.') ? `, ${plural(s.targets.length, 'instance')}` : '';
+    const head = `${i + 1}. `;
+    // What to do: the first sentence up to its explanation (after ": "), without links: the fix above gives both.
+    const action = firstSentence(s.summary)
+      .replace(/: .*$/, '.')
+      .replace(/ \(https?:\/\/[^)\s]*\)/g, '')
+      .replace(/\.\.$/, '.');
+    w.text(`${head}${action} (${ref}${who})`, '  ', `  ${' '.repeat(head.length)}`);
   });
 }
 
 function renderOne(w: Writer, report: Report, t: TargetReport, opts: TextOptions): void {
   const c = w.c;
   w.text(targetHeading(t), '', '  ', (l) => c.bold(l));
-  conclusion(w, t);
+  conclusion(w, t, report.omittedChecks?.length);
   const byId = new Map(report.causes.map((rc) => [rc.id, rc]));
   for (const dc of t.diagnosis.causes) {
     w.push('');
@@ -321,6 +325,27 @@ function renderOne(w: Writer, report: Report, t: TargetReport, opts: TextOptions
   plan(w, report);
 }
 
+/** A fleet's warnings that are no cause, one line per check with the instances it concerns (summaries only). */
+function fleetWarnings(w: Writer, report: Report): void {
+  const byCheck = new Map<string, { r: CheckResult; targets: string[] }>();
+  for (const t of report.targets) {
+    const inCauses = new Set(t.diagnosis.causes.flatMap((x) => x.checks));
+    for (const r of t.checks) {
+      if (r.status !== 'warn' || r.explainedBy || inCauses.has(r.id)) continue;
+      const g = byCheck.get(r.id);
+      if (g) g.targets.push(t.target);
+      else byCheck.set(r.id, { r, targets: [t.target] });
+    }
+  }
+  if (!byCheck.size) return;
+  const c = w.c;
+  w.push('', c.bold('Warnings'));
+  for (const { r, targets } of byCheck.values()) {
+    w.text(`${SYMBOL.warn} ${firstSentence(r.summary ?? r.detail)} [${r.id}]`, '  ', '    ', (l) => l.replace(SYMBOL.warn, c.yellow(SYMBOL.warn)));
+    w.text(`${plural(targets.length, 'instance')}: ${fitList(targets, w.width - 20)}`, '    ', '      ', c.dim);
+  }
+}
+
 function renderFleet(w: Writer, report: Report, opts: TextOptions): void {
   const c = w.c;
   const summary = `${fleetSummary(report)}${report.causes.length ? ` · ${plural(report.causes.length, 'cause')}` : ''}`;
@@ -332,10 +357,12 @@ function renderFleet(w: Writer, report: Report, opts: TextOptions): void {
       cause(w, rc, rc.targets.length);
     }
   }
+  // The step after the fixes, when it has commands to show (its sentence is in the plan).
   const after = report.plan.steps.find((s) => !s.cause && s.fix);
-  if (after?.fix) afterwards(w, after.fix, 'the "Then" step');
+  if (after?.fix && (after.fix.cli.length || after.fix.onInstance?.length)) afterwards(w, after.fix, 'the "Then" step');
+  fleetWarnings(w, report);
   w.push('');
-  w.push(...fleetRows(report, c, w.width, (id) => w.causeRef(id)));
+  w.push(...fleetRows(report, c, w.width, (id) => `#${w.causeRef(id)}`));
   const detailed = opts.verbose ? report.targets : [];
   for (const t of detailed) {
     w.push('');

@@ -181,3 +181,19 @@ describe('what to do after the fixes', () => {
     expect(run2({ 'instance.health': 'fail', 'iam.permissions': 'fail', 'agent.ping': 'fail' }).diagnosis.then).toBeDefined();
   });
 });
+
+describe('Online but not connectable', () => {
+  it('nothing else wrong: the cause is the session side of the agent, with a restart and where to look', () => {
+    const connected = world(() => {});
+    const d = diagnose({ facts: connected, id: IID, results: results({ 'session.connection': 'fail' }), metas, configComplete: true, failOn: 'fail' });
+    expect(d.diagnosis.causes.map((c) => c.id)).toEqual(['agent.restart:not-connected']);
+    expect(d.diagnosis.causes[0]!.fix!.onInstance).toContain('sudo tail -n 50 /var/log/amazon/ssm/errors.log');
+    expect(d.diagnosis.causes[0]!.fix!.summary).not.toMatch(/other failing checks/);
+  });
+
+  it('with another failure, that failure is the cause', () => {
+    const connected = world(() => {});
+    const d = diagnose({ facts: connected, id: IID, results: results({ 'session.connection': 'fail', 'vpc-endpoint.ssm': { status: 'fail', subject: 'vpc-1' } }), metas, configComplete: true, failOn: 'fail' });
+    expect(d.diagnosis.causes.map((c) => c.id)).toEqual(['vpc-endpoint.ssm:vpc-1']);
+  });
+});

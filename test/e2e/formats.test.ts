@@ -190,7 +190,7 @@ describe('several instances', () => {
     expect(head).toBeGreaterThan(lines.findIndex((l) => l.includes('The instance is stopped')));
     expect(lines[head]).toMatch(/^INSTANCE {13}NAME {5}VERDICT {4}FINDINGS$/);
     const rows = lines.slice(head + 1, head + 4);
-    expect(rows[0]).toBe(`${IID}  web-1    NOT READY  1`);
+    expect(rows[0]).toBe(`${IID}  web-1    NOT READY  #1`);
     expect(rows[1]).toBe(`${extraInstanceId(0)}  extra-0  OK`);
     expect(rows[2]).toBe(`${extraInstanceId(1)}  extra-1  OK`);
     expect(r.stdout).not.toContain('[instance.state]');

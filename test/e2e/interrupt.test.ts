@@ -83,3 +83,31 @@ describe.skipIf(!hasScript())('Ctrl-C in a terminal (util-linux script)', { time
     }
   });
 });
+
+describe('a CI job cancelled mid-run (SIGTERM)', () => {
+  it('--format junit still leaves a valid document saying the run was interrupted; exit 143', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN, ROOT } = await import('./run-cli.js');
+    const { parseXml, all } = await import('../report/helpers.js');
+    const server = await startAwsServer({ facts: healthyFacts(), faults: [{ action: 'DescribeInstances', kind: 'hang' }] });
+    try {
+      const child = spawn(process.execPath, [BIN, IID, '--format', 'junit', '--timeout', '600'], { env: awsEnv(server.url), cwd: ROOT });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      // Terminate once the collection is under way (the other round-1 reads are answered; DescribeInstances hangs).
+      for (let i = 0; i < 200 && !server.requests.some((r) => r.action === 'GetCallerIdentity'); i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code).toBe(143);
+      expect(stderr).toContain('ssm-doctor: terminated');
+      const root = parseXml(stdout);
+      const [error] = all(root, 'error');
+      expect(error!.attrs.message).toBe('the run was interrupted before its report');
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'ssm-doctor.js');
+export const BIN = join(ROOT, 'bin', 'ssm-doctor.js');
 
 export interface CliRun {
   code: number | null;

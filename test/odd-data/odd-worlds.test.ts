@@ -3,7 +3,9 @@
 // (src/check/run.ts, as the CLI does), asserts the invariants of harness.ts (no crash, valid status, an explanation,
 // a fix on every fail) and then what the row is about.
 import { describe, expect, it } from 'vitest';
-import type { Status } from '../../src/check/kit.js';
+import { allChecks } from '../../checks/index.js';
+import type { Fix, Status } from '../../src/check/kit.js';
+import { buildReport } from '../../src/report/model.js';
 import { ok, type Facts, type NetworkAclEntry } from '../../src/facts/facts.js';
 import { AGENT_ACTIONS } from '../../src/facts/requirements.js';
 import { EP_SUBNET, IID, ROLE_ARN, SG_EC2, SG_VPCE, SUBNET, VPC, agentOffline, val, world } from '../fixtures/world.js';
@@ -203,29 +205,32 @@ describe('Windows instances', () => {
     f.connections[IID] = ok('notconnected');
   };
 
-  it('restart advice is PowerShell, never systemctl (agent.ping, session.connection, iam.permissions)', () => {
-    const results = saneRun(
-      world(
-        all(O.windows, offline, (f) => {
-          f.simulations[ROLE_ARN] = nothingAllowed; // iam.permissions fails with the back-off advice
-        }),
-      ),
+  const fixText = (fix: Fix) => `${fix.summary}\n${fix.cli.join('\n')}\n${(fix.onInstance ?? []).join('\n')}`;
+
+  it('restart advice is PowerShell, never systemctl (agent.ping, session.connection, the step after an iam.permissions fix)', () => {
+    const facts = world(
+      all(O.windows, offline, (f) => {
+        f.simulations[ROLE_ARN] = nothingAllowed; // iam.permissions fails; the agent may back off after its fix
+      }),
     );
-    for (const id of ['agent.ping', 'session.connection', 'iam.permissions']) {
+    const results = saneRun(facts);
+    for (const id of ['agent.ping', 'session.connection', 'iam.permissions']) expect(results[id]!.status, id).toBe('fail');
+    for (const id of ['agent.ping', 'session.connection']) {
       const r = results[id]!;
-      expect(r.status, id).toBe('fail');
-      const text = `${r.detail}\n${r.fix!.summary}\n${r.fix!.cli.join('\n')}\n${(r.fix!.onInstance ?? []).join('\n')}`;
+      const text = `${r.detail}\n${fixText(r.fix!)}`;
       expect(text, id).toMatch(/Restart-Service AmazonSSMAgent/);
       expect(text, id).not.toMatch(/systemctl/);
     }
+    const then = buildReport(facts, allChecks, { tool: { name: 'ssm-doctor', version: 'test' }, source: 'aws' }).targets[0]!.diagnosis.then!;
+    expect(fixText(then)).toMatch(/Restart-Service AmazonSSMAgent/);
+    expect(fixText(then)).not.toMatch(/systemctl/);
   });
 
   it('Linux instances keep the systemctl advice', () => {
-    const results = saneRun(world(all(offline, (f) => (f.simulations[ROLE_ARN] = nothingAllowed))));
-    for (const id of ['agent.ping', 'iam.permissions']) {
-      const fix = results[id]!.fix!;
-      expect(`${fix.summary}\n${fix.cli.join('\n')}\n${(fix.onInstance ?? []).join('\n')}`).toMatch(/systemctl restart amazon-ssm-agent/);
-    }
+    const facts = world(all(offline, (f) => (f.simulations[ROLE_ARN] = nothingAllowed)));
+    expect(fixText(saneRun(facts)['agent.ping']!.fix!)).toMatch(/systemctl restart amazon-ssm-agent/);
+    const then = buildReport(facts, allChecks, { tool: { name: 'ssm-doctor', version: 'test' }, source: 'aws' }).targets[0]!.diagnosis.then!;
+    expect(fixText(then)).toMatch(/systemctl restart amazon-ssm-agent/);
   });
 
   // The instance subnet gets its own ACL; only the inbound reply range differs between the rows.

@@ -49,9 +49,10 @@ describe('the document', () => {
   });
 
   it('passing checks carry no data; findings keep theirs; --verbose keeps everything', () => {
-    const r = reportOf('missing-ssmmessages-endpoint');
+    const r = reportOf('endpoint-sg-without-ingress');
     const doc = JSON.parse(renderJson(r));
     const checks = doc.targets[0].checks as { status: string; data?: unknown; id: string }[];
+    expect(checks.find((c) => c.id === 'agent.ping')!.status).toBe('fail');
     expect(checks.filter((c) => c.status === 'pass').every((c) => c.data === undefined)).toBe(true);
     expect(checks.find((c) => c.id === 'agent.ping')!.data).toBeDefined();
     expect(JSON.parse(renderJson(r, { verbose: true }))).toEqual(JSON.parse(JSON.stringify(r)));
