@@ -1,7 +1,7 @@
 // A --wait round (src/collect/refresh.ts) and the selection (src/collect/select.ts) over HTTP against the local
 // AWS wire server: which requests one round sends, and the facts it gives back.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAwsClients, type AwsClients } from '../src/collect/index.js';
+import { AwsServices } from '../src/collect/services.js';
 import { refresh, statusToRefresh } from '../src/collect/refresh.js';
 import { resolveTargets } from '../src/collect/select.js';
 import { ok, type Facts } from '../src/facts/facts.js';
@@ -12,16 +12,16 @@ import { extraInstanceId } from './e2e/aws-server.js';
 import { useAwsServer } from './fixtures/aws-env.js';
 
 const aws = useAwsServer();
-let clients: AwsClients | undefined;
+let services: AwsServices | undefined;
 afterEach(() => {
-  for (const c of Object.values(clients ?? {})) c.destroy();
-  clients = undefined;
+  services?.destroy();
+  services = undefined;
 });
 
-async function serve(facts: Facts, extraInstances = 0): Promise<AwsClients> {
+async function serve(facts: Facts, extraInstances = 0): Promise<AwsServices> {
   await aws.serve({ facts, extraInstances });
-  clients = await createAwsClients({ region: facts.region, timeoutMs: 3000, maxAttempts: 1 });
-  return clients;
+  services = new AwsServices({ region: facts.region, timeoutMs: 3000, maxAttempts: 1 });
+  return services;
 }
 
 const booting = (edit?: (f: Facts) => void) =>
@@ -37,7 +37,7 @@ describe('refresh (one --wait round)', () => {
   it('agent now Online: DescribeInstanceInformation, then GetConnectionStatus; the input is not modified', async () => {
     const before = booting();
     const c = await serve(world());
-    const after = await refresh(before, [IID], { clients: c, now: NOW });
+    const after = await refresh(before, [IID], { services: c, now: NOW });
     // The status checks of an instance whose agent was not Online are re-read alongside.
     expect(actions().sort()).toEqual(['DescribeInstanceInformation', 'DescribeInstanceStatus', 'GetConnectionStatus']);
     expect(val(after.agents[IID])!.pingStatus).toBe('Online');
@@ -51,7 +51,7 @@ describe('refresh (one --wait round)', () => {
 
   it('agent still not registered: no GetConnectionStatus (it cannot be connected)', async () => {
     const c = await serve(booting());
-    const after = await refresh(booting(), [IID], { clients: c });
+    const after = await refresh(booting(), [IID], { services: c });
     expect(actions().sort()).toEqual(['DescribeInstanceInformation', 'DescribeInstanceStatus']);
     expect(after.agents[IID]).toEqual(ok(null));
     expect(after.connections[IID]).toEqual(ok('notconnected'));
@@ -63,7 +63,7 @@ describe('refresh (one --wait round)', () => {
       for (const e of val(f.endpoints[VPC])) e.state = 'pending';
     });
     const c = await serve(booting());
-    const after = await refresh(pending, [IID], { clients: c });
+    const after = await refresh(pending, [IID], { services: c });
     expect(actions().sort()).toEqual(['DescribeInstanceInformation', 'DescribeInstanceStatus', 'DescribeInstances', 'DescribeVpcEndpoints']);
     const params = (a: string) => aws.server.requests.find((r) => r.action === a)!.params as Record<string, string>;
     expect(params('DescribeInstances')).toMatchObject({ 'Filter.1.Name': 'instance-id', 'Filter.1.Value.1': IID });
@@ -80,7 +80,7 @@ describe('refresh (one --wait round)', () => {
     });
     const c = await serve(world(), 10); // the server knows 10 of them, Online
     const stats = { requests: 0, byApi: {} as Record<string, number> };
-    const after = await refresh(facts, ids, { clients: c, stats });
+    const after = await refresh(facts, ids, { services: c, stats });
     expect(stats.byApi).toEqual({ 'ssm:DescribeInstanceInformation': 3 }); // > CONNECTION_STATUS_MAX_TARGETS
     expect(ids.filter((id) => val(after.agents[id])?.pingStatus === 'Online')).toHaveLength(10);
   });
@@ -90,7 +90,7 @@ describe('refresh: status checks of offline agents', () => {
   it('initializing status checks are read again (IncludeAllInstances) and come back ok', async () => {
     const before = booting((f) => (f.instanceStatus[IID] = ok({ ...STATUS_OK, instanceStatus: 'initializing', systemStatus: 'initializing' })));
     const c = await serve(booting((f) => (f.instanceStatus[IID] = ok(STATUS_OK))));
-    const after = await refresh(before, [IID], { clients: c });
+    const after = await refresh(before, [IID], { services: c });
     const params = aws.server.requests.find((r) => r.action === 'DescribeInstanceStatus')!.params as Record<string, string>;
     expect(params).toMatchObject({ 'InstanceId.1': IID, IncludeAllInstances: 'true' });
     expect(after.instanceStatus[IID]).toEqual(ok(STATUS_OK));
@@ -100,7 +100,7 @@ describe('refresh: status checks of offline agents', () => {
   it('a target whose agent came Online drops the evidence read while it was offline', async () => {
     const before = booting((f) => offline(f, { status: { ...STATUS_OK, instanceStatus: 'initializing' }, console: consoleEvidence({ agentStarts: [] }) }));
     const c = await serve(world());
-    const after = await refresh(before, [IID], { clients: c });
+    const after = await refresh(before, [IID], { services: c });
     expect(after.instanceStatus[IID]).toBeUndefined();
     expect(after.consoleEvidence[IID]).toBeUndefined();
     expect(before.consoleEvidence[IID]).toBeDefined();
@@ -108,7 +108,7 @@ describe('refresh: status checks of offline agents', () => {
 
   it('an Online target or a stopped instance: no status read', async () => {
     const c = await serve(world());
-    await refresh(world(), [IID], { clients: c });
+    await refresh(world(), [IID], { services: c });
     expect(actions()).not.toContain('DescribeInstanceStatus');
     expect(statusToRefresh(booting((f) => (val(f.instances[IID])!.state = 'stopped')), [IID])).toEqual([]);
     expect(statusToRefresh(booting((f) => (val(f.instances[IID])!.state = 'pending')), [IID])).toEqual([IID]);

@@ -2,24 +2,26 @@
 import { appendFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { allChecks } from '../../checks/index.js';
 import { formatInArgs, INSTANCE_ID, invalidInstanceIds, MANAGED_NODE_ID, quote, REGION, tagSuggestion } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { exitOnInterrupt, onInterrupt } from './interrupt.js';
+import { exitOnInterrupt } from './interrupt.js';
 import type { Facts } from '../facts/facts.js';
-import { buildReport, withWait, type Report, type WaitOutcome } from '../report/model.js';
-import { FORMATS, render, resolveFormat } from '../report/format.js';
-import { outputWidth } from '../report/wrap.js';
-import { renderGithubSummary } from '../report/github.js';
-import { renderFatal } from '../report/fatal.js';
-import { writeJson } from '../report/json.js';
+import type { Report, WaitOutcome } from '../report/model.js';
+import { FORMATS, resolveFormat } from '../report/formats.js';
+import type { Check } from '../check/kit.js';
 import { SelectionError, selectChecks, splitSelectors } from '../report/select-checks.js';
 import { readSnapshot, writeSnapshot } from '../facts/snapshot.js';
 import { collectGarbage, COLLECT_GARBAGE_FROM_TARGETS } from './memory.js';
 import { DEFAULT_WAIT, hasSelection, noMatchMessage, parseDuration, selectionFilters, selectionOf, SelectionSyntaxError, type Selection } from './select.js';
-import type { AwsClients, CollectOptions } from '../collect/index.js';
+import type { CollectOptions } from '../collect/index.js';
+import type { AwsServices } from '../collect/services.js';
+import { spinner as startSpinner } from './spinner.js';
 
 export const TOOL = { name: 'ssm-doctor', version: pkg.version };
+
+let reportingLoad: Promise<typeof import('./reporting.js')> | undefined;
+/** The checks and renderers (./reporting.ts), imported once, when first needed. */
+const reporting = () => (reportingLoad ??= import('./reporting.js'));
 
 interface Options {
   region?: string;
@@ -121,8 +123,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     outputError: (s, write) => write((commanderMessage = s.replace(/^error: /, 'ssm-doctor: '))),
   });
   /** Under --format junit/github a run that ends before its report still leaves CI a document (src/report/fatal.ts). */
-  const fatal = (message: string, code: number): number => {
-    const doc = run.reported ? undefined : renderFatal(formatInArgs(argv), message, code);
+  const fatal = async (message: string, code: number): Promise<number> => {
+    if (run.reported) return code;
+    const { renderFatal } = await import('../report/fatal.js');
+    const doc = renderFatal(formatInArgs(argv), message, code);
     if (doc) io.stdout.write(doc);
     return code;
   };
@@ -195,7 +199,9 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   const format = resolveFormat(opts.json, opts.format);
   if (typeof format !== 'string') usage(format.usage);
   if (format === 'json') opts.json = true;
-  const selection = selectedChecks(opts);
+  // --only/--skip are checked against the registry before any request; without them the checks and the
+  // renderers load while the first requests are in flight.
+  const chosen = opts.only.length || opts.skip.length ? selectedChecks(opts, (await reporting()).allChecks) : undefined;
   // An empty file name is falsy: `--snapshot ""` would silently go live, `--save-snapshot ""` save nothing.
   if (opts.snapshot === '' || opts.saveSnapshot === '') usage(`--${opts.snapshot === '' ? 'snapshot' : 'save-snapshot'} needs a file name`);
   if (opts.snapshot && opts.saveSnapshot) usage('--snapshot and --save-snapshot cannot be used together');
@@ -205,10 +211,13 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   }
 
   const unique = [...new Set(ids)];
-  // CloudTrail's record of late fixes is read only when agent.late-fix runs (it costs rate-limited lookups).
-  const lateFix = selection.checks.some((c) => c.meta.id === 'agent.late-fix');
+  // CloudTrail's record of late fixes is read only when agent.late-fix runs (it costs rate-limited lookups): every
+  // check runs unless --only/--skip say otherwise.
+  const lateFix = chosen ? chosen.checks.some((c) => c.meta.id === 'agent.late-fix') : true;
   const live = opts.snapshot ? undefined : await collectLive(unique, opts, timeout * 1000, io, targeting, lateFix);
   let facts = live ? live.facts : fromSnapshot(opts.snapshot!, unique);
+  const { allChecks, buildReport, outputWidth, render, renderGithubSummary, withWait, writeJson } = await reporting();
+  const selection = chosen ?? selectedChecks(opts, allChecks);
 
   const reportOptions = {
     tool: TOOL,
@@ -242,14 +251,14 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   // Indented for a person at a terminal; compact for files and pipes (a fleet's document stays a few MB).
   if (format === 'json') await writeJson(report, io.stdout, { indent: io.stdout.isTTY ? 2 : 0, verbose: opts.verbose });
   else io.stdout.write(render(report, format, { color, verbose: opts.verbose, width: outputWidth((io.stdout as { columns?: number }).columns, io.env) }));
-  if (format === 'github') writeStepSummary(report, io);
+  if (format === 'github') writeStepSummary(() => renderGithubSummary(report), io);
 
   if (opts.reboot) await maybeReboot(report, facts, opts, timeout * 1000, io);
   return report.ok ? EXIT.OK : EXIT.FINDINGS;
 }
 
 /** The checks --only/--skip leave, validated against the registry (unknown id: usage error naming the valid ones). */
-function selectedChecks(opts: Options): ReturnType<typeof selectChecks> {
+function selectedChecks(opts: Options, allChecks: Check[]): ReturnType<typeof selectChecks> {
   try {
     return selectChecks(allChecks, splitSelectors(opts.only), splitSelectors(opts.skip));
   } catch (e) {
@@ -259,11 +268,11 @@ function selectedChecks(opts: Options): ReturnType<typeof selectChecks> {
 }
 
 /** `--format github`: append the Markdown job summary to $GITHUB_STEP_SUMMARY when set (never fatal). */
-function writeStepSummary(report: Report, io: Io): void {
+function writeStepSummary(summary: () => string, io: Io): void {
   const file = io.env.GITHUB_STEP_SUMMARY;
   if (!file) return;
   try {
-    appendFileSync(file, renderGithubSummary(report));
+    appendFileSync(file, summary());
   } catch (e) {
     io.stderr.write(`ssm-doctor: could not write the job summary to ${file}: ${(e as Error).message}\n`);
   }
@@ -284,7 +293,7 @@ function fromSnapshot(path: string, ids: string[]): Facts {
 /** Live facts, and the AWS clients --wait keeps using (close() releases them). */
 interface Live {
   facts: Facts;
-  clients: AwsClients;
+  services: AwsServices;
   close(): void;
 }
 
@@ -299,19 +308,25 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
   }
   if (!REGION.test(region)) usage(`invalid region ${quote(region)}: expected a region name like us-east-1`);
   const selecting = hasSelection(targeting);
-  const spinner = await startSpinner(io, selecting ? `Selecting instances in ${region}` : `Reading ${ids.length === 1 ? ids[0] : `${ids.length} instances`} in ${region}`);
-  const { collect, createAwsClients } = await import('../collect/index.js');
-  // One set of clients for the selection, the collection and every --wait round (credentials resolved once).
-  const clients = await createAwsClients({ region, profile: opts.profile, timeoutMs });
-  const close = () => {
-    for (const c of [clients.ec2, clients.ssm, clients.iam, clients.sts]) c.destroy();
+  const spinner = startSpinner(io, selecting ? `Selecting instances in ${region}` : `Reading ${ids.length === 1 ? ids[0] : `${ids.length} instances`} in ${region}`);
+  const { collect, AwsServices } = await import('../collect/index.js');
+  // One set of clients for the selection, the collection and every --wait round (credentials resolved once),
+  // each SDK client loaded when its first request is built.
+  const services = new AwsServices({ region, profile: opts.profile, timeoutMs });
+  const close = () => services.destroy();
+  // What can wait (drawing the spinner, loading what reads the answers) starts once the first requests are out.
+  const inFlight = () => {
+    spinner.show();
+    void import('./credentials.js').catch(() => {});
+    void reporting().catch(() => {});
   };
   try {
     let targets = ids;
     let instances;
     if (selecting) {
       const { resolveTargets } = await import('../collect/select.js');
-      const r = await resolveTargets(clients, ids, selectionFilters(targeting));
+      void services.sent(['ec2']).then(inFlight);
+      const r = await resolveTargets(services, ids, selectionFilters(targeting));
       if (!r.ok) {
         const { explainCredentials } = await import('./credentials.js');
         const { describeApiError } = await import('../check/kit.js');
@@ -338,7 +353,8 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
       timeoutMs,
       local: true,
       onProgress: (msg) => spinner.update(msg),
-      clients,
+      onInFlight: inFlight,
+      services,
       instances,
       ...(lateFix ? await lateFixOptions(io.env) : {}),
     });
@@ -358,7 +374,7 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
       spinner.stop();
       io.stderr.write(`ssm-doctor: ${choice}\n`);
     }
-    return { facts, clients, close };
+    return { facts, services, close };
   } catch (e) {
     close();
     throw e;
@@ -372,10 +388,14 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
  * whatever --only/--skip say: it is a fact about the instance) pass on the facts collected so far.
  */
 async function lateFixOptions(env: NodeJS.ProcessEnv): Promise<Pick<CollectOptions, 'lateFixTargets' | 'cloudTrailRate'>> {
-  const { lateFixCandidates } = await import('../diagnose/offline.js');
   const { cloudTrailRate } = await import('../collect/rate-limit.js');
   const rate = cloudTrailRate(env);
-  return { lateFixTargets: (facts) => lateFixCandidates(facts, allChecks), ...(rate ? { cloudTrailRate: rate } : {}) };
+  const lateFixTargets = async (facts: Facts) => {
+    // Asked after round 4: the checks have loaded meanwhile (they are not needed before the first request).
+    const [{ lateFixCandidates }, { allChecks }] = await Promise.all([import('../diagnose/offline.js'), reporting()]);
+    return lateFixCandidates(facts, allChecks);
+  };
+  return { lateFixTargets, ...(rate ? { cloudTrailRate: rate } : {}) };
 }
 
 /** --wait: refresh rounds until every target is ready, time runs out, or waiting cannot help. */
@@ -383,7 +403,8 @@ async function waitLive(live: Live, first: Report, evaluate: (f: Facts) => Repor
   const { countdown, pollInterval, waitForTargets, waitSummary } = await import('./wait.js');
   const { refresh } = await import('../collect/refresh.js');
   const tty = Boolean(io.stderr.isTTY) && !io.env.CI;
-  const spinner = tty ? await startSpinner(io, 'waiting') : undefined;
+  const spinner = tty ? startSpinner(io, 'waiting') : undefined;
+  spinner?.show();
   // In a terminal the time left moves every second; in logs, one line per round.
   const clock = spinner && countdown((text) => spinner.update(text));
   try {
@@ -392,7 +413,7 @@ async function waitLive(live: Live, first: Report, evaluate: (f: Facts) => Repor
       timeoutMs: waitMs,
       pollMs: pollInterval(io.env),
       evaluate: (f) => (f === live.facts ? first : evaluate(f)),
-      refresh: (f, ids) => refresh(f, ids, { clients: live.clients }),
+      refresh: (f, ids) => refresh(f, ids, { services: live.services }),
       progress: (line, at) => (clock ? clock.round(line, at) : io.stderr.write(`ssm-doctor: ${line}\n`)),
     });
     clock?.stop();
@@ -405,28 +426,6 @@ async function waitLive(live: Live, first: Report, evaluate: (f: Facts) => Repor
     spinner?.stop();
     live.close();
   }
-}
-
-interface Spinner {
-  update(text: string): void;
-  stop(): void;
-}
-
-async function startSpinner(io: Io, text: string): Promise<Spinner> {
-  // A terminal 0 columns wide (a pty nobody sized) would make ora count infinitely many lines to clear: no spinner.
-  const columns = (io.stderr as { columns?: number }).columns;
-  if (!io.stderr.isTTY || io.env.CI || columns === 0) return { update() {}, stop() {} };
-  const { default: ora } = await import('ora');
-  // discardStdin: false keeps the terminal turning Ctrl-C into SIGINT (src/cli/interrupt.ts).
-  const s = ora({ text, stream: io.stderr, discardStdin: false }).start();
-  const forget = onInterrupt(() => s.stop());
-  return {
-    update: (t) => (s.text = t),
-    stop: () => {
-      forget();
-      s.stop();
-    },
-  };
 }
 
 async function maybeReboot(report: Report, facts: Facts, opts: Options, timeoutMs: number, io: Io): Promise<void> {

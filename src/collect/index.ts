@@ -2,10 +2,7 @@
 // Reads are grouped in rounds so one target costs about four sequential round trips, and every distinct
 // read happens once per run however many targets share it (VPC-level reads are batched across VPCs).
 // A failed read becomes `{ ok: false, error }` in the facts; collect() itself does not throw for AWS errors.
-import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
-import type { IAMClient } from '@aws-sdk/client-iam';
-import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { STSClient } from '@aws-sdk/client-sts';
+import type { Filter } from '@aws-sdk/client-ec2';
 import {
   FACTS_SCHEMA_VERSION,
   emptyResourceMaps,
@@ -18,6 +15,7 @@ import {
   type Facts,
   type Fetched,
   type Instance,
+  type LocalFacts,
   type NamedPolicy,
   type PrefixList,
   type Role,
@@ -35,13 +33,14 @@ import {
   type PermissionQuestion,
 } from '../facts/requirements.js';
 import { isManagedNode } from '../cli/args.js';
-import { clientConfig, quietSdkWarnings, type ClientOptions } from './config.js';
+import { AwsServices, serviceOf, type ApiLabel, type AwsClients, type Sdk, type ServiceName } from './services.js';
 import { readLateFixEvidence } from './cloudtrail.js';
-import { EvidenceClients, type GivenEvidenceClients } from './evidence-clients.js';
+import { EvidenceClients } from './evidence-clients.js';
 import type { RateLimiter } from './rate-limit.js';
 import { readKeyPolicies, readSessionTargets, type EvidenceReads } from './session-targets.js';
 import { resolvedTargets } from '../facts/session-targets.js';
 import { toApiError } from './errors.js';
+import { trackSend } from './in-flight.js';
 import { EvidenceCollector } from './evidence.js';
 import { createLimiter, type Limiter } from './limiter.js';
 import { collectLocal } from './local.js';
@@ -66,16 +65,9 @@ import {
   parsePreferences,
 } from './map.js';
 
-export { rebootInstances, RebootError } from './reboot.js';
 export { DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_MS } from './config.js';
 
-/** The SDK clients the collector uses; tests inject mocked ones (the evidence clients are built on first use). */
-export interface AwsClients extends GivenEvidenceClients {
-  ec2: EC2Client;
-  ssm: SSMClient;
-  iam: IAMClient;
-  sts: STSClient;
-}
+export { AwsServices, createAwsClients, type AwsClients, type Sdk } from './services.js';
 
 export interface CollectOptions {
   region: string;
@@ -89,8 +81,12 @@ export interface CollectOptions {
   local?: boolean;
   /** Injected clients (tests); missing ones are created from the options. */
   clients?: Partial<AwsClients>;
+  /** The run's clients, loaded as needed (the CLI shares them with the selection and --wait); they stay open. */
+  services?: AwsServices;
   /** Short progress messages for a spinner. */
   onProgress?: (msg: string) => void;
+  /** Called once the first round's requests are on their way: for work that can wait until then. */
+  onInFlight?: () => void;
   /** Requests in flight at most (default 16). */
   concurrency?: number;
   /** Instances already read (by a --tag/--filter selection), by id: not read again. */
@@ -100,7 +96,7 @@ export interface CollectOptions {
    * agents not Online whose configuration checks all pass: src/diagnose/offline.ts lateFixCandidates). The collector
    * does not run checks itself; without this, no lookup is made.
    */
-  lateFixTargets?: (facts: Facts) => string[];
+  lateFixTargets?: (facts: Facts) => string[] | Promise<string[]>;
   /** Client-side rate limit of cloudtrail:LookupEvents (tests); default 2 requests per second. */
   cloudTrailRate?: RateLimiter;
 }
@@ -109,62 +105,6 @@ export interface CollectOptions {
 export interface CollectStats {
   requests: number;
   byApi: Record<string, number>;
-}
-
-export type Sdk = {
-  ec2: typeof import('@aws-sdk/client-ec2');
-  ssm: typeof import('@aws-sdk/client-ssm');
-  iam: typeof import('@aws-sdk/client-iam');
-  sts: typeof import('@aws-sdk/client-sts');
-};
-
-export async function loadSdk(): Promise<Sdk> {
-  quietSdkWarnings();
-  const [ec2, ssm, iam, sts] = await Promise.all([
-    import('@aws-sdk/client-ec2'),
-    import('@aws-sdk/client-ssm'),
-    import('@aws-sdk/client-iam'),
-    import('@aws-sdk/client-sts'),
-  ]);
-  return { ec2, ssm, iam, sts };
-}
-
-/**
- * Real SDK clients configured for ssm-doctor, for those not `given`. The STS client resolves the default
- * credential chain once and the other clients share that (memoized) provider, so SSO / credential_process
- * run once per run, not once per service. `overrides` is merged into every client's constructor options
- * (tests pass a fake `requestHandler` and static `credentials`).
- */
-function buildClients(
-  sdk: Sdk,
-  opts: ClientOptions,
-  given: Partial<AwsClients> = {},
-  overrides: Record<string, unknown> = {},
-): { clients: AwsClients; owned: { destroy(): void }[]; shared: Record<string, unknown> } {
-  const cfg: Record<string, unknown> = { ...clientConfig(opts), ...overrides };
-  const owned: { destroy(): void }[] = [];
-  const own = <T extends { destroy(): void }>(c: T): T => {
-    owned.push(c);
-    return c;
-  };
-  const sts = given.sts ?? own(new sdk.sts.STSClient(cfg));
-  const shared = given.sts || cfg.credentials ? cfg : { ...cfg, credentials: sts.config.credentials };
-  return {
-    clients: {
-      sts,
-      ec2: given.ec2 ?? own(new sdk.ec2.EC2Client(shared)),
-      ssm: given.ssm ?? own(new sdk.ssm.SSMClient(shared)),
-      iam: given.iam ?? own(new sdk.iam.IAMClient(shared)),
-    },
-    owned,
-    // The evidence clients (built on first use) share the credentials of whichever STS client is in play.
-    shared: cfg.credentials ? cfg : { ...cfg, credentials: sts.config.credentials },
-  };
-}
-
-/** Real SDK clients configured as collect() configures them (tests, and callers wanting to reuse clients). */
-export async function createAwsClients(opts: ClientOptions, overrides: Record<string, unknown> = {}): Promise<AwsClients> {
-  return buildClients(await loadSdk(), opts, {}, overrides).clients;
 }
 
 const DEFAULT_CONCURRENCY = 16;
@@ -212,10 +152,14 @@ export class Reader {
   private readonly memo = new Map<string, Promise<Fetched<unknown>>>();
   readonly stats: CollectStats = { requests: 0, byApi: {} };
 
-  constructor(private readonly limit: Limiter) {}
+  /** `services`: whose `ready(service)` each read awaits before its request is built (the SDK loads lazily). */
+  constructor(
+    private readonly limit: Limiter,
+    private readonly services?: { ready(name: ServiceName): Promise<void> },
+  ) {}
 
   /** One request; the same (api, input) is sent once per run. */
-  read<I, O>(api: string, input: I, send: (input: I) => Promise<O>): Promise<Fetched<O>> {
+  read<I, O>(api: ApiLabel, input: I, send: (input: I) => Promise<O>): Promise<Fetched<O>> {
     const key = `${api} ${JSON.stringify(input)}`;
     let p = this.memo.get(key) as Promise<Fetched<O>> | undefined;
     if (!p) {
@@ -223,8 +167,9 @@ export class Reader {
         this.stats.requests++;
         this.stats.byApi[api] = (this.stats.byApi[api] ?? 0) + 1;
         try {
+          await this.services?.ready(serviceOf(api));
           // A mock or a proxy may answer nothing at all: treat it as an empty answer, not a crash.
-          return ok(((await send(input)) ?? {}) as O);
+          return ok(((await trackSend(() => send(input))) ?? {}) as O);
         } catch (err) {
           return failed<O>(toApiError(api, err));
         }
@@ -236,7 +181,7 @@ export class Reader {
 
   /** Every page (empty pages with a token included) until no token is returned. */
   async pages<I, O, T>(
-    api: string,
+    api: ApiLabel,
     input: I,
     send: (input: I) => Promise<O>,
     page: (out: O) => { items: T[] | undefined; next: string | undefined },
@@ -285,10 +230,13 @@ class Collector {
   private readonly prefixListsRequested = new Set<string>();
   /** Evidence for offline agents (src/collect/evidence.ts): status checks, AMI, console, hybrid registrations. */
   private readonly evidence: EvidenceCollector;
+  private readonly sdk: Sdk;
+  private readonly c: AwsClients;
+  /** The reads of the resources the preferences name, started once the preferences are in. */
+  private sessionTargets: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly sdk: Sdk,
-    private readonly c: AwsClients,
+    private readonly services: AwsServices,
     private readonly r: Reader,
     private readonly region: string,
     targets: string[],
@@ -297,6 +245,8 @@ class Collector {
     private readonly sessionClients: EvidenceClients,
     private readonly late: Pick<CollectOptions, 'lateFixTargets' | 'cloudTrailRate'> = {},
   ) {
+    this.sdk = services.sdk;
+    this.c = services.clients;
     this.facts = {
       schemaVersion: FACTS_SCHEMA_VERSION,
       collectedAt: new Date().toISOString(),
@@ -308,8 +258,8 @@ class Collector {
       preferences: failed(notFound('ssm:GetDocument', 'NotCollected', 'not collected')),
     };
     this.evidence = new EvidenceCollector({
-      sdk,
-      clients: c,
+      sdk: this.sdk,
+      clients: this.c,
       reader: r,
       facts: this.facts,
       readRole: (name) => this.readRole(name),
@@ -331,23 +281,40 @@ class Collector {
     return out;
   }
 
-  async run(): Promise<void> {
+  /** `inFlight`: called once round 1's requests are on their way, for work that can wait until then. */
+  async run(inFlight: () => void = () => {}): Promise<void> {
     // Round 1: identity, instances, agent registrations, connection status, account-level SSM settings
     // (and the hybrid-node tier when a target is a hybrid node).
     this.progress('Reading instances');
     // The resources the preferences name are read as soon as the preferences are in (their SDK clients load
     // meanwhile); they finish with round 2.
-    let sessionTargets: Promise<void> = Promise.resolve();
-    await Promise.all([
+    const round1 = Promise.all([
       this.readCaller(),
       this.readInstances(),
       this.readAgents(),
       this.readConnections(),
       this.readDhmc(),
-      this.readPreferences().then(() => void (sessionTargets = readSessionTargets(this.evidenceReads()))),
+      this.readPreferences().then(() => void (this.sessionTargets = readSessionTargets(this.evidenceReads()))),
       this.evidence.round1(),
     ]);
-    if (this.cannotAuthenticate()) return sessionTargets;
+    // Round 1's clients load first; what can wait (round 2's IAM client, then the caller's work) once its
+    // requests are on their way.
+    let finished = false;
+    void this.services
+      .sent(['sts', 'ec2', 'ssm'])
+      .then(() => (finished ? undefined : this.services.ready('iam')))
+      .catch(() => {}) // a failed load shows at the first IAM read
+      .then(inFlight);
+    try {
+      await this.laterRounds(round1);
+    } finally {
+      finished = true;
+    }
+  }
+
+  private async laterRounds(round1: Promise<unknown>): Promise<void> {
+    await round1;
+    if (this.cannotAuthenticate()) return this.sessionTargets;
 
     // Round 2: once per distinct VPC / instance profile / role; evidence for offline agents (src/collect/evidence.ts)
     // runs alongside rounds 2 and 3.
@@ -362,7 +329,7 @@ class Collector {
       ...profileArns.map((arn) => this.readInstanceProfile(arn)),
       this.readDhmcRole(),
       this.readCallerRole(),
-      sessionTargets,
+      this.sessionTargets,
     ]);
     // Evidence for offline agents queues behind those reads and is awaited with round 3: it never holds them back.
     const evidence = this.evidence.round2();
@@ -390,7 +357,7 @@ class Collector {
     }
 
     // Round 5, only for agents offline although their configuration passes: CloudTrail dates a late fix.
-    const late = this.late.lateFixTargets?.(this.facts) ?? [];
+    const late = (await this.late.lateFixTargets?.(this.facts)) ?? [];
     if (late.length) {
       this.progress('Looking up recent changes in CloudTrail');
       await readLateFixEvidence(this.evidenceReads(), late, this.late.cloudTrailRate);
@@ -530,22 +497,20 @@ class Collector {
   }
 
   private async readNetworkChunk(vpcIds: string[], instances: Instance[]): Promise<void> {
-    const { ec2 } = this.c;
-    const m = this.sdk.ec2;
     const vpcFilter: Filter[] = [{ Name: 'vpc-id', Values: vpcIds }];
     const f = this.facts;
 
     const vpcs = this.r.pages(
       'ec2:DescribeVpcs',
       { Filters: vpcFilter },
-      (i) => ec2.send(new m.DescribeVpcsCommand(i)),
+      (i) => this.c.ec2.send(new this.sdk.ec2.DescribeVpcsCommand(i)),
       (o) => ({ items: o.Vpcs, next: o.NextToken }),
       nextToken,
     );
     const dns = Promise.all(
       vpcIds.map(async (vpcId) => {
         const attr = (Attribute: 'enableDnsSupport' | 'enableDnsHostnames') =>
-          this.r.read('ec2:DescribeVpcAttribute', { VpcId: vpcId, Attribute }, (i) => ec2.send(new m.DescribeVpcAttributeCommand(i)));
+          this.r.read('ec2:DescribeVpcAttribute', { VpcId: vpcId, Attribute }, (i) => this.c.ec2.send(new this.sdk.ec2.DescribeVpcAttributeCommand(i)));
         const [support, hostnames] = await Promise.all([attr('enableDnsSupport'), attr('enableDnsHostnames')]);
         if (!support.ok) f.vpcDnsAttributes[vpcId] = failed(support.error);
         else if (!hostnames.ok) f.vpcDnsAttributes[vpcId] = failed(hostnames.error);
@@ -559,35 +524,35 @@ class Collector {
     const subnets = this.r.pages(
       'ec2:DescribeSubnets',
       { Filters: vpcFilter },
-      (i) => ec2.send(new m.DescribeSubnetsCommand(i)),
+      (i) => this.c.ec2.send(new this.sdk.ec2.DescribeSubnetsCommand(i)),
       (o) => ({ items: o.Subnets, next: o.NextToken }),
       nextToken,
     );
     const routeTables = this.r.pages(
       'ec2:DescribeRouteTables',
       { Filters: vpcFilter },
-      (i) => ec2.send(new m.DescribeRouteTablesCommand(i)),
+      (i) => this.c.ec2.send(new this.sdk.ec2.DescribeRouteTablesCommand(i)),
       (o) => ({ items: o.RouteTables, next: o.NextToken }),
       nextToken,
     );
     const acls = this.r.pages(
       'ec2:DescribeNetworkAcls',
       { Filters: vpcFilter },
-      (i) => ec2.send(new m.DescribeNetworkAclsCommand(i)),
+      (i) => this.c.ec2.send(new this.sdk.ec2.DescribeNetworkAclsCommand(i)),
       (o) => ({ items: o.NetworkAcls, next: o.NextToken }),
       nextToken,
     );
     const endpoints = this.r.pages(
       'ec2:DescribeVpcEndpoints',
       { Filters: vpcFilter },
-      (i) => ec2.send(new m.DescribeVpcEndpointsCommand(i)),
+      (i) => this.c.ec2.send(new this.sdk.ec2.DescribeVpcEndpointsCommand(i)),
       (o) => ({ items: o.VpcEndpoints, next: o.NextToken }),
       nextToken,
     );
     const enis = this.r.pages(
       'ec2:DescribeNetworkInterfaces',
       { Filters: [...vpcFilter, { Name: 'interface-type', Values: ['vpc_endpoint'] }] },
-      (i) => ec2.send(new m.DescribeNetworkInterfacesCommand(i)),
+      (i) => this.c.ec2.send(new this.sdk.ec2.DescribeNetworkInterfacesCommand(i)),
       (o) => ({ items: o.NetworkInterfaces, next: o.NextToken }),
       nextToken,
     );
@@ -595,14 +560,14 @@ class Collector {
     const nats = this.r.pages(
       'ec2:DescribeNatGateways',
       { Filter: vpcFilter },
-      (i) => ec2.send(new m.DescribeNatGatewaysCommand(i)),
+      (i) => this.c.ec2.send(new this.sdk.ec2.DescribeNatGatewaysCommand(i)),
       (o) => ({ items: o.NatGateways, next: o.NextToken }),
       nextToken,
     );
     const igws = this.r.pages(
       'ec2:DescribeInternetGateways',
       { Filters: [{ Name: 'attachment.vpc-id', Values: vpcIds }] },
-      (i) => ec2.send(new m.DescribeInternetGatewaysCommand(i)),
+      (i) => this.c.ec2.send(new this.sdk.ec2.DescribeInternetGatewaysCommand(i)),
       (o) => ({ items: o.InternetGateways, next: o.NextToken }),
       nextToken,
     );
@@ -947,20 +912,18 @@ class Collector {
   }
 
   private async fetchPolicies(roleName: string): Promise<Fetched<NamedPolicy[]>> {
-    const iam = this.c.iam;
-    const m = this.sdk.iam;
     const [attached, inline] = await Promise.all([
       this.r.pages(
         'iam:ListAttachedRolePolicies',
         { RoleName: roleName },
-        (i) => iam.send(new m.ListAttachedRolePoliciesCommand(i)),
+        (i) => this.c.iam.send(new this.sdk.iam.ListAttachedRolePoliciesCommand(i)),
         (o) => ({ items: o.AttachedPolicies, next: o.IsTruncated ? o.Marker : undefined }),
         nextMarker,
       ),
       this.r.pages(
         'iam:ListRolePolicies',
         { RoleName: roleName },
-        (i) => iam.send(new m.ListRolePoliciesCommand(i)),
+        (i) => this.c.iam.send(new this.sdk.iam.ListRolePoliciesCommand(i)),
         (o) => ({ items: o.PolicyNames, next: o.IsTruncated ? o.Marker : undefined }),
         nextMarker,
       ),
@@ -981,12 +944,12 @@ class Collector {
       .filter((a) => a.PolicyArn)
       .map(async (a): Promise<Fetched<NamedPolicy>> => {
         const policyArn = a.PolicyArn!;
-        const pol = await this.r.read('iam:GetPolicy', { PolicyArn: policyArn }, (i) => iam.send(new m.GetPolicyCommand(i)));
+        const pol = await this.r.read('iam:GetPolicy', { PolicyArn: policyArn }, (i) => this.c.iam.send(new this.sdk.iam.GetPolicyCommand(i)));
         if (!pol.ok) return failed(pol.error);
         const versionId = pol.value.Policy?.DefaultVersionId;
         if (!versionId) return failed(notFound('iam:GetPolicy', 'NoDefaultVersion', `${policyArn} has no default version`));
         const ver = await this.r.read('iam:GetPolicyVersion', { PolicyArn: policyArn, VersionId: versionId }, (i) =>
-          iam.send(new m.GetPolicyVersionCommand(i)),
+          this.c.iam.send(new this.sdk.iam.GetPolicyVersionCommand(i)),
         );
         if (!ver.ok) return failed(ver.error);
         const doc = decoded('iam:GetPolicyVersion', policyArn, ver.value.PolicyVersion?.Document);
@@ -995,7 +958,7 @@ class Collector {
       });
     const inlines = inline.value.map(async (name): Promise<Fetched<NamedPolicy>> => {
       const r = await this.r.read('iam:GetRolePolicy', { RoleName: roleName, PolicyName: name }, (i) =>
-        iam.send(new m.GetRolePolicyCommand(i)),
+        this.c.iam.send(new this.sdk.iam.GetRolePolicyCommand(i)),
       );
       if (!r.ok) return failed(r.error);
       const doc = decoded('iam:GetRolePolicy', name, r.value.PolicyDocument);
@@ -1020,24 +983,29 @@ export function lastCollectStats(): CollectStats {
 export async function collect(opts: CollectOptions): Promise<Facts> {
   const progress = opts.onProgress ?? (() => {});
   const targets = uniq(opts.targets);
-  const localP = opts.local ? collectLocal() : undefined;
-
-  const sdk = await loadSdk();
-  const { clients, owned, shared } = buildClients(sdk, opts, opts.clients);
-  const evidence = new EvidenceClients(shared, opts.clients ?? {}, owned);
-
-  const reader = new Reader(createLimiter(opts.concurrency ?? DEFAULT_CONCURRENCY));
-  const collector = new Collector(sdk, clients, reader, opts.region, targets, progress, evidence, opts);
+  const services = opts.services ?? new AwsServices(opts, opts.clients);
+  const reader = new Reader(createLimiter(opts.concurrency ?? DEFAULT_CONCURRENCY), services);
+  const collector = new Collector(services, reader, opts.region, targets, progress, new EvidenceClients(services), opts);
   for (const id of targets) {
     const known = opts.instances?.[id];
     if (known) collector.facts.instances[id] = known;
   }
+  // The plugin check (a child process) and the caller's onInFlight wait until round 1's requests are out.
+  let localP: Promise<LocalFacts> | undefined;
+  let waited = false;
+  const inFlight = () => {
+    if (waited) return;
+    waited = true;
+    if (opts.local) localP = collectLocal();
+    opts.onInFlight?.();
+  };
   try {
-    await collector.run();
+    await collector.run(inFlight);
   } finally {
-    for (const c of owned) c.destroy();
+    if (!opts.services) services.destroy();
     lastStats = reader.stats;
   }
+  inFlight(); // round 1 ended before its requests were seen leaving (a fast network, or no request at all)
   if (localP) {
     progress('Checking session-manager-plugin');
     collector.facts.local = await localP;

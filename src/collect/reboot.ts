@@ -1,4 +1,6 @@
 // The only mutating AWS call in ssm-doctor: ec2:RebootInstances, behind --reboot and a confirmation (CLI side).
+// Imported only for --reboot; its named imports keep the rest of the EC2 client out of the bundle.
+import { EC2Client, RebootInstancesCommand } from '@aws-sdk/client-ec2';
 import type { ApiError } from '../facts/facts.js';
 import { clientConfig, quietSdkWarnings } from './config.js';
 import { toApiError } from './errors.js';
@@ -18,7 +20,6 @@ export async function rebootInstances(
   const instanceIds = [...new Set(ids)];
   if (instanceIds.length === 0) return;
   quietSdkWarnings();
-  const { EC2Client, RebootInstancesCommand } = await import('@aws-sdk/client-ec2');
   // Not retried by us beyond the SDK's standard policy: rebooting is idempotent for a short window.
   const client = new EC2Client(clientConfig({ ...opts, maxAttempts: 3 }));
   try {

@@ -16,10 +16,11 @@ import { CONNECTION_STATUS_MAX_TARGETS } from '../facts/requirements.js';
 import type { Filter } from '@aws-sdk/client-ec2';
 import { isManagedNode } from '../cli/args.js';
 import { failed, ok, type Facts, type Instance } from '../facts/facts.js';
-import { chunks, loadSdk, nextToken, Reader, type AwsClients, type CollectStats } from './index.js';
+import { chunks, nextToken, Reader, type CollectStats } from './index.js';
 import { createLimiter } from './limiter.js';
 import { mapAgent, mapInstance, mapVpcEndpoint } from './map.js';
 import { readInstanceStatus } from './evidence.js';
+import type { AwsServices } from './services.js';
 
 const EC2_FILTER_CHUNK = 200;
 const SSM_FILTER_CHUNK = 50;
@@ -29,7 +30,8 @@ const VPC_CHUNK = 50;
 export const TRANSITIONAL_ENDPOINT_STATES = new Set(['pending', 'pendingacceptance']);
 
 export interface RefreshOptions {
-  clients: Pick<AwsClients, 'ec2' | 'ssm'>;
+  /** The run's clients (SSM, and EC2 for instance status, pending instances and endpoints). */
+  services: AwsServices;
   /** Requests in flight at most (default 16). */
   concurrency?: number;
   /** Filled with the requests this round sent. */
@@ -71,9 +73,8 @@ export function statusToRefresh(facts: Facts, ids: string[]): string[] {
 
 /** Re-reads agent, connection, pending-instance and pending-endpoint state of `ids`; returns new facts. */
 export async function refresh(facts: Facts, ids: string[], opts: RefreshOptions): Promise<Facts> {
-  const sdk = await loadSdk();
-  const { ec2, ssm } = opts.clients;
-  const r = new Reader(createLimiter(opts.concurrency ?? 16));
+  const { sdk, clients } = opts.services;
+  const r = new Reader(createLimiter(opts.concurrency ?? 16), opts.services);
   const next: Facts = {
     ...facts,
     collectedAt: (opts.now?.() ?? new Date()).toISOString(),
@@ -90,7 +91,7 @@ export async function refresh(facts: Facts, ids: string[], opts: RefreshOptions)
       const res = await r.pages(
         'ssm:DescribeInstanceInformation',
         { Filters: [{ Key: 'InstanceIds', Values: batch }], MaxResults: 50 },
-        (i) => ssm.send(new sdk.ssm.DescribeInstanceInformationCommand(i)),
+        (i) => clients.ssm.send(new sdk.ssm.DescribeInstanceInformationCommand(i)),
         (o) => ({ items: o.InstanceInformationList, next: o.NextToken }),
         nextToken,
       );
@@ -113,7 +114,7 @@ export async function refresh(facts: Facts, ids: string[], opts: RefreshOptions)
           return a?.ok && a.value?.pingStatus === 'Online' && facts.targets.length <= CONNECTION_STATUS_MAX_TARGETS;
         })
         .map(async (id) => {
-          const c = await r.read('ssm:GetConnectionStatus', { Target: id }, (i) => ssm.send(new sdk.ssm.GetConnectionStatusCommand(i)));
+          const c = await r.read('ssm:GetConnectionStatus', { Target: id }, (i) => clients.ssm.send(new sdk.ssm.GetConnectionStatusCommand(i)));
           next.connections[id] = c.ok ? ok(c.value.Status === 'connected' ? 'connected' : 'notconnected') : failed(c.error);
         }),
     ),
@@ -124,7 +125,7 @@ export async function refresh(facts: Facts, ids: string[], opts: RefreshOptions)
       const res = await r.pages(
         'ec2:DescribeInstances',
         { Filters: [{ Name: 'instance-id', Values: batch }] as Filter[] },
-        (i) => ec2.send(new sdk.ec2.DescribeInstancesCommand(i)),
+        (i) => clients.ec2.send(new sdk.ec2.DescribeInstancesCommand(i)),
         (o) => ({ items: o.Reservations, next: o.NextToken }),
         nextToken,
       );
@@ -143,7 +144,7 @@ export async function refresh(facts: Facts, ids: string[], opts: RefreshOptions)
       const res = await r.pages(
         'ec2:DescribeVpcEndpoints',
         { Filters: [{ Name: 'vpc-id', Values: vpcIds }] },
-        (i) => ec2.send(new sdk.ec2.DescribeVpcEndpointsCommand(i)),
+        (i) => clients.ec2.send(new sdk.ec2.DescribeVpcEndpointsCommand(i)),
         (o) => ({ items: o.VpcEndpoints, next: o.NextToken }),
         nextToken,
       );
@@ -153,7 +154,7 @@ export async function refresh(facts: Facts, ids: string[], opts: RefreshOptions)
     }),
   );
 
-  const statuses = readInstanceStatus({ sdk, clients: { ec2, ssm }, reader: r, facts: next }, statusToRefresh(facts, ids));
+  const statuses = readInstanceStatus({ sdk, clients, reader: r, facts: next }, statusToRefresh(facts, ids));
 
   await Promise.all([agents, instances, endpoints, statuses]);
   for (const id of ids) {

@@ -3,10 +3,10 @@
 import type { Filter } from '@aws-sdk/client-ec2';
 import { failed, ok, type ApiError, type Fetched, type Instance } from '../facts/facts.js';
 import type { Ec2Filter } from '../cli/select.js';
-import type { AwsClients } from './index.js';
-import { loadSdk, nextToken, Reader, type CollectStats } from './index.js';
+import { nextToken, Reader, type CollectStats } from './index.js';
 import { createLimiter } from './limiter.js';
 import { mapInstance } from './map.js';
+import type { AwsServices } from './services.js';
 
 export interface Selected {
   /** Matching instance ids, sorted by Name tag, then id. */
@@ -21,9 +21,9 @@ export interface SelectResult {
 }
 
 /** The instances matching all `filters` (ANDed), every page. AWS errors are returned, not thrown. */
-export async function selectInstances(clients: Pick<AwsClients, 'ec2'>, filters: Ec2Filter[]): Promise<SelectResult> {
-  const sdk = await loadSdk();
-  const reader = new Reader(createLimiter(1));
+export async function selectInstances(services: AwsServices, filters: Ec2Filter[]): Promise<SelectResult> {
+  const { sdk, clients } = services;
+  const reader = new Reader(createLimiter(1), services);
   const res = await reader.pages(
     'ec2:DescribeInstances',
     { Filters: filters as Filter[], MaxResults: 1000 },
@@ -52,8 +52,8 @@ export type Targets =
  * The ids given explicitly (in order), then the instances the selection matched (not repeated): one
  * paginated DescribeInstances. `instances` holds what that call read, for CollectOptions.instances.
  */
-export async function resolveTargets(clients: Pick<AwsClients, 'ec2'>, ids: string[], filters: Ec2Filter[]): Promise<Targets> {
-  const { selected } = await selectInstances(clients, filters);
+export async function resolveTargets(services: AwsServices, ids: string[], filters: Ec2Filter[]): Promise<Targets> {
+  const { selected } = await selectInstances(services, filters);
   if (!selected.ok) return { ok: false, error: selected.error };
   const targets = [...new Set([...ids, ...selected.value.ids])];
   return { ok: true, targets, instances: selected.value.instances, matched: selected.value.ids.length };
