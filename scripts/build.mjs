@@ -1,15 +1,13 @@
-// Bundles the CLI into dist/ with esbuild: minified, self-contained, and split so `ssm-doctor --version` and
+// Bundles the CLI into dist/ with esbuild: minified, self-contained (the package has no runtime dependencies:
+// everything it runs is in dist/), and split so `ssm-doctor --version` and
 // `--snapshot` runs never load the AWS SDK: each service's client (src/collect/sdk/<service>.ts, only the
 // commands sent) is a chunk imported when its first request is built.
+// Also writes THIRD-PARTY-NOTICES.md: the licences of every package whose code the bundle contains.
 import { build } from 'esbuild';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { METAFILE, NOTICES, noticesOf, ROOT } from './build/notices.mjs';
 import { literalSchemaKeys } from './build/sdk-schemas.mjs';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** What went into which file of dist/ (esbuild's metafile), for the tests; not shipped. */
-const METAFILE = join(ROOT, 'node_modules', '.cache', 'ssm-doctor-build', 'meta.json');
 
 rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
 const result = await build({
@@ -23,6 +21,7 @@ const result = await build({
   mainFields: ['module', 'main'],
   target: 'node20',
   minify: true,
+  legalComments: 'none', // the licences are in THIRD-PARTY-NOTICES.md, in full
   sourcemap: false,
   metafile: true,
   logLevel: 'warning',
@@ -31,3 +30,4 @@ const result = await build({
 });
 mkdirSync(dirname(METAFILE), { recursive: true });
 writeFileSync(METAFILE, JSON.stringify(result.metafile));
+writeFileSync(NOTICES, noticesOf(result.metafile));

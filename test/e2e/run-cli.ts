@@ -53,9 +53,10 @@ export function awsEnv(
   return env;
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliRun> {
+/** `bin`: another copy of the CLI (an installed package); `cwd`: where it runs (default: the repository). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string, bin = BIN, cwd = ROOT): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
