@@ -16,6 +16,7 @@ import { DEFAULT_WAIT, hasSelection, noMatchMessage, parseDuration, selectionFil
 import type { CollectOptions } from '../collect/index.js';
 import type { AwsServices } from '../collect/services.js';
 import { spinner as startSpinner } from './spinner.js';
+import { writeJsonFile } from './json-file.js';
 
 export const TOOL = { name: 'ssm-doctor', version: pkg.version };
 
@@ -34,6 +35,7 @@ interface Options {
   color: boolean;
   snapshot?: string;
   saveSnapshot?: string;
+  jsonFile?: string;
   redact?: boolean;
   reboot?: boolean;
   yes?: boolean;
@@ -92,6 +94,7 @@ function program(): Command {
     .option('--no-color', 'no colours (also NO_COLOR, or when stdout is not a terminal)')
     .option('--snapshot <file>', 'run the checks on a saved snapshot instead of AWS')
     .option('--save-snapshot <file>', 'write the collected facts to a file (no credentials in it)')
+    .option('--json-file <file>', 'also write the JSON report to a file, whatever --format prints (CI: annotations + a JSON artifact)')
     .option('--redact', 'replace account ids, people\'s names and public IPs in the snapshot and report, to share them (same verdicts)')
     .option('--reboot', 'reboot targets whose configuration is right but whose agent is offline (asks first)')
     .option('-y, --yes', 'do not ask before --reboot')
@@ -204,6 +207,7 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   const chosen = opts.only.length || opts.skip.length ? selectedChecks(opts, (await reporting()).allChecks) : undefined;
   // An empty file name is falsy: `--snapshot ""` would silently go live, `--save-snapshot ""` save nothing.
   if (opts.snapshot === '' || opts.saveSnapshot === '') usage(`--${opts.snapshot === '' ? 'snapshot' : 'save-snapshot'} needs a file name`);
+  if (opts.jsonFile === '') usage('--json-file needs a file name');
   if (opts.snapshot && opts.saveSnapshot) usage('--snapshot and --save-snapshot cannot be used together');
   if (opts.snapshot && opts.reboot) usage('--reboot acts on live instances; it cannot be used with --snapshot');
   if (!opts.snapshot && ids.length === 0 && !hasSelection(targeting)) {
@@ -216,7 +220,7 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   const lateFix = chosen ? chosen.checks.some((c) => c.meta.id === 'agent.late-fix') : true;
   const live = opts.snapshot ? undefined : await collectLive(unique, opts, timeout * 1000, io, targeting, lateFix);
   let facts = live ? live.facts : fromSnapshot(opts.snapshot!, unique);
-  const { allChecks, buildReport, outputWidth, render, renderGithubSummary, withWait, writeJson } = await reporting();
+  const { allChecks, buildReport, jsonChunks, outputWidth, render, renderGithubSummary, withWait, writeJson } = await reporting();
   const selection = chosen ?? selectedChecks(opts, allChecks);
 
   const reportOptions = {
@@ -252,6 +256,7 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   if (format === 'json') await writeJson(report, io.stdout, { indent: io.stdout.isTTY ? 2 : 0, verbose: opts.verbose });
   else io.stdout.write(render(report, format, { color, verbose: opts.verbose, width: outputWidth((io.stdout as { columns?: number }).columns, io.env) }));
   if (format === 'github') writeStepSummary(() => renderGithubSummary(report), io);
+  if (opts.jsonFile) writeJsonFile(opts.jsonFile, jsonChunks(report, { indent: 0, verbose: opts.verbose }));
 
   if (opts.reboot) await maybeReboot(report, facts, opts, timeout * 1000, io);
   return report.ok ? EXIT.OK : EXIT.FINDINGS;

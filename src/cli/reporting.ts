@@ -4,5 +4,5 @@ export { allChecks } from '../../checks/index.js';
 export { buildReport, withWait } from '../report/model.js';
 export { render } from '../report/format.js';
 export { renderGithubSummary } from '../report/github.js';
-export { writeJson } from '../report/json.js';
+export { jsonChunks, writeJson } from '../report/json.js';
 export { outputWidth } from '../report/wrap.js';

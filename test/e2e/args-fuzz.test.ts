@@ -148,7 +148,7 @@ const pieces: fc.Arbitrary<Piece> = fc.oneof(
 );
 const KNOWN = new Set([
   '--region', '--profile', '--tag', '--filter', '--all-running', '--wait', '--json', '--format', '--fail-on', '--only', '--skip',
-  '--no-color', '--snapshot', '--save-snapshot', '--reboot', '--yes', '--verbose', '--timeout', '--debug', '--help', '--version', '--redact',
+  '--no-color', '--snapshot', '--save-snapshot', '--json-file', '--reboot', '--yes', '--verbose', '--timeout', '--debug', '--help', '--version', '--redact',
 ]);
 
 interface Case {

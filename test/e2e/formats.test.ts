@@ -198,3 +198,24 @@ describe('several instances', () => {
     expect(v.stdout).toContain('[instance.state]');
   });
 });
+
+describe('--json-file', () => {
+  it('writes the JSON report to the file, the same document --json prints, whatever --format prints on stdout', async () => {
+    const file = join(tmp(), 'report.json');
+    const snap = 'examples/missing-ssmmessages-endpoint.json';
+    const r = await runCli(['--snapshot', snap, '--format', 'github', '--json-file', file], env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error /m);
+    const json = await runCli(['--snapshot', snap, '--json'], env);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(JSON.parse(json.stdout));
+  });
+
+  it('an empty name is a usage error; an unwritable file exits 3 naming it', async () => {
+    const a = await runCli(['--snapshot', 'examples/healthy.json', '--json-file', ''], env);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain('--json-file needs a file name');
+    const b = await runCli(['--snapshot', 'examples/healthy.json', '--json-file', join(tmp(), 'no', 'such', 'dir.json')], env);
+    expect(b.code).toBe(3);
+    expect(b.stderr).toMatch(/cannot write the JSON report to .*dir\.json/);
+  });
+});
