@@ -303,7 +303,7 @@ interface Live {
 }
 
 async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: Io, targeting: Selection, lateFix: boolean): Promise<Live> {
-  const { resolveRegion } = await import('../collect/region.js');
+  const [{ resolveRegion }, { collect, AwsServices }] = await Promise.all([import('../collect/region.js'), import('../collect/index.js')]);
   const region = opts.region ?? (await resolveRegion(opts.profile));
   if (!region) {
     // A profile missing from the config files has no region either: name the profile, not the region.
@@ -314,7 +314,6 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
   if (!REGION.test(region)) usage(`invalid region ${quote(region)}: expected a region name like us-east-1`);
   const selecting = hasSelection(targeting);
   const spinner = startSpinner(io, selecting ? `Selecting instances in ${region}` : `Reading ${ids.length === 1 ? ids[0] : `${ids.length} instances`} in ${region}`);
-  const { collect, AwsServices } = await import('../collect/index.js');
   // One set of clients for the selection, the collection and every --wait round (credentials resolved once),
   // each SDK client loaded when its first request is built.
   const services = new AwsServices({ region, profile: opts.profile, timeoutMs });

@@ -23,6 +23,7 @@ export function clientConfig(o: ClientOptions): {
   retryMode: string;
   requestHandler: { requestTimeout: number; connectionTimeout: number; throwOnRequestTimeout: boolean };
   logger: SdkLogger;
+  cacheMiddleware: boolean;
 } {
   const t = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return {
@@ -33,6 +34,8 @@ export function clientConfig(o: ClientOptions): {
     // Without throwOnRequestTimeout the Node handler only logs a warning (to stderr) when requestTimeout passes.
     requestHandler: { requestTimeout: t, connectionTimeout: t, throwOnRequestTimeout: true },
     logger: SILENT_LOGGER,
+    // The middleware stack is resolved once per command class, not per request (nothing here changes it later).
+    cacheMiddleware: true,
   };
 }
 

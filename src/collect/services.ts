@@ -7,7 +7,7 @@
 // SERVICES keyed by the IAM prefix of its actions (the prefix of the reader's `service:Action` labels, which
 // is how Reader.read knows which service to wait for).
 import { clientConfig, quietSdkWarnings, type ClientOptions } from './config.js';
-import { requestsOut } from './in-flight.js';
+import { watchRequests } from './in-flight.js';
 
 const SERVICES = {
   ec2: () => import('./sdk/ec2.js'),
@@ -95,9 +95,14 @@ export class AwsServices {
    * work that can wait. A failed load resolves it too.
    */
   async sent(names: ServiceName[]): Promise<void> {
-    await Promise.allSettled(names.map((n) => this.ready(n)));
-    await new Promise((resolve) => setImmediate(resolve)); // the reads waiting for them call the SDK
-    await requestsOut();
+    const watch = watchRequests();
+    try {
+      await Promise.allSettled(names.map((n) => this.ready(n)));
+      await new Promise((resolve) => setImmediate(resolve)); // the reads waiting for them call the SDK
+      await watch.out();
+    } finally {
+      watch.close();
+    }
   }
 
   /** Releases the clients built here (not the given ones). */

@@ -112,7 +112,7 @@ describe('retries (real SSM client, fake HTTP)', () => {
 });
 
 describe('clientConfig', () => {
-  it('sets region, profile, adaptive retries and per-request timeouts, never an endpoint', () => {
+  it('sets region, profile, adaptive retries, per-request timeouts and a cached middleware stack, never an endpoint', () => {
     const cfg = clientConfig({ region: 'eu-west-1', profile: 'dev', timeoutMs: 2500, maxAttempts: 7 });
     expect(cfg).toEqual({
       region: 'eu-west-1',
@@ -121,6 +121,7 @@ describe('clientConfig', () => {
       retryMode: 'adaptive',
       requestHandler: { requestTimeout: 2500, connectionTimeout: 2500, throwOnRequestTimeout: true },
       logger: expect.any(Object),
+      cacheMiddleware: true,
     });
     expect(clientConfig({ region: 'us-east-1' })).toEqual({
       region: 'us-east-1',
@@ -128,6 +129,7 @@ describe('clientConfig', () => {
       retryMode: 'adaptive',
       requestHandler: { requestTimeout: 10000, connectionTimeout: 10000, throwOnRequestTimeout: true },
       logger: expect.any(Object),
+      cacheMiddleware: true,
     });
     // The SDK's own log lines go nowhere (ssm-doctor writes its own), as with its default NoOpLogger.
     expect(Object.keys(cfg.logger).sort()).toEqual(['debug', 'error', 'info', 'warn']);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Reader } from '../../src/collect/index.js';
-import { requestsOut, trackSend } from '../../src/collect/in-flight.js';
+import { trackSend, watchRequests } from '../../src/collect/in-flight.js';
 import { createLimiter } from '../../src/collect/limiter.js';
 import { AwsServices, loadService, SERVICE_NAMES, serviceOf, type ServiceName } from '../../src/collect/services.js';
 
@@ -117,46 +117,75 @@ describe('Reader with lazily loaded services', () => {
   });
 });
 
-describe('requestsOut', () => {
-  it('resolves once the tracked request is written to the network, before its answer', async () => {
-    // The server answers only once requestsOut() resolved: resolving on the answer instead would hang.
+describe('watchRequests', () => {
+  it('out() resolves once the watched request is written to the network, before its answer', async () => {
+    // The server answers only once out() resolved: resolving on the answer instead would hang.
     let answer: (() => void) | undefined;
     const server = http.createServer((req, res) => {
       req.resume();
       answer = () => res.end('ok');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const watch = watchRequests();
     try {
       const { port } = server.address() as AddressInfo;
       const call = trackSend(
-        () => new Promise<string>((resolve, reject) => {
-          const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/' }, (res) => {
-            res.resume();
-            res.on('end', () => resolve('answered'));
-          });
-          req.on('error', reject);
-          req.end('body');
-        }),
+        () =>
+          new Promise<string>((resolve, reject) => {
+            const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/' }, (res) => {
+              res.resume();
+              res.on('end', () => resolve('answered'));
+            });
+            req.on('error', reject);
+            req.end('body');
+          }),
       );
-      await requestsOut();
+      await watch.out();
       await vi.waitFor(() => expect(answer).toBeDefined());
       answer!();
       expect(await call).toBe('answered');
     } finally {
+      watch.close();
       server.close();
     }
   });
 
-  it('counts a call that never writes a request once it settles', async () => {
+  it('counts a call that never writes a request once it settles; calls outside a watch are not counted', async () => {
     let settle: (() => void) | undefined;
+    const before = trackSend(() => new Promise<void>(() => {})); // never settles, not watched
+    const watch = watchRequests();
     const call = trackSend(() => new Promise<void>((resolve) => (settle = resolve)));
     let out = false;
-    const waiting = requestsOut().then(() => (out = true));
+    const waiting = watch.out().then(() => (out = true));
     await new Promise((resolve) => setImmediate(resolve));
     expect(out).toBe(false);
     settle!();
     await call;
     await waiting;
     expect(out).toBe(true);
+    watch.close();
+    void before;
+  });
+
+  it('close() releases whoever still waits', async () => {
+    const watch = watchRequests();
+    void trackSend(() => new Promise<void>(() => {}));
+    const waiting = watch.out();
+    watch.close();
+    await waiting;
+  });
+
+  it('trackSend passes results and errors (thrown or rejected) through, watched or not', async () => {
+    expect(await trackSend(() => 1)).toBe(1);
+    await expect(trackSend(() => Promise.reject(new Error('no')))).rejects.toThrow('no');
+    const watch = watchRequests();
+    await expect(
+      trackSend(() => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
+    expect(await trackSend(async () => 'a')).toBe('a');
+    await watch.out();
+    watch.close();
   });
 });
