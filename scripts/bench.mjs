@@ -1,8 +1,14 @@
-// `npm run bench`: how many AWS requests and sequential round trips ssm-doctor needs, how fast it starts and
-// how much memory it takes, measured on the BUILT CLI (node bin/ssm-doctor.js) spawned as a user runs it,
-// against the local AWS wire-format server (test/e2e/aws-server.ts) on 127.0.0.1 with injected latency.
+// `npm run bench`: how many AWS requests and sequential round trips ssm-doctor needs, how close one diagnosis
+// comes to its floor, how fast it starts, how much memory it takes, and how big and quick to install its package
+// is, measured on the BUILT CLI (node bin/ssm-doctor.js) spawned as a user runs it, against the local AWS
+// wire-format server (test/e2e/aws-server.ts) on 127.0.0.1 with injected latency.
 //
-//   node scripts/bench.mjs [--check] [--repeat N] [--latency MS] [--fleet N] [--rss-fleet N] [--json FILE]
+//   node scripts/bench.mjs [--check] [--repeat N] [--latency MS] [--fleet N] [--rss-fleet N] [--installs N] [--json FILE]
+//
+// The floor of one diagnosis: a bare `node -e 0` (runs interleaved with the diagnosis runs) plus 3 round trips of
+// L ms, the least a healthy instance can cost; ratio = wall @L / floor.
+// The package: `npm pack` (tarball size), then `npm install <tarball>` into an empty folder with no registry and an
+// empty cache (--offline), timed; installed size = the bytes under that folder's node_modules.
 //
 // Sequential round trips, three ways (runs at latency 0 and L interleaved, medians):
 //   RT wall  = (wall(L) - wall(0)) / L: every sequential request adds L, parallel ones don't;
@@ -14,7 +20,7 @@
 // average is printed with the results.
 // Benchmarks are not tests: exit 0 whatever the numbers, unless --check (exit 1 when a target is missed).
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,12 +28,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Sequential round trips of one healthy instance at best: the floor is node start-up plus these. */
+const FLOOR_ROUND_TRIPS = 3;
+const MB = 1024 * 1024;
 const CACHE = join(ROOT, 'node_modules', '.cache', 'bench');
 
 // ---------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const o = { check: false, repeat: 5, latency: 50, fleet: 200, vpcs: 4, roles: 3, rssFleet: 1000, coldRuns: 10, json: undefined, timeoutMs: 180_000 };
+  const o = { check: false, repeat: 5, latency: 150, fleet: 200, vpcs: 4, roles: 3, rssFleet: 1000, coldRuns: 10, installs: 5, json: undefined, timeoutMs: 180_000 };
   const num = (name, v, min) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n < min) {
@@ -45,10 +54,11 @@ function parseArgs(argv) {
     else if (a === '--fleet') o.fleet = Math.round(num(a, next(), 1));
     else if (a === '--rss-fleet') o.rssFleet = Math.round(num(a, next(), 1));
     else if (a === '--cold-runs') o.coldRuns = Math.round(num(a, next(), 1));
+    else if (a === '--installs') o.installs = Math.round(num(a, next(), 1));
     else if (a === '--timeout') o.timeoutMs = num(a, next(), 1) * 1000;
     else if (a === '--json') o.json = next();
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node scripts/bench.mjs [--check] [--repeat N=5] [--latency MS=50] [--fleet N=200] [--rss-fleet N=1000] [--cold-runs N=10] [--timeout S=180] [--json FILE]');
+      console.log('usage: node scripts/bench.mjs [--check] [--repeat N=5] [--latency MS=150] [--fleet N=200] [--rss-fleet N=1000] [--cold-runs N=10] [--installs N=5] [--timeout S=180] [--json FILE]');
       process.exit(0);
     } else {
       console.error(`bench: unknown argument ${JSON.stringify(a)} (see --help)`);
@@ -94,11 +104,11 @@ let awsEnv;
 const makeEnv = (tmp, endpoint) => awsEnv(endpoint, { CI: 'true' }, tmp);
 
 /** Spawns a command with a hard timeout; resolves with its output, exit code and wall time (ms). */
-function run(cmd, args, env, timeoutMs) {
+function run(cmd, args, env, timeoutMs, cwd = tmp) {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const startedAt = Date.now();
-    const child = spawn(cmd, args, { env, cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -260,8 +270,9 @@ function series(name, instances, latencyMs) {
  * change in machine load hits both sides alike, after one unmeasured warm-up run each. Medians of: wall time,
  * AWS phase (first request received -> CLI exited: the wall time without the start-up, which does not depend
  * on the latency but is the noisiest part of a run), requests; per-action counts of the last run.
+ * `withNode`: a bare `node -e 0` joins the interleaving (0, L, node, 0, L, node...): the floor's node start-up.
  */
-async function scenario(lib, name, facts) {
+async function scenario(lib, name, facts, withNode = false) {
   const ids = facts.targets;
   const L = opts.latency;
   return withServer(lib, facts, 0, (s0) =>
@@ -271,16 +282,22 @@ async function scenario(lib, name, facts) {
         { server: sL, env: makeEnv(tmp, sL.url), acc: series(name, ids.length, L) },
       ];
       for (const side of sides) await run(process.execPath, [BIN, ...ids, '--json'], side.env, opts.timeoutMs);
+      const nodeWalls = [];
       for (let i = 0; i < opts.repeat && !interrupted; i++) {
         for (const side of sides) {
           side.server.requests.length = 0;
           const r = await run(process.execPath, [BIN, ...ids, '--json'], side.env, opts.timeoutMs);
           side.acc.add(r, side.server.requests);
         }
+        if (withNode) nodeWalls.push((await run(process.execPath, ['-e', '0'], sides[0].env, 30_000)).ms);
       }
       const at0 = sides[0].acc.done();
       const atL = sides[1].acc.done();
+      const nodeMs = median(nodeWalls);
+      const floorMs = nodeMs + FLOOR_ROUND_TRIPS * L;
+      if (withNode) log(`  node -e 0: ${fmt(nodeMs)} ms [${nodeWalls.map((w) => fmt(w)).join(' ')}]; floor ${fmt(floorMs)} ms, wall @${L} / floor = ${fmt(atL.wallMs / floorMs, 2)}`);
       return {
+        ...(withNode ? { nodeMs, floorMs, ratio: atL.wallMs / floorMs } : {}),
         name,
         instances: ids.length,
         at0,
@@ -298,17 +315,58 @@ async function scenario(lib, name, facts) {
   );
 }
 
+/** `--version` and a bare `node -e 0`, interleaved. */
 async function coldStart() {
   const env = makeEnv(tmp, undefined);
   await run(process.execPath, [BIN, '--version'], env, 30_000); // warm the file cache
   const walls = [];
+  const nodeWalls = [];
   const problems = [];
   for (let i = 0; i < opts.coldRuns && !interrupted; i++) {
     const r = await run(process.execPath, [BIN, '--version'], env, 30_000);
     if (r.timedOut || r.code !== 0) problems.push(r.timedOut ? 'timed out' : `exit code ${r.code}: ${r.stderr.trim().slice(0, 200)}`);
     walls.push(r.ms);
+    nodeWalls.push((await run(process.execPath, ['-e', '0'], env, 30_000)).ms);
   }
-  return { medianMs: median(walls), walls, problems: [...new Set(problems)] };
+  return { medianMs: median(walls), walls, nodeMs: median(nodeWalls), nodeWalls, problems: [...new Set(problems)] };
+}
+
+/** du: bytes of the files under `path`. */
+function bytesUnder(path) {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(path).reduce((sum, f) => sum + bytesUnder(join(path, f)), 0);
+}
+
+/**
+ * The package as users get it: `npm pack` (from the current dist/, no rebuild), then `installs` times
+ * `npm install <tarball>` into an empty folder, offline with an empty cache and no registry: the time a first
+ * `npx ssm-doctor` spends installing, minus the download. Installed size: that folder's node_modules.
+ */
+async function packageFigures() {
+  const dir = join(tmp, 'package');
+  mkdirSync(dir, { recursive: true });
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const packed = await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { ...process.env }, 120_000, ROOT);
+  if (packed.code !== 0) return { problems: [`npm pack failed: ${packed.stderr.trim().slice(0, 300)}`] };
+  const [info] = JSON.parse(packed.stdout);
+  const tarball = join(dir, info.filename);
+  const walls = [];
+  const problems = [];
+  let installedBytes = NaN;
+  writeFileSync(join(dir, 'npmrc'), '');
+  for (let i = 0; i <= opts.installs && !interrupted; i++) {
+    const app = join(dir, `app-${i}`);
+    mkdirSync(join(app, 'empty-cache'), { recursive: true });
+    writeFileSync(join(app, 'package.json'), '{"name":"app","version":"1.0.0","private":true}\n');
+    const args = ['install', '--offline', '--no-audit', '--no-fund', '--cache', join(app, 'empty-cache'), '--registry', 'http://127.0.0.1:9/', '--userconfig', join(dir, 'npmrc'), tarball];
+    const r = await run(npm, args, { ...process.env }, 120_000, app);
+    if (r.code !== 0) problems.push(`npm install failed: ${r.stderr.trim().slice(0, 300)}`);
+    if (i > 0) walls.push(r.ms); // the first one warms the file cache and npm itself
+    installedBytes = bytesUnder(join(app, 'node_modules'));
+  }
+  log(`  npm install <tarball>: ${fmt(median(walls))} ms [${walls.map((w) => fmt(w)).join(' ')}]`);
+  return { tarballBytes: info.size, unpackedBytes: info.unpackedSize, files: info.entryCount, installedBytes, installMs: median(walls), installWalls: walls, problems: [...new Set(problems)] };
 }
 
 /** Runs the CLI once and reports its peak RSS: GNU time -v when it works here, else an exit hook. */
@@ -404,9 +462,11 @@ async function main() {
   if (check.code !== 0) throw new Error(`the built CLI does not start (${check.stderr.trim().slice(0, 300)}); run npm run build`);
   const loadBefore = loadavg()[0];
 
+  log(`bench: the package (npm pack, then ${opts.installs} offline installs of the tarball)`);
+  const pkg = await packageFigures();
   const L = opts.latency;
   log(`bench: ${opts.repeat} runs per measurement (median), latency 0 and ${L} ms, server on 127.0.0.1`);
-  const one = await scenario(lib, '1 instance', lib.healthyFacts());
+  const one = await scenario(lib, '1 instance', lib.healthyFacts(), true);
   const fleetName = `fleet of ${opts.fleet} (${opts.vpcs} VPCs, ${opts.roles} roles)`;
   const fleet = await scenario(lib, fleetName, lib.fleetFacts({ instances: opts.fleet, vpcs: opts.vpcs, roles: opts.roles }));
   log(`bench: --version cold start, ${opts.coldRuns} runs`);
@@ -452,7 +512,22 @@ async function main() {
     '  truly sequential chain is one, so it never undercounts (a busy CPU can lengthen it); the targets use it. RT timed',
     `  undercounts when the CLI's own CPU work at latency 0 (AWS phase @0) hides behind the waiting at latency ${L}.`,
   );
-  out.push('', `--version cold start: median ${fmt(cold.medianMs)} ms over ${cold.walls.length} runs (${cold.walls.map((w) => fmt(w)).join(', ')})`);
+  out.push(
+    '',
+    `one healthy instance @${L} ms: floor ${fmt(one.floorMs)} ms (node -e 0 ${fmt(one.nodeMs)} ms + ${FLOOR_ROUND_TRIPS} x ${L} ms), ` +
+      `wall @0 ${fmt(one.at0.wallMs)} ms, wall @${L} ${fmt(one.atL.wallMs)} ms, ratio wall @${L} / floor ${fmt(one.ratio, 2)}`,
+  );
+  out.push(
+    '',
+    `--version cold start: median ${fmt(cold.medianMs)} ms over ${cold.walls.length} runs (${cold.walls.map((w) => fmt(w)).join(', ')}); ` +
+      `node -e 0 beside it: median ${fmt(cold.nodeMs)} ms (${cold.nodeWalls.map((w) => fmt(w)).join(', ')})`,
+  );
+  if (Number.isFinite(pkg.tarballBytes)) {
+    out.push(
+      `package: tarball ${fmt(pkg.tarballBytes / 1024)} KB (${pkg.files} files, ${fmt(pkg.unpackedBytes / 1024)} KB unpacked); ` +
+        `installed ${fmt(pkg.installedBytes / 1024)} KB; npm install <tarball> (offline) median ${fmt(pkg.installMs)} ms (${(pkg.installWalls ?? []).map((w) => fmt(w)).join(', ')})`,
+    );
+  }
   out.push(
     `peak RSS, ${rss.instances} instances: ${fmt(rss.mb, 1)} MB live (wall ${fmt(rss.wallMs)} ms, ${rss.requests} requests); ` +
       `${fmt(rss.snapshot.mb, 1)} MB from --snapshot of the same facts (wall ${fmt(rss.snapshot.wallMs)} ms)`,
@@ -476,7 +551,14 @@ async function main() {
       met: fleet.ok && fleet.requestsPerInstance <= 0.5,
     },
     { what: `fleet of ${fleet.instances}: sequential round trips (RT chain)`, target: '<= 8', value: fleet.roundTrips, shown: String(fleet.roundTrips), met: fleet.ok && fleet.roundTrips <= 8 },
-    { what: '--version cold start (median)', target: '< 150 ms', value: cold.medianMs, shown: `${fmt(cold.medianMs)} ms`, met: !cold.problems.length && cold.medianMs < 150 },
+    {
+      what: `one instance @${L} ms: wall / floor`,
+      target: '<= 1.25',
+      value: one.ratio,
+      shown: `${fmt(one.ratio, 2)} (${fmt(one.atL.wallMs)} / ${fmt(one.floorMs)} ms)`,
+      met: one.ok && one.ratio <= 1.25,
+    },
+    { what: '--version cold start (median)', target: '< 150 ms', value: cold.medianMs, shown: `${fmt(cold.medianMs)} ms (node -e 0: ${fmt(cold.nodeMs)} ms)`, met: !cold.problems.length && cold.medianMs < 150 },
     { what: `peak RSS, ${rss.instances} instances`, target: '< 200 MB', value: rss.mb, shown: `${fmt(rss.mb, 1)} MB`, met: !rss.problems.length && rss.mb < 200 },
     { what: `--json, ${sizes.jsonInstances} instances`, target: '<= 5 MB', value: sizes.jsonBytes, shown: `${fmt(sizes.jsonBytes / 1e6, 2)} MB`, met: sizes.jsonBytes <= 5e6 },
     { what: 'fleet of 30, 9 kinds of problem: lines at 120 columns', target: '<= 150', value: sizes.fleetLines, shown: String(sizes.fleetLines), met: sizes.fleetLines <= 150 },
@@ -487,6 +569,9 @@ async function main() {
       shown: `${sizes.examples.filter((e) => e.firstCommandLine === null || e.firstCommandLine <= 24).length}/${sizes.examples.length}`,
       met: sizes.examples.every((e) => e.firstCommandLine === null || e.firstCommandLine <= 24),
     },
+    { what: 'package: tarball', target: '<= 1.5 MB', value: pkg.tarballBytes, shown: `${fmt(pkg.tarballBytes / MB, 2)} MB`, met: pkg.tarballBytes <= 1.5 * MB },
+    { what: 'package: installed size', target: '<= 5 MB', value: pkg.installedBytes, shown: `${fmt(pkg.installedBytes / MB, 2)} MB`, met: pkg.installedBytes <= 5 * MB },
+    { what: 'package: install from the tarball (median)', target: '<= 1 s', value: pkg.installMs, shown: `${fmt(pkg.installMs)} ms`, met: !pkg.problems.length && pkg.installMs <= 1000 },
   ];
   out.push('', table([['target', 'goal', 'measured', ''], ...targets.map((t) => [t.what, t.target, t.shown, t.met ? 'met' : 'NOT MET'])], ['l', 'l', 'r', 'l']));
 
@@ -509,6 +594,7 @@ async function main() {
   const notes = [];
   for (const s of [one, fleet]) for (const m of [s.at0, s.atL]) for (const p of m.problems) notes.push(`${s.name} @ ${m.latencyMs} ms: ${p}`);
   for (const p of cold.problems) notes.push(`--version: ${p}`);
+  for (const p of pkg.problems) notes.push(`package: ${p}`);
   for (const p of rss.problems) notes.push(`RSS run: ${p}`);
   for (const p of rss.snapshot.problems) notes.push(`RSS --snapshot run: ${p}`);
   for (const [label, f] of [
@@ -524,7 +610,7 @@ async function main() {
   process.stdout.write(out.join('\n') + '\n');
 
   if (opts.json) {
-    writeFileSync(opts.json, JSON.stringify({ latencyMs: L, repeat: opts.repeat, scenarios: [one, fleet], cold, rss, sizes, targets }, null, 2) + '\n');
+    writeFileSync(opts.json, JSON.stringify({ latencyMs: L, repeat: opts.repeat, scenarios: [one, fleet], cold, rss, sizes, package: pkg, targets }, null, 2) + '\n');
     log(`bench: results written to ${opts.json}`);
   }
   const missed = targets.filter((t) => !t.met);
