@@ -329,8 +329,9 @@ async function collectLive(ids: string[], opts: Options, timeoutMs: number, io: 
     let instances;
     if (selecting) {
       const { resolveTargets } = await import('../collect/select.js');
-      void services.sent(['ec2']).then(inFlight);
-      const r = await resolveTargets(services, ids, selectionFilters(targeting));
+      const resolving = resolveTargets(services, ids, selectionFilters(targeting));
+      void services.sent().then(inFlight);
+      const r = await resolving;
       if (!r.ok) {
         const { explainCredentials } = await import('./credentials.js');
         const { describeApiError } = await import('../check/kit.js');

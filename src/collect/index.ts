@@ -298,10 +298,10 @@ class Collector {
       this.evidence.round1(),
     ]);
     // Round 1's clients load first; what can wait (round 2's IAM client, then the caller's work) once its
-    // requests are on their way.
+    // requests are on the wire.
     let finished = false;
     void this.services
-      .sent(['sts', 'ec2', 'ssm'])
+      .sent()
       .then(() => (finished ? undefined : this.services.ready('iam')))
       .catch(() => {}) // a failed load shows at the first IAM read
       .then(inFlight);

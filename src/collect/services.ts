@@ -91,13 +91,13 @@ export class AwsServices {
   }
 
   /**
-   * Resolves once `names` are loaded and the requests waiting for them are on the wire: the moment to start
-   * work that can wait. A failed load resolves it too.
+   * Resolves once the services being loaded now are, and the requests that were waiting for them are on the
+   * wire: the moment to start work that can wait. Call it right after starting the reads (a failed load counts).
    */
-  async sent(names: ServiceName[]): Promise<void> {
+  async sent(): Promise<void> {
     const watch = watchRequests();
     try {
-      await Promise.allSettled(names.map((n) => this.ready(n)));
+      await Promise.allSettled(loading.values());
       await new Promise((resolve) => setImmediate(resolve)); // the reads waiting for them call the SDK
       await watch.out();
     } finally {
