@@ -9,26 +9,27 @@ import { EXIT } from './exit-codes.js';
 /** Shows the terminal cursor again (spinners hide it). */
 const SHOW_CURSOR = '\u001b[?25h';
 
-const cleanups = new Set<() => void>();
+/** Exit codes of the signals that end a run: 128 + the signal number, as shells report them. */
+export const SIGNAL_EXIT = { SIGINT: EXIT.INTERRUPTED, SIGTERM: 143 } as const;
+export type Signal = keyof typeof SIGNAL_EXIT;
+
+const cleanups = new Set<(signal: Signal) => void>();
 let installed = false;
 
 /** Runs `cleanup` if the run is interrupted; returns the function that forgets it (call it when done). */
-export function onInterrupt(cleanup: () => void): () => void {
+export function onInterrupt(cleanup: (signal: Signal) => void): () => void {
   cleanups.add(cleanup);
   return () => cleanups.delete(cleanup);
 }
-
-/** Exit codes of the signals that end a run: 128 + the signal number, as shells report them. */
-export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /**
  * Ends the run now: every registered cleanup (newest first), the cursor shown, one line saying so, exit 130 (Ctrl-C)
  * or 143 (SIGTERM: what CI systems send when a job is cancelled).
  */
-export function interrupt(stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr, signal: keyof typeof SIGNAL_EXIT = 'SIGINT'): never {
+export function interrupt(stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr, signal: Signal = 'SIGINT'): never {
   for (const cleanup of [...cleanups].reverse()) {
     try {
-      cleanup();
+      cleanup(signal);
     } catch {
       // Tidying up must not keep the process alive.
     }
@@ -36,7 +37,7 @@ export function interrupt(stderr: NodeJS.WritableStream & { isTTY?: boolean } = 
   cleanups.clear();
   if (stderr.isTTY) stderr.write(SHOW_CURSOR);
   stderr.write(`ssm-doctor: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'}\n`);
-  process.exit(signal === 'SIGINT' ? EXIT.INTERRUPTED : SIGNAL_EXIT.SIGTERM);
+  process.exit(SIGNAL_EXIT[signal]);
 }
 
 /** SIGINT (Ctrl-C in a terminal, `kill -INT`) ends the run through interrupt(); installed once per process. */

@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { formatInArgs, INSTANCE_ID, invalidInstanceIds, MANAGED_NODE_ID, quote, REGION, tagSuggestion } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { exitOnInterrupt } from './interrupt.js';
+import { exitOnInterrupt, onInterrupt, SIGNAL_EXIT } from './interrupt.js';
 import type { Facts } from '../facts/facts.js';
 import type { Report, WaitOutcome } from '../report/model.js';
 import { FORMATS, resolveFormat } from '../report/formats.js';
@@ -134,10 +134,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return code;
   };
   // Interrupted before the report (Ctrl-C, a cancelled CI job): CI formats still get a valid document saying so.
+  // The handler must write at once, so these formats load the (small) fatal renderer before the run starts.
   const format = formatInArgs(argv);
   if (format === 'junit' || format === 'github') {
-    onInterrupt(() => {
-      if (!run.reported) io.stdout.write(renderFatal(format, 'the run was interrupted before its report', EXIT.INTERRUPTED) ?? '');
+    const { renderFatal } = await import('../report/fatal.js');
+    onInterrupt((signal) => {
+      const message = `the run was ${signal === 'SIGINT' ? 'interrupted' : 'terminated'} before its report`;
+      if (!run.reported) io.stdout.write(renderFatal(format, message, SIGNAL_EXIT[signal]) ?? '');
     });
   }
   try {

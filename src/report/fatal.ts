@@ -4,7 +4,7 @@
 import { escapeData, escapeProperty } from './github.js';
 import { xmlAttr, xmlText } from './junit.js';
 
-const WHAT: Record<number, string> = { 1: 'failed', 2: 'usage error', 3: 'could not run', 130: 'interrupted' };
+const WHAT: Record<number, string> = { 1: 'failed', 2: 'usage error', 3: 'could not run', 130: 'interrupted', 143: 'terminated' };
 
 /** JUnit XML with one test case, `ssm-doctor run`, in error with the message. */
 export function renderFatalJunit(message: string, exitCode: number): string {

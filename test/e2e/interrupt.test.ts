@@ -85,7 +85,7 @@ describe.skipIf(!hasScript())('Ctrl-C in a terminal (util-linux script)', { time
 });
 
 describe('a CI job cancelled mid-run (SIGTERM)', () => {
-  it('--format junit still leaves a valid document saying the run was interrupted; exit 143', async () => {
+  it('--format junit still leaves a valid document saying the run was terminated; exit 143', async () => {
     const { spawn } = await import('node:child_process');
     const { BIN, ROOT } = await import('./run-cli.js');
     const { parseXml, all } = await import('../report/helpers.js');
@@ -105,7 +105,9 @@ describe('a CI job cancelled mid-run (SIGTERM)', () => {
       expect(stderr).toContain('ssm-doctor: terminated');
       const root = parseXml(stdout);
       const [error] = all(root, 'error');
-      expect(error!.attrs.message).toBe('the run was interrupted before its report');
+      expect(error!.attrs.message).toBe('the run was terminated before its report');
+      expect(error!.attrs.type).toBe('terminated');
+      expect(error!.text).toContain('(ssm-doctor exit code 143)');
     } finally {
       await server.close();
     }
