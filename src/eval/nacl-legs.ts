@@ -30,9 +30,16 @@ export interface Leg {
   ports: PortRange;
   /** Ports that must be allowed; the rest of `ports` only warns. */
   required: PortRange;
-  peer: string; // an IPv4 address, or INTERNET (the public IPv4 space)
+  peer: string; // an IPv4 address, INTERNET (the public IPv4 space), or a prefix list id (with peerIps)
   peerLabel: string;
   services: Set<string>;
+  /** The peer's addresses when it is a range of public ones (a gateway endpoint's prefix list), not one address. */
+  peerIps?: Interval[];
+}
+
+/** A peer made of public address ranges (the internet, a prefix list) rather than one address. */
+export function isWidePeer(leg: Leg): boolean {
+  return leg.peer === INTERNET || leg.peerIps !== undefined;
 }
 
 export interface Problem {
@@ -55,7 +62,7 @@ function ipInterval(ip: string): Interval {
 }
 
 export function judgeLeg(leg: Leg): Problem | null {
-  const ips = leg.peer === INTERNET ? publicIpv4() : [ipInterval(leg.peer)];
+  const ips = leg.peerIps ?? (leg.peer === INTERNET ? publicIpv4() : [ipInterval(leg.peer)]);
   const cells = naclDecideSpace(leg.acl.entries, { egress: leg.egress, protocol: '6', ports: leg.ports, ips });
   const sum = summarizeNacl(cells);
   if (sum.allowed === 'all') return null;
@@ -70,7 +77,7 @@ export function judgeLeg(leg: Leg): Problem | null {
   let template: string;
   if (sum.allowed === 'none') {
     template = `${where} blocks ${traffic}: ${why}.`;
-  } else if (leg.peer === INTERNET && !requiredBlocked && requiredTouched) {
+  } else if (isWidePeer(leg) && !requiredBlocked && requiredTouched) {
     template =
       `${where} allows ${traffic} only for part of the public address space (${why}); ` +
       'the agent works only if the service addresses (AWS ip-ranges.json) avoid the blocked ranges.';
@@ -125,7 +132,7 @@ function describeDenied(leg: Leg, denied: NaclCell[], everything: boolean): stri
       const ports = [...new Set(cells.map((c) => portsLabel(c.ports)))];
       const portText = ports.length > 3 ? `${ports.slice(0, 3).join(', ')}, ...` : ports.join(', ');
       let addr = '';
-      if (leg.peer === INTERNET && !everything) {
+      if (isWidePeer(leg) && !everything) {
         const cidrs = cells.flatMap((c) => intervalToCidrs(c.ips));
         const uniq = [...new Set(cidrs)];
         addr = ` ${leg.egress ? 'to' : 'from'} ${uniq.slice(0, 3).join(', ')}${uniq.length > 3 ? ', ...' : ''}`;

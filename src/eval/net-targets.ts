@@ -4,17 +4,44 @@ import { need, skip, type TargetContext, type Verdict } from '../check/kit.js';
 import type { EndpointInterface, Instance, NetworkAcl, SecurityGroupRule, VpcEndpoint } from '../facts/facts.js';
 import { vpcIdOf } from '../facts/lookup.js';
 import { agentPath, describePath, reachOf, type AgentPath } from './path.js';
-import { AGENT_SERVICES, type AgentService } from '../facts/requirements.js';
+import { AGENT_SERVICES } from '../facts/requirements.js';
 import { normalizeProtocol, parseIp, type PortRange } from './net.js';
 
 export interface ServicePath {
-  service: AgentService;
+  /** An agent service (ssm, ssmmessages, ec2messages), or one the session preferences add (kms, logs). */
+  service: string;
   path: AgentPath;
 }
 
 /** The path of every agent service (ssm, ssmmessages, ec2messages). */
 export function agentPaths(ctx: TargetContext): ServicePath[] {
   return AGENT_SERVICES.map((service) => ({ service, path: agentPath(ctx, service) }));
+}
+
+/** A service reached through a gateway endpoint on the instance's route table (S3): its addresses are its prefix list's. */
+export interface GatewayTarget {
+  service: string;
+  endpoint: VpcEndpoint;
+  routeTableId: string;
+  /** The service's AWS-managed prefix list (`com.amazonaws.<region>.s3`), when it was read. */
+  prefixList?: { id: string; cidrs: string[] };
+}
+
+/**
+ * The ways out of the instance's subnet that the security-group and NACL judgements look at: interface endpoints,
+ * public addresses (NAT / internet gateway) and gateway endpoints, with every service's path for the notes.
+ */
+export interface Ways {
+  paths: ServicePath[];
+  targets: EndpointTarget[];
+  publicServices: ServicePath[];
+  gateways: GatewayTarget[];
+}
+
+/** The agent's own ways (ssm, ssmmessages, ec2messages). */
+export function agentWays(ctx: TargetContext): Ways {
+  const paths = agentPaths(ctx);
+  return { paths, targets: endpointTargets(paths), publicServices: publicPaths(paths), gateways: [] };
 }
 
 /** The services whose path goes to public addresses (NAT or internet gateway) rather than an interface endpoint. */
@@ -27,10 +54,10 @@ export function describePaths(paths: ServicePath[]): string {
   return paths.map((p) => `${p.service} ${describePath(p.path)}`).join('; ');
 }
 
-/** Skips the check when no agent service goes through an interface endpoint or out to public addresses. */
-export function skipWithoutJudgeablePath(paths: ServicePath[], targets: EndpointTarget[], publicServices: ServicePath[]): void {
-  if (targets.length === 0 && publicServices.length === 0) {
-    skip(`No agent service has a path to judge (${describePaths(paths)}); see network.route and vpc-endpoint.*.`);
+/** Skips the check when no service goes through an interface endpoint, a gateway endpoint or out to public addresses. */
+export function skipWithoutJudgeablePath(ways: Ways): void {
+  if (ways.targets.length === 0 && ways.publicServices.length === 0 && ways.gateways.length === 0) {
+    skip(`No agent service has a path to judge (${describePaths(ways.paths)}); see network.route and vpc-endpoint.*.`);
   }
 }
 
@@ -48,7 +75,7 @@ export function liveEndpoints(endpoints: VpcEndpoint[]): VpcEndpoint[] {
 }
 
 export interface EndpointTarget {
-  service: AgentService;
+  service: string;
   endpoint: VpcEndpoint;
 }
 

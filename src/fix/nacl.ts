@@ -3,13 +3,14 @@
 import type { Fix, TargetContext } from '../check/kit.js';
 import { cidrContains, freeNaclRuleNumber, naclRuleLabel, type PortRange } from '../eval/net.js';
 import { portsLabel } from '../eval/net-targets.js';
-import { INTERNET, type Problem } from '../eval/nacl-legs.js';
+import { isWidePeer, type Leg, type Problem } from '../eval/nacl-legs.js';
 import { tfLabel } from '../eval/permissions.js';
 import type { NetworkAclEntry } from '../facts/facts.js';
 
-/** The CIDR a new allow entry should name: 0.0.0.0/0 for the internet, else the VPC CIDR containing the peer. */
-function fixCidr(ctx: TargetContext, vpcId: string, peer: string): string {
-  if (peer === INTERNET) return '0.0.0.0/0';
+/** The CIDR a new allow entry should name: 0.0.0.0/0 for the internet or a prefix list, else the VPC CIDR containing the peer. */
+function fixCidr(ctx: TargetContext, vpcId: string, leg: Leg): string {
+  if (isWidePeer(leg)) return '0.0.0.0/0';
+  const peer = leg.peer;
   const vpc = ctx.facts.vpcs[vpcId];
   const cidr = vpc?.ok ? vpc.value.cidrs.find((c) => cidrContains(c, peer)) : undefined;
   return cidr ?? `${peer}/32`;
@@ -20,7 +21,7 @@ export function aclFix(ctx: TargetContext, vpcId: string, problems: Problem[]): 
   const wanted = new Map<string, Entry>();
   for (const p of problems) {
     const ports = p.leg.ports;
-    const cidr = fixCidr(ctx, vpcId, p.leg.peer);
+    const cidr = fixCidr(ctx, vpcId, p.leg);
     const key = [p.leg.acl.id, p.leg.egress, ports.from, ports.to, cidr].join('|');
     const below = Math.min(...p.blockingRules);
     const prev = wanted.get(key);
