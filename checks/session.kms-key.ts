@@ -1,9 +1,9 @@
-// Guards: the preferences' session KMS key exists in the region, is Enabled and symmetric, its key policy (and IAM) let the agent role decrypt and you generate data keys, and the agent reaches KMS.
+// Guards: the preferences' session KMS key exists in the region, is Enabled and symmetric, its key policy (and IAM) let the agent role decrypt and you generate data keys, and the agent reaches KMS over the whole way (route or endpoint, security groups, network ACLs).
 import { need, type Check } from '../src/check/kit.js';
 import { Findings } from '../src/check/findings.js';
 import { callerPrincipal } from '../src/eval/caller.js';
 import { agentRoleOf } from '../src/eval/role-permission.js';
-import { interfaceServiceReach, viaEndpoints } from '../src/eval/service-reach.js';
+import { sessionServiceReach } from '../src/eval/service-reach.js';
 import { agentDecrypt, callerDataKey, keyPolicyOf, sessionKeyState } from '../src/eval/session-key.js';
 import { instanceOf } from '../src/facts/lookup.js';
 import { keyPolicyGrantFix, type KeyGrant } from '../src/fix/kms-key.js';
@@ -19,8 +19,9 @@ export const sessionKmsKey: Check = {
       `When the preferences (${SESSION_PREFERENCES_DOCUMENT}) encrypt sessions with a KMS key, it must exist in the instance's ` +
       'region, be Enabled and a symmetric encryption key (kms:DescribeKey); its key policy must let the agent role kms:Decrypt ' +
       'and you kms:GenerateDataKey, directly or by delegating to IAM (kms:GetKeyPolicy: IAM simulation never sees key ' +
-      'policies); and over VPC endpoints the agent needs a kms endpoint.',
-    fixes: 'put-key-policy with the missing statement, enable-key, IAM kms:Decrypt, or a new key in the preferences; kms interface endpoint',
+      'policies); and the agent needs a way to KMS: over VPC endpoints a kms endpoint, with security groups and network ACLs that let HTTPS through.',
+    fixes:
+      'put-key-policy with the missing statement, enable-key, IAM kms:Decrypt, or a new key in the preferences; kms interface endpoint; the security-group or network ACL rule on the way',
     explains: [],
   },
   // The key is one per account and region: instances that share it share a finding about it.
@@ -56,12 +57,13 @@ export const sessionKmsKey: Check = {
         }
       }
     }
-    const path = findings.value(() => viaEndpoints(ctx));
-    if (path?.sameWay) findings.add(() => path.sameWay);
-    if (path?.path) {
-      const ssmPath = path.path;
-      findings.add(() => interfaceServiceReach(ctx, 'kms', 'KMS (session encryption)', ssmPath));
-    }
+    findings.add(() =>
+      sessionServiceReach(ctx, {
+        service: 'kms',
+        what: 'KMS (session encryption)',
+        consequence: 'Without KMS, every session fails as it starts ("Encountered error while initiating handshake").',
+      }),
+    );
 
     const fixes = [
       ...(key && policy && grants.length ? [keyPolicyGrantFix(ctx.region, key, policy, grants)] : []),

@@ -1,8 +1,8 @@
-// Guards: the session logging targets of the preferences (CloudWatch log group, S3 bucket) exist and are encrypted as required, the agent role may validate and write them, and the agent reaches logs / s3.
+// Guards: the session logging targets of the preferences (CloudWatch log group, S3 bucket) exist and are encrypted as required, the agent role may validate and write them, and the agent reaches logs / s3 over the whole way (route or endpoint, security groups, network ACLs).
 import { need, type Check } from '../src/check/kit.js';
 import { Findings } from '../src/check/findings.js';
 import { agentRoleOf, preferencesAccountOf, rolePermission } from '../src/eval/role-permission.js';
-import { interfaceServiceReach, s3Reach, viaEndpoints } from '../src/eval/service-reach.js';
+import { sessionServiceReach } from '../src/eval/service-reach.js';
 import { bucketFinding, bucketKeyArn, logGroupFinding } from '../src/eval/session-logging.js';
 import { instanceOf } from '../src/facts/lookup.js';
 import { CLOUDWATCH_LOG_ACTIONS, SESSION_PREFERENCES_DOCUMENT, logGroupArn, s3LogObjectArn } from '../src/facts/requirements.js';
@@ -18,8 +18,11 @@ export const sessionLogging: Check = {
       'refuses to start when it cannot: a CloudWatch log group must exist (logs:DescribeLogGroups) and have a KMS key when ' +
       'cloudWatchEncryptionEnabled; an S3 bucket must exist with AES256 or aws:kms default encryption when s3EncryptionEnabled ' +
       '(s3:GetBucketEncryption). The agent role needs the validation calls (logs:DescribeLogGroups, s3:GetEncryptionConfiguration) ' +
-      'besides the writes, and over VPC endpoints a logs endpoint (without it sessions hang) or an s3 endpoint.',
-    fixes: 'create or encrypt the log group / bucket (KMS key, put-bucket-encryption); IAM statement on the agent role; logs interface or s3 gateway endpoint',
+      'besides the writes, and a way to logs and s3: over VPC endpoints a logs endpoint (without it sessions hang) or an s3 endpoint, ' +
+      "with security groups (HTTPS out to an S3 gateway endpoint's prefix list included) and network ACLs that let it through.",
+    fixes:
+      'create or encrypt the log group / bucket (KMS key, put-bucket-encryption); IAM statement on the agent role; logs interface or s3 gateway endpoint; ' +
+      'the security-group or network ACL rule on the way',
     explains: [],
   },
   // The logging targets are one set per account and region.
@@ -85,12 +88,26 @@ export const sessionLogging: Check = {
         );
       }
     }
-    const path = findings.value(() => viaEndpoints(ctx));
-    if (path?.sameWay) findings.add(() => path.sameWay);
-    if (path?.path) {
-      const ssmPath = path.path;
-      if (group) findings.add(() => interfaceServiceReach(ctx, 'logs', 'CloudWatch Logs (without it sessions hang for 2+ minutes, then fail)', ssmPath));
-      if (bucket) findings.add(() => s3Reach(ctx));
+    if (group) {
+      findings.add(() =>
+        sessionServiceReach(ctx, {
+          service: 'logs',
+          what: 'CloudWatch Logs (without it sessions hang for 2+ minutes, then fail)',
+          consequence: 'Without CloudWatch Logs, sessions hang for 2+ minutes, then fail.',
+        }),
+      );
+    }
+    if (bucket) {
+      findings.add(() =>
+        sessionServiceReach(ctx, {
+          service: 's3',
+          what: 'S3 (session logs)',
+          consequence:
+            p.s3EncryptionEnabled === true
+              ? "The agent reads the bucket's encryption before every session and refuses the sessions it cannot validate."
+              : 'Sessions start, but their logs are lost when the agent uploads them at the end.',
+        }),
+      );
     }
     const fixes = missing.length && role.name ? [rolePolicyFix(role.name, 'ssm-session-logging', missing, 'for session logging')] : [];
     return findings.verdict(

@@ -3,6 +3,7 @@
 // endpoint's prefix list. network.acl judges the agent's ways; the session checks the ways to kms, logs and s3.
 import { need, skip, type TargetContext, type Verdict } from '../check/kit.js';
 import type { Instance } from '../facts/facts.js';
+import { AGENT_SERVICES } from '../facts/requirements.js';
 import { agentSkipsEc2messages } from '../fix/endpoints.js';
 import { aclFix } from '../fix/nacl.js';
 import { intervalsOf, naclRuleLabel, parseIp, publicIpv4, type PortRange } from './net.js';
@@ -10,6 +11,11 @@ import { aclSummary, groupProblems, INTERNET, judgeLeg, type Leg, type Problem }
 import { EPHEMERAL_ALL, aclForSubnet, endpointEnis, notJudgedNote, osEphemeral, portsLabel, type Ways } from './net-targets.js';
 
 const HTTPS: PortRange = { from: 443, to: 443 };
+
+/** `the public SSM endpoints` for the agent's services, `the public kms endpoint` for one the preferences add. */
+export function publicEndpoints(service: string): string {
+  return (AGENT_SERVICES as readonly string[]).includes(service) ? 'the public SSM endpoints' : `the public ${service} endpoint`;
+}
 
 /**
  * The verdict of the ACLs on `ways` for the instance's primary address `ip`. Skips when no leg crosses a subnet
@@ -55,7 +61,7 @@ export function judgeNetworkAcls(ctx: TargetContext, inst: Instance, vpcId: stri
     }
   }
   for (const { service, path } of ways.publicServices) {
-    const internet = 'the public SSM endpoints';
+    const internet = publicEndpoints(service);
     add(inst.subnetId!, instSide, true, HTTPS, HTTPS, INTERNET, internet, service);
     add(inst.subnetId!, instSide, false, EPHEMERAL_ALL, ephemeral, INTERNET, internet, service);
     if (path.kind === 'nat') {

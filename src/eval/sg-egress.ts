@@ -6,6 +6,7 @@ import type { TargetContext, Verdict } from '../check/kit.js';
 import type { SecurityGroup } from '../facts/facts.js';
 import { securityGroup } from '../facts/lookup.js';
 import { agentSkipsEc2messages } from '../fix/endpoints.js';
+import { publicEndpoints } from './acl-path.js';
 import { egressFix, type EgressPrefixList } from '../fix/security-group.js';
 import { intervalsOf, publicIpv4, sgGroupsAllow, sgReach, sgRuleCoversTraffic, type SgReach } from './net.js';
 import { describeSgRule, endpointEnis, notJudgedNote, someOf, vpcCidrFor, type EndpointTarget, type GatewayTarget, type Ways } from './net-targets.js';
@@ -65,19 +66,19 @@ export function judgeInstanceEgress(ctx: TargetContext, vpcId: string, ways: Way
   }
 
   if (reach) {
-    const services = publicServices.map((p) => p.service).join(', ');
+    const services = `${publicServices.map((p) => p.service).join(', ')} ${publicServices.length === 1 ? 'goes' : 'go'}`;
     const route = describePath(publicServices[0]!.path);
     if (reach.covered === 'all') {
-      passes.push(`to the internet for ${services} (${reach.admitted.slice(0, 2).join(', ')}${reach.admitted.length > 2 ? ', ...' : ''})`);
+      passes.push(`to the internet for ${publicServices.map((p) => p.service).join(', ')} (${reach.admitted.slice(0, 2).join(', ')}${reach.admitted.length > 2 ? ', ...' : ''})`);
     } else if (reach.covered === 'some') {
       warns.push(
-        `${sgs} ${allows} TCP 443 out to only part of the internet (${reach.admitted.join(', ')}), and ${services} go ${route} to public ` +
+        `${sgs} ${allows} TCP 443 out to only part of the internet (${reach.admitted.join(', ')}), and ${services} ${route} to public ` +
           `addresses: this works only if the ${ctx.region} service addresses (AWS ip-ranges.json) fall inside.${unknownNote(reach)}`,
       );
       fixPublic = true;
     } else {
       const line =
-        `${sgs} ${doNot} TCP 443 out to the internet, and ${services} go ${route} to public addresses; ` +
+        `${sgs} ${doNot} TCP 443 out to the internet, and ${services} ${route} to public addresses; ` +
         `${they} ${httpsEgress(groups)}.${unknownNote(reach)}`;
       (reach.unknownPrefixLists.length || !publicServices.some((p) => isHard(p.service)) ? warns : fails).push(line);
       fixPublic = true;
@@ -119,7 +120,7 @@ export function judgeInstanceEgress(ctx: TargetContext, vpcId: string, ways: Way
   const subject = groupIds.join(',') || `no-sg:${ctx.id}`;
   const to = [
     ...(fixEndpoint ? ['the interface endpoints'] : []),
-    ...(fixPublic ? ['the public SSM endpoints'] : []),
+    ...(fixPublic ? [publicEndpoints(publicServices[0]!.service)] : []),
     ...fixLists.map((l) => `the ${l.service} prefix list`),
   ];
   const summary = `${sgs} ${doNot} TCP 443 out to ${to.join(' or ') || 'the SSM endpoints'}.`;

@@ -54,7 +54,7 @@ export function egressFix(region: string, sg: string, to: { vpcCidr?: string; in
       type: 'egress',
       securityGroupId: sg,
       cidr: c,
-      description: `SSM Agent HTTPS to ${c === '0.0.0.0/0' ? 'the public SSM endpoints' : 'the SSM interface endpoints'}`,
+      description: `SSM Agent HTTPS to ${c === '0.0.0.0/0' ? 'the public AWS endpoints' : 'the interface endpoints'}`,
     }),
   );
   for (const l of lists) {
@@ -84,7 +84,7 @@ export function egressFix(region: string, sg: string, to: { vpcCidr?: string; in
     );
   }
   const what = [
-    ...cidrs.map((c) => (c === '0.0.0.0/0' ? '0.0.0.0/0 (the public SSM endpoints)' : `${c} (the interface endpoints)`)),
+    ...cidrs.map((c) => (c === '0.0.0.0/0' ? '0.0.0.0/0 (the public AWS endpoints)' : `${c} (the interface endpoints)`)),
     ...lists.map((l) => `the ${l.service} prefix list${l.id ? ` ${l.id}` : ` (com.amazonaws.${region}.${l.service})`}`),
   ];
   return { summary: `Allow outbound TCP 443 from ${sg} to ${what.join(' and ')}.`, cli, terraform: tf.join('\n\n') };

@@ -3,8 +3,8 @@ import { sessionKmsKey } from '../../checks/session.kms-key.js';
 import { runCheck } from '../../src/check/run.js';
 import { missingPermissionsOf } from '../../src/report/model.js';
 import { failed, ok, type Facts, type PolicyDocument } from '../../src/facts/facts.js';
-import { ACCOUNT, CALLER_ROLE_ARN, EP_SUBNET, IID, ROLE_ARN, ROLE_NAME, SG_VPCE, VPC, denied, val, world } from '../fixtures/world.js';
-import { KEY_ARN, KEY_ID, ROOT_KEY_POLICY, all, callerSim, endpoint, key, natRoute, prefs, sim, type Edit } from '../fixtures/session-targets.js';
+import { ACCOUNT, CALLER_ROLE_ARN, EP_SUBNET, IID, ROLE_ARN, ROLE_NAME, SG_EC2, SG_VPCE, VPC, denied, val, world } from '../fixtures/world.js';
+import { KEY_ARN, KEY_ID, ROOT_KEY_POLICY, all, callerSim, endpoint, httpsEgressAnywhere, key, natRoute, prefs, sim, type Edit } from '../fixtures/session-targets.js';
 
 const run = (edit?: Edit) => {
   const facts = world(edit);
@@ -172,6 +172,20 @@ describe('session.kms-key', () => {
     const r = run(all(KMS, key(), decrypt(), callerSim(['kms:GenerateDataKey'], KEY_ARN), natRoute, (f) => (f.endpoints[VPC] = ok([]))));
     expect(r.status).toBe('pass');
     expect(r.detail).toMatch(/same way/);
+  });
+
+  it('judges the whole way to KMS: the kms endpoint security group must admit the instance, and a NAT way needs HTTPS out', () => {
+    const r = run(all(healthy, (f) => (val(f.securityGroups[SG_VPCE]).ingress = [])));
+    expect(r.status).toBe('fail');
+    expect(r.detail).toMatch(/HTTPS to KMS: vpce-0kms000000000 \(kms, security group sg-0e0e0e0e0e0e0e0e1\) does not admit TCP 443 from .*Without KMS, every session fails as it starts/);
+    expect(r.subject).toBe(SG_VPCE);
+    expect(r.fix?.cli).toEqual([`aws ec2 authorize-security-group-ingress --group-id ${SG_VPCE} --protocol tcp --port 443 --source-group ${SG_EC2} --region us-east-1`]);
+
+    // ssm through interface endpoints, KMS over the NAT gateway: the instance's group allows HTTPS only to the VPC.
+    const nat = run(all(KMS, key(), decrypt(), callerSim(['kms:GenerateDataKey'], KEY_ARN), natRoute));
+    expect(nat.status).toBe('fail');
+    expect(nat.detail).toContain(`Security group ${SG_EC2} does not allow TCP 443 out to the internet, and kms goes over NAT gateway nat-0abc`);
+    expect(run(all(KMS, key(), decrypt(), callerSim(['kms:GenerateDataKey'], KEY_ARN), natRoute, httpsEgressAnywhere)).status).toBe('pass');
   });
 
   it('tells to remove an explicit IAM Deny rather than add an Allow', () => {

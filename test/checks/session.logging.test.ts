@@ -4,8 +4,8 @@ import { runCheck } from '../../src/check/run.js';
 import { failed, ok, type Facts } from '../../src/facts/facts.js';
 import { CLOUDWATCH_LOG_ACTIONS } from '../../src/facts/requirements.js';
 import { missingPermissionsOf } from '../../src/report/model.js';
-import { ACCOUNT, IID, ROLE_ARN, ROLE_NAME, VPC, denied, world } from '../fixtures/world.js';
-import { BUCKET, GROUP, KEY_ARN, all, bucket, endpoint, logGroup, natRoute, prefs, s3Gateway, sim, type Edit } from '../fixtures/session-targets.js';
+import { ACCOUNT, IID, ROLE_ARN, ROLE_NAME, SG_EC2, SG_VPCE, VPC, denied, val, world } from '../fixtures/world.js';
+import { BUCKET, GROUP, KEY_ARN, S3_CIDRS, S3_PREFIX_LIST, all, bucket, endpoint, httpsEgressAnywhere, logGroup, natRoute, prefs, s3Egress, s3Gateway, sim, type Edit } from '../fixtures/session-targets.js';
 
 const run = (edit?: Edit) => {
   const facts = world(edit);
@@ -20,7 +20,7 @@ const S3 = (required = true) => prefs({ s3BucketName: BUCKET, s3KeyPrefix: 'ssm/
 const cwAllowed = sim(CLOUDWATCH_LOG_ACTIONS, GROUP_ARN);
 const s3Allowed = all(sim(['s3:PutObject'], S3_OBJ), sim(['s3:GetEncryptionConfiguration'], S3_BUCKET));
 const cwOk = (encrypted = false) => all(CW(encrypted), logGroup(encrypted ? KEY_ARN : undefined), cwAllowed, endpoint('logs'));
-const s3Ok = (required = true) => all(S3(required), bucket(), s3Allowed, s3Gateway);
+const s3Ok = (required = true) => all(S3(required), bucket(), s3Allowed, s3Gateway, s3Egress);
 
 describe('session.logging', () => {
   it('passes when the preferences log nowhere (nothing to validate), errors when they could not be read', () => {
@@ -122,11 +122,11 @@ describe('session.logging', () => {
   });
 
   it('fails when the role may not read the bucket encryption it must validate, and only asks when validation is on', () => {
-    const denyCheck = all(S3(true), bucket(), sim(['s3:PutObject'], S3_OBJ), sim(['s3:GetEncryptionConfiguration'], S3_BUCKET, 'implicitDeny'), s3Gateway);
+    const denyCheck = all(S3(true), bucket(), sim(['s3:PutObject'], S3_OBJ), sim(['s3:GetEncryptionConfiguration'], S3_BUCKET, 'implicitDeny'), s3Gateway, s3Egress);
     const r = run(denyCheck);
     expect(r.status).toBe('fail');
     expect(r.detail).toMatch(/refuses the session when it cannot/);
-    expect(run(all(S3(false), bucket(), sim(['s3:PutObject'], S3_OBJ), s3Gateway)).status).toBe('pass');
+    expect(run(all(S3(false), bucket(), sim(['s3:PutObject'], S3_OBJ), s3Gateway, s3Egress)).status).toBe('pass');
   });
 
   it("fails when the role may not use the bucket's SSE-KMS key", () => {
@@ -145,6 +145,65 @@ describe('session.logging', () => {
     const a = run(all(S3(), bucket(), s3Allowed, endpoint('s3', { type: 'Gateway', routeTableIds: ['rtb-0other'] })));
     expect(a.status).toBe('fail');
     expect(a.fix?.cli[0]).toContain('--add-route-table-ids rtb-0main');
+  });
+
+  describe('the whole way to S3 and CloudWatch Logs, not only the route', () => {
+    it('fails an S3 gateway endpoint the instance security group does not let HTTPS out to, allowing its prefix list', () => {
+      const r = run(all(S3(true), bucket(), s3Allowed, s3Gateway));
+      expect(r.status).toBe('fail');
+      expect(r.detail).toContain(`Security group ${SG_EC2} does not allow TCP 443 out to the s3 addresses (prefix list ${S3_PREFIX_LIST}, gateway endpoint vpce-0s3000000000)`);
+      expect(r.detail).toMatch(/refuses the sessions it cannot validate/);
+      expect(r.subject).toBe(SG_EC2);
+      expect(r.fix!.cli).toEqual([
+        `aws ec2 authorize-security-group-egress --group-id ${SG_EC2} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,PrefixListIds=[{PrefixListId=${S3_PREFIX_LIST}}]' --region us-east-1`,
+      ]);
+      expect(r.fix!.terraform).toContain(`prefix_list_ids   = ["${S3_PREFIX_LIST}"]`);
+      expect(run(all(S3(true), bucket(), s3Allowed, s3Gateway, s3Egress)).status).toBe('pass');
+      // Without the encryption check the sessions start, and the logs are lost.
+      expect(run(all(S3(false), bucket(), s3Allowed, s3Gateway)).detail).toMatch(/logs are lost/);
+    });
+
+    it("fails a gateway endpoint whose prefix list was not read when no egress rule reaches public addresses, looking the list up by name", () => {
+      const r = run(all(S3(true), bucket(), s3Allowed, endpoint('s3', { type: 'Gateway', privateDnsEnabled: false, subnetIds: [], securityGroupIds: [], routeTableIds: ['rtb-0main'] })));
+      expect(r.status).toBe('fail');
+      expect(r.fix!.cli).toEqual([
+        "PL_S3=$(aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.us-east-1.s3 --query 'PrefixLists[0].PrefixListId' --output text --region us-east-1)",
+        `aws ec2 authorize-security-group-egress --group-id ${SG_EC2} --ip-permissions "IpProtocol=tcp,FromPort=443,ToPort=443,PrefixListIds=[{PrefixListId=$PL_S3}]" --region us-east-1`,
+      ]);
+      expect(r.fix!.terraform).toContain('data "aws_prefix_list" "s3_us_east_1"');
+      expect(r.fix!.terraform).toContain('prefix_list_ids   = [data.aws_prefix_list.s3_us_east_1.id]');
+    });
+
+    it("fails a network ACL that blocks the S3 prefix list's replies, and warns when it blocks part of them", () => {
+      const deny = (cidrs: string[]) => (f: Facts) => {
+        val(f.networkAcls[VPC])[0]!.entries.unshift(
+          ...cidrs.map((cidr, i) => ({ ruleNumber: 40 + i, egress: false, protocol: '6', action: 'deny' as const, cidr, portRange: { from: 1024, to: 65535 } })),
+        );
+      };
+      const r = run(all(S3(true), bucket(), s3Allowed, s3Gateway, s3Egress, deny(S3_CIDRS)));
+      expect(r.status).toBe('fail');
+      expect(r.detail).toMatch(/acl-0default \(instance subnet subnet-0aaa1111bbbb22223\) blocks inbound TCP 1024-65535 from the s3 addresses \(prefix list pl-63a5400a/);
+      expect(r.fix!.cli[0]).toMatch(/^aws ec2 create-network-acl-entry --network-acl-id acl-0default --rule-number \d+ .* --ingress --cidr-block 0\.0\.0\.0\/0 --rule-action allow/);
+      expect(run(all(S3(true), bucket(), s3Allowed, s3Gateway, s3Egress, deny(['52.216.0.0/15']))).status).toBe('warn');
+    });
+
+    it('fails CloudWatch Logs over a NAT gateway when the agent uses interface endpoints and the security group allows HTTPS only to the VPC', () => {
+      const r = run(all(CW(), logGroup(), cwAllowed, natRoute));
+      expect(r.status).toBe('fail');
+      expect(r.detail).toContain(`Security group ${SG_EC2} does not allow TCP 443 out to the internet, and logs goes over NAT gateway nat-0abc`);
+      expect(r.detail).toMatch(/sessions hang for 2\+ minutes/);
+      expect(r.fix!.cli).toEqual([
+        `aws ec2 authorize-security-group-egress --group-id ${SG_EC2} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=0.0.0.0/0}]' --region us-east-1`,
+      ]);
+      expect(run(all(CW(), logGroup(), cwAllowed, natRoute, httpsEgressAnywhere)).status).toBe('pass');
+    });
+
+    it("fails a logs endpoint whose security group does not admit the instance", () => {
+      const r = run(all(cwOk(), (f) => (val(f.securityGroups[SG_VPCE]).ingress = [])));
+      expect(r.status).toBe('fail');
+      expect(r.detail).toMatch(/vpce-0logs000000000 \(logs, security group sg-0e0e0e0e0e0e0e0e1\) does not admit TCP 443 from/);
+      expect(r.fix!.cli).toContain(`aws ec2 authorize-security-group-ingress --group-id ${SG_VPCE} --protocol tcp --port 443 --source-group ${SG_EC2} --region us-east-1`);
+    });
   });
 
   it('needs no logs/s3 endpoints when the agent goes out through a NAT gateway', () => {
