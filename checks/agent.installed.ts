@@ -1,10 +1,11 @@
 // Guards: there is an SSM Agent on the instance at all: its AMI ships one (Amazon Linux, Ubuntu, SLES, Windows, macOS...) or it was installed; RHEL, CentOS, Rocky, Alma, Debian, Oracle Linux and AL2023 minimal do not ship it.
-import { need, skip, type Check, type Fix, type TargetContext } from '../src/check/kit.js';
+import { NeedFact, SkipCheck, need, skip, type Check, type Fix, type TargetContext } from '../src/check/kit.js';
 import { offlineEvidence } from '../src/check/evidence-check.js';
 import type { ConsoleEvidence, Instance } from '../src/facts/facts.js';
 import { agentTargetOf, instanceOf } from '../src/facts/lookup.js';
-import { assessImage, type AmiAssessment } from '../src/eval/ami.js';
-import { installOnInstance, installUserData } from '../src/fix/install-agent.js';
+import { assessImage, type AmiAssessment, type Installer } from '../src/eval/ami.js';
+import { s3Way, type S3Way } from '../src/eval/service-reach.js';
+import { installOnInstance, installUserData, packageUrl } from '../src/fix/install-agent.js';
 import { FRESH_LAUNCH_MINUTES, minutesBetween } from '../src/fix/reboot.js';
 import { waysIn } from '../src/fix/ways-in.js';
 
@@ -110,11 +111,53 @@ function installFix(ctx: TargetContext, inst: Instance, a: AmiAssessment, arch: 
   const installer = a.family?.installer ?? (windows ? 'windows' : 'generic');
   const w = waysIn(ctx, inst, a.family?.sshUser ?? (windows ? 'Administrator' : 'ec2-user'));
   const label = a.family?.label ?? (windows ? 'Windows' : 'Linux');
+  const s3 = downloadWay(ctx, inst, installer, arch, a.family?.sshUser ?? 'ec2-user');
   return {
-    summary: `Install the SSM Agent on ${inst.id} (${label}) and start it at boot, and in the user data of the next launch. ${w.summary}`,
-    cli: w.cli,
+    summary: `Install the SSM Agent on ${inst.id} (${label}) and start it at boot, and in the user data of the next launch. ${s3.summary}${w.summary}`,
+    cli: [...(s3.fix?.cli ?? []), ...w.cli],
     onInstance: installOnInstance(installer, ctx.region, arch),
     // One file: the heredoc's closing marker, and so the snippet, ends with a newline.
-    terraform: [installUserData(installer, ctx.region, a.family?.id ?? (windows ? 'windows' : 'linux'), arch), ...(w.terraform ? [w.terraform] : [])].join('\n').replace(/\n*$/, '\n'),
+    terraform: [
+      ...(s3.fix?.terraform ? [s3.fix.terraform] : []),
+      installUserData(installer, ctx.region, a.family?.id ?? (windows ? 'windows' : 'linux'), arch),
+      ...(w.terraform ? [w.terraform] : []),
+    ]
+      .join('\n')
+      .replace(/\n*$/, '\n'),
   };
 }
+
+/**
+ * The install downloads the agent from S3 in the instance's region (the rpm/deb packages, the Amazon Linux
+ * repositories): when the instance's subnet has no way there (src/eval/service-reach.ts s3Way), the fix gives it one
+ * (the free S3 gateway endpoint, and the rules HTTPS to it needs), or the package is copied in over the way in.
+ */
+function downloadWay(ctx: TargetContext, inst: Instance, installer: Installer, arch: string | undefined, sshUser: string): { summary: string; fix?: Fix } {
+  if (!S3_INSTALLERS.has(installer)) return { summary: '' };
+  let way: S3Way;
+  try {
+    way = s3Way(ctx, 'the agent download');
+  } catch (e) {
+    // A way that cannot be judged (facts unreadable) leaves the install as it is: the network checks say why.
+    if (e instanceof NeedFact || e instanceof SkipCheck) return { summary: '' };
+    throw e;
+  }
+  if (way.status === 'reachable') return { summary: '' };
+  const url = packageUrl(installer, ctx.region, arch);
+  const file = url?.split('/').pop();
+  const key = inst.keyName ? `-i ~/.ssh/${inst.keyName}.pem ` : '';
+  const copy = url
+    ? ` Without the endpoint, download ${url} on your machine, copy it in through the way in below (scp ${key}-o ProxyCommand='aws ec2-instance-connect open-tunnel --instance-id ${inst.id} --region ${ctx.region}' ${file} ${sshUser}@${inst.id}:/tmp/) and install /tmp/${file} instead.`
+    : '';
+  if (way.status === 'unknown') {
+    return { summary: `The install downloads the agent from S3 (https://s3.${ctx.region}.amazonaws.com), which the instance's subnet may not reach: ${way.text}${copy} ` };
+  }
+  return {
+    summary:
+      `The instance's subnet has no way to S3 (https://s3.${ctx.region}.amazonaws.com), where the install downloads the agent from: ${way.fix ? way.fix.summary : way.text}${copy} `,
+    ...(way.fix ? { fix: way.fix } : {}),
+  };
+}
+
+/** Installers that fetch from S3 in the instance's region. */
+const S3_INSTALLERS = new Set<Installer>(['rpm', 'deb', 'al-repo', 'generic']);

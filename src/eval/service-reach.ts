@@ -4,10 +4,11 @@
 // (the instance's security-group egress, the endpoint's security-group ingress, the network ACLs both ways, a gateway
 // endpoint's prefix list included). A service that leaves the subnet exactly as ssm does (no endpoint of its own,
 // ssm not through interface endpoints) is left to the network checks, which judge that way already.
-import { SkipCheck, type TargetContext, type Verdict } from '../check/kit.js';
+import { SkipCheck, type Fix, type TargetContext, type Verdict } from '../check/kit.js';
 import type { Finding } from '../check/findings.js';
 import type { VpcEndpoint } from '../facts/facts.js';
 import { endpointsOf, instanceOf, instanceRouteTable, serviceName, vpcIdOf } from '../facts/lookup.js';
+import { mergeFixes, uniqueInOrder } from '../fix/merge.js';
 import { privateDnsFix } from '../fix/route.js';
 import { associateGatewayFix, interfaceEndpointFix, s3GatewayFix } from '../fix/service-endpoints.js';
 import { judgeNetworkAcls } from './acl-path.js';
@@ -138,8 +139,11 @@ export function s3GatewayOf(ctx: TargetContext): GatewayTarget | undefined {
   return { service: 's3', endpoint, routeTableId: table.id, ...(pl?.ok ? { prefixList: { id: found![0], cidrs: pl.value.cidrs } } : {}) };
 }
 
-/** S3: a gateway endpoint on the instance's route table, an interface endpoint with private DNS, or the default route. */
-function s3Route(ctx: TargetContext, s: SessionService, ssm: AgentPath): Route {
+/**
+ * S3: a gateway endpoint on the instance's route table, an interface endpoint with private DNS, or the default route.
+ * `ssm` undefined: S3 for its own sake (a download), never left to the network checks as "ssm's way".
+ */
+function s3Route(ctx: TargetContext, s: SessionService, ssm: AgentPath | undefined): Route {
   const name = serviceName(ctx.region, 's3');
   const vpcId = vpcIdOf(ctx);
   const table = instanceRouteTable(ctx);
@@ -155,8 +159,11 @@ function s3Route(ctx: TargetContext, s: SessionService, ssm: AgentPath): Route {
       ways: { ...noWays(), targets: iface.map((endpoint) => ({ service: 's3', endpoint })) },
     };
   }
-  if (ssm.kind !== 'endpoint') return { finding: sameWay(ssm, s) };
+  if (ssm && ssm.kind !== 'endpoint') return { finding: sameWay(ssm, s) };
   const route = defaultRoute(ctx, 's3');
+  const uses = ssm ? 'The agent uses interface endpoints, there is' : 'There is';
+  const usesBut = ssm ? 'The agent uses interface endpoints but the VPC has' : 'The VPC has';
+  const purpose = s.what.replace(/^S3 \((.*)\)$/, '$1');
   const reach = reachOf(route);
   if (reach === 'public') {
     return {
@@ -180,7 +187,7 @@ function s3Route(ctx: TargetContext, s: SessionService, ssm: AgentPath): Route {
     return {
       finding: {
         status: 'warn',
-        text: `The agent uses interface endpoints, there is no S3 endpoint for session logs, and the default route goes ${describePath(route)}, which cannot be proven to reach S3.`,
+        text: `${uses} no S3 endpoint for ${purpose}, and the default route goes ${describePath(route)}, which cannot be proven to reach S3.`,
         fix,
       },
     };
@@ -189,11 +196,59 @@ function s3Route(ctx: TargetContext, s: SessionService, ssm: AgentPath): Route {
     finding: {
       status: 'fail',
       subject: vpcId,
-      text: `The agent uses interface endpoints but the VPC has no S3 endpoint for session logs, and the subnet has no other way out (${describePath(route)}).`,
+      text: `${usesBut} no S3 endpoint for ${purpose}, and the subnet has no other way out (${describePath(route)}).`,
       fix,
     },
   };
 }
+
+/** How the instance's subnet reaches S3 in its region, for a download from it (the SSM Agent's package). */
+export interface S3Way {
+  /** `reachable`: a way whose every filter lets HTTPS through; `blocked`: certainly none; `unknown`: it depends. */
+  status: 'reachable' | 'blocked' | 'unknown';
+  /** Why, in sentences. */
+  text: string;
+  /** What gives the subnet its way: the free S3 gateway endpoint and the rules that let HTTPS to it through. */
+  fix?: Fix;
+}
+
+/**
+ * The whole way from the instance's subnet to S3 (`https://s3.<region>.amazonaws.com`), judged as session.logging
+ * judges it. When there is no way at all, the fix creates the S3 gateway endpoint on the subnet's route table and
+ * adds the security-group and network ACL rules a gateway endpoint's addresses need (judged as if it existed).
+ */
+export function s3Way(ctx: TargetContext, purpose: string): S3Way {
+  const s: SessionService = { service: 's3', what: `S3 (${purpose})`, consequence: '' };
+  const route = s3Route(ctx, s, undefined);
+  const findings = [route.finding, ...(route.ways ? filterFindings(ctx, route.ways, s) : [])];
+  const bad = findings.filter((f) => f.status !== 'pass');
+  const fixes = bad.flatMap((f) => (f.fix ? [f.fix] : []));
+  if (route.finding.status === 'fail' && !route.ways) {
+    // No way out at all: the gateway endpoint to create, and the filters judged as if it were there.
+    const table = instanceRouteTable(ctx);
+    const planned: GatewayTarget = { service: 's3', routeTableId: table.id, endpoint: { ...PLANNED_GATEWAY, vpcId: vpcIdOf(ctx), routeTableIds: [table.id] } };
+    const after = filterFindings(ctx, { ...noWays(), gateways: [planned] }, s).filter((f) => f.status !== 'pass');
+    fixes.push(...after.flatMap((f) => (f.fix ? [f.fix] : [])));
+    bad.push(...after);
+  }
+  const status = bad.some((f) => f.status === 'fail') ? 'blocked' : bad.length ? 'unknown' : 'reachable';
+  const fix = mergeFixes(fixes, uniqueInOrder(fixes.map((f) => f.summary)).join(' '));
+  return { status, text: (bad.length ? bad : findings).map((f) => f.text).join(' '), ...(status !== 'reachable' && fix ? { fix } : {}) };
+}
+
+/** The S3 gateway endpoint a fix creates, for judging the filters on its way before it exists. */
+const PLANNED_GATEWAY: VpcEndpoint = {
+  id: 'to create',
+  vpcId: '',
+  serviceName: '',
+  type: 'Gateway',
+  state: 'available',
+  privateDnsEnabled: false,
+  subnetIds: [],
+  securityGroupIds: [],
+  networkInterfaceIds: [],
+  routeTableIds: [],
+};
 
 /**
  * The filters on a way, each as the network checks judge it: the instance's security groups (primary interface

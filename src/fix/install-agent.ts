@@ -51,6 +51,14 @@ export function installScript(installer: Installer, region: string, imageArchite
   }
 }
 
+/** The package the install downloads from S3 (rpm or deb), when it downloads one file; the architecture as known. */
+export function packageUrl(installer: Installer, region: string, imageArchitecture?: string): string | undefined {
+  const arch = agentArch(imageArchitecture) ?? 'amd64';
+  if (installer === 'rpm') return download(region, 'linux', 'amazon-ssm-agent.rpm', arch);
+  if (installer === 'deb') return download(region, 'debian', 'amazon-ssm-agent.deb', arch);
+  return undefined;
+}
+
 /** The install as commands to run on the instance (Fix.onInstance): `sudo` on Linux, PowerShell as Administrator on Windows. */
 export function installOnInstance(installer: Installer, region: string, imageArchitecture?: string): string[] {
   const lines = installScript(installer, region, imageArchitecture);
@@ -61,16 +69,39 @@ export function installOnInstance(installer: Installer, region: string, imageArc
 /** A `locals` block holding the user data (valid Terraform on its own; the instance or launch template uses it). */
 export function userDataTerraform(name: string, script: string): string {
   // Terraform interpolates ${...} and %{...} in heredocs: escape them.
-  const body = script.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  // (a function as the replacement: in a replacement string `$$` is itself one `$`)
+  const body = script.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
   return (
     `# Use local.${name} as user_data of the aws_instance or aws_launch_template\n` +
     `locals {\n  ${name} = <<-EOT\n${body.split('\n').map((l) => `    ${l}`).join('\n')}\n  EOT\n}\n`
   );
 }
 
-/** The install as user data for the next launch (a `locals` block named after the OS family, see userDataTerraform). */
+/** Attempts of the user data's download, 30 seconds apart (the network may come up after the script starts). */
+const ATTEMPTS = 5;
+
+/**
+ * The install as user data for the next launch (a `locals` block named after the OS family, see userDataTerraform).
+ * On Linux the download is retried, every failed attempt is logged (cloud-init's output log and the serial console,
+ * which agent.console reads) and a download that never works says so, without stopping the rest of the boot.
+ */
 export function installUserData(installer: Installer, region: string, family: string, imageArchitecture?: string): string {
   const lines = installScript(installer, region, imageArchitecture);
-  const script = installer === 'windows' ? ['<powershell>', ...lines, '</powershell>'] : ['#!/bin/bash', 'set -e', ...lines];
+  if (installer === 'windows') return userDataTerraform(tfLabel(`ssm_agent_install_${family}`), ['<powershell>', ...lines, '</powershell>'].join('\n'));
+  // Every installer's last line starts the agent; the lines before it install it.
+  const install = lines.slice(0, -1).join(' && ');
+  const start = lines.at(-1)!;
+  const script = [
+    '#!/bin/bash',
+    '# Install the SSM Agent: retried, each failure logged (cloud-init output, serial console), never stopping the boot.',
+    'installed=no',
+    `for attempt in $(seq ${ATTEMPTS}); do`,
+    `  if ${install}; then installed=yes; break; fi`,
+    `  echo "ssm-agent install: attempt $attempt of ${ATTEMPTS} failed" >&2`,
+    `  [ "$attempt" -lt ${ATTEMPTS} ] && sleep 30`,
+    'done',
+    `[ "$installed" = yes ] || echo "ssm-agent install: gave up after ${ATTEMPTS} attempts: can this subnet reach https://s3.${region}.amazonaws.com (an S3 gateway endpoint or a NAT gateway)?" >&2`,
+    `${start} || echo "ssm-agent install: the agent did not start" >&2`,
+  ];
   return userDataTerraform(tfLabel(`ssm_agent_install_${family}`), script.join('\n'));
 }

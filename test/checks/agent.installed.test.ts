@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { agentInstalled } from '../../checks/agent.installed.js';
 import { runCheck } from '../../src/check/run.js';
@@ -17,6 +21,8 @@ import {
 } from '../fixtures/evidence.js';
 import { expectRunnableCli, expectValidHcl } from '../fixtures/fix-syntax.js';
 import { ACCOUNT, IID, SG_EC2, SUBNET, VPC, denied, val, world } from '../fixtures/world.js';
+import { userDataTerraform } from '../../src/fix/install-agent.js';
+import { S3_PREFIX_LIST, all, httpsEgressAnywhere, natRoute, s3Egress, s3Gateway } from '../fixtures/session-targets.js';
 
 const run = (edit?: (f: Facts) => void) => {
   const facts = world(edit);
@@ -58,9 +64,73 @@ describe('agent.installed', () => {
     expectRunnableCli(r.fix);
     const tf = r.fix!.terraform!;
     expect(tf).toContain('locals {\n  ssm_agent_install_rhel = <<-EOT');
-    expect(tf).toContain('    yum install -y https://s3.us-east-1.amazonaws.com/amazon-ssm-us-east-1/latest/linux_amd64/amazon-ssm-agent.rpm');
+    expect(tf).toContain('      if yum install -y https://s3.us-east-1.amazonaws.com/amazon-ssm-us-east-1/latest/linux_amd64/amazon-ssm-agent.rpm; then installed=yes; break; fi');
     expect(tf).toContain('resource "aws_ec2_instance_connect_endpoint"');
     expectValidHcl(tf);
+  });
+
+  describe('the download: the install fetches the agent from S3 in the region', () => {
+    const rhel = (edit?: (f: Facts) => void) => neverRegistered(IMAGE_RHEL, AMI_RHEL, edit);
+
+    it('gives a subnet without any way to S3 the free S3 gateway endpoint and the egress to its prefix list, or says how to copy the package in', () => {
+      const r = rhel();
+      expect(r.fix!.summary).toContain("The instance's subnet has no way to S3 (https://s3.us-east-1.amazonaws.com), where the install downloads the agent from");
+      expect(r.fix!.cli.slice(0, 3)).toEqual([
+        `aws ec2 create-vpc-endpoint --vpc-id ${VPC} --vpc-endpoint-type Gateway --service-name com.amazonaws.us-east-1.s3 --route-table-ids rtb-0main --region us-east-1`,
+        "PL_S3=$(aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.us-east-1.s3 --query 'PrefixLists[0].PrefixListId' --output text --region us-east-1)",
+        `aws ec2 authorize-security-group-egress --group-id ${SG_EC2} --ip-permissions "IpProtocol=tcp,FromPort=443,ToPort=443,PrefixListIds=[{PrefixListId=$PL_S3}]" --region us-east-1`,
+      ]);
+      expect(r.fix!.summary).toContain(
+        `scp -i ~/.ssh/ops-2026.pem -o ProxyCommand='aws ec2-instance-connect open-tunnel --instance-id ${IID} --region us-east-1' amazon-ssm-agent.rpm ec2-user@${IID}:/tmp/`,
+      );
+      expect(r.fix!.terraform).toContain('resource "aws_vpc_endpoint" "s3"');
+      expect(r.fix!.terraform).toContain('prefix_list_ids   = [data.aws_prefix_list.s3_us_east_1.id]');
+      expectRunnableCli(r.fix);
+      expectValidHcl(r.fix!.terraform);
+    });
+
+    it('adds nothing when the subnet reaches S3: a gateway endpoint its security group allows, or a NAT gateway', () => {
+      const viaGateway = rhel(all(s3Gateway, s3Egress));
+      expect(viaGateway.fix!.cli.join('\n')).not.toMatch(/Gateway|PrefixList/);
+      expect(viaGateway.fix!.summary).not.toContain('no way to S3');
+      const viaNat = rhel(all(natRoute, httpsEgressAnywhere));
+      expect(viaNat.fix!.cli.join('\n')).not.toMatch(/create-vpc-endpoint|authorize-security-group-egress/);
+      // A gateway endpoint the security group does not let HTTPS out to: only the egress rule is missing.
+      const blocked = rhel(s3Gateway);
+      expect(blocked.fix!.cli[0]).toBe(
+        `aws ec2 authorize-security-group-egress --group-id ${SG_EC2} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,PrefixListIds=[{PrefixListId=${S3_PREFIX_LIST}}]' --region us-east-1`,
+      );
+    });
+
+    it('says the download may fail, without commands, when the way to S3 cannot be proven (transit gateway)', () => {
+      const r = rhel((f) => val(f.routeTables[VPC])[0]!.routes.push({ destinationCidr: '0.0.0.0/0', target: { type: 'tgw', id: 'tgw-0abc' }, state: 'active' }));
+      expect(r.fix!.summary).toMatch(/which the instance's subnet may not reach: .*cannot be proven to reach S3/);
+      expect(r.fix!.cli.join('\n')).not.toContain('create-vpc-endpoint');
+    });
+
+    it('user data retries the download, logs every failure and never aborts the boot (no set -e)', () => {
+      const tf = rhel().fix!.terraform!;
+      const body = /<<-EOT\n([\s\S]*?)\n\s*EOT/.exec(tf)![1]!.replace(/^ {4}/gm, '').replace(/\$\$\{/g, '${');
+      expect(body).not.toMatch(/set -e/);
+      expect(body).toContain('for attempt in $(seq 5); do');
+      expect(body).toContain('echo "ssm-agent install: attempt $attempt of 5 failed" >&2');
+      expect(body).toMatch(/gave up after 5 attempts: can this subnet reach https:\/\/s3\.us-east-1\.amazonaws\.com/);
+      const parsed = spawnSync('bash', ['-n'], { input: body, encoding: 'utf8' });
+      expect(parsed.stderr).toBe('');
+      // Run with every command failing (no network): it gives up after 5 attempts, says so, and exits without aborting.
+      const bin = mkdtempSync(path.join(tmpdir(), 'userdata-'));
+      for (const tool of ['yum', 'systemctl', 'sleep']) writeFileSync(path.join(bin, tool), tool === 'sleep' ? '#!/bin/sh\nexit 0\n' : '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+      const ran = spawnSync('bash', ['-s'], { input: `${body}\necho reached-the-end`, encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin` } });
+      rmSync(bin, { recursive: true, force: true });
+      expect(ran.stdout).toContain('reached-the-end');
+      expect(ran.stderr.match(/attempt \d of 5 failed/g)).toHaveLength(5);
+      expect(ran.stderr).toContain('gave up after 5 attempts');
+      expect(ran.stderr).toContain('the agent did not start');
+    });
+
+    it('user data escapes what Terraform would interpolate in a heredoc', () => {
+      expect(userDataTerraform('x', 'echo "${HOME}" %{ if }')).toContain('echo "$${HOME}" %%{ if }');
+    });
   });
 
   it('uses the VPC\'s EC2 Instance Connect Endpoint, and says the instance SG must admit SSH from it', () => {
@@ -70,7 +140,7 @@ describe('agent.installed', () => {
     expect(r.fix!.summary).toContain(`security group ${SG_EC2} must admit SSH (22) from the endpoint's group ${SG_EICE}`);
     expect(cli).toContain(`aws ec2 authorize-security-group-ingress --group-id ${SG_EC2} --protocol tcp --port 22 --source-group ${SG_EICE} --region us-east-1`);
     expect(cli).not.toContain('create-instance-connect-endpoint');
-    expect(cli).not.toContain('authorize-security-group-egress');
+    expect(cli).not.toContain(`authorize-security-group-egress --group-id ${SG_EICE}`);
     expectRunnableCli(r.fix);
     expectValidHcl(r.fix!.terraform);
   });
@@ -81,7 +151,7 @@ describe('agent.installed', () => {
       val(f.securityGroups[SG_EC2]).ingress.push({ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: [], ipv6Cidrs: [], groupIds: [SG_EICE], prefixListIds: [] });
     });
     expect(allowed.fix!.summary).toMatch(/security groups already allow it/);
-    expect(allowed.fix!.cli.join('\n')).not.toContain('authorize-security-group');
+    expect(allowed.fix!.cli.filter((c) => /--port 22|FromPort=22/.test(c))).toEqual([]);
     const noEgress = neverRegistered(IMAGE_RHEL, AMI_RHEL, (f) => {
       withInstanceConnectEndpoint(f);
       val(f.securityGroups[SG_EC2]).ingress.push({ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: ['10.0.0.0/16'], ipv6Cidrs: [], groupIds: [], prefixListIds: [] });
@@ -193,7 +263,7 @@ describe('agent.installed', () => {
       delete val(f.instances[IID])!.instanceType;
       f.instanceConnectEndpoints[VPC] = ok([]);
     });
-    expect(r.fix!.terraform).toMatch(/^# Use local\.ssm_agent_install_rhel as user_data of the aws_instance or aws_launch_template/);
+    expect(r.fix!.terraform).toMatch(/^# Use local\.ssm_agent_install_rhel as user_data of the aws_instance or aws_launch_template/m);
     expect(r.fix!.terraform).not.toContain('resource "aws_instance"');
     expectValidHcl(r.fix!.terraform);
   });
