@@ -5,6 +5,8 @@ import { awsManagedPolicyArn, decide, tfLabel, type PermissionAnswer } from '../
 import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, MIN_AGENT } from '../src/facts/requirements.js';
 import { compareVersions } from '../src/eval/version.js';
 import { isNoSuchEntity } from '../src/facts/facts.js';
+import { provenByAgent } from '../src/eval/path.js';
+import { denyFix } from '../src/fix/deny.js';
 
 /** After a fix the agent may back off; how to restart it depends on the OS (PowerShell on Windows). */
 function backoff(ctx: TargetContext): string {
@@ -54,8 +56,13 @@ export const iamPermissions: Check = {
     const ec2Missing = ec2.filter((a) => a.decision !== 'allowed');
     const version = agentVersion(ctx);
     const oldAgent = version !== undefined && compareVersions(version, MIN_AGENT.ssmmessagesFirst) < 0;
+    // What the live agent proves: a denied action it is using right now is allowed by something the decision
+    // cannot see (a condition's context, an SCP evaluated with the real request...).
+    const proof = (a: PermissionAnswer) => provenByAgent(ctx, a.action.split(':')[0]!.toLowerCase());
+    const certain = (a: PermissionAnswer) => !a.conditional && !proof(a);
+    const contradicted = [...coreMissing, ...(oldAgent ? ec2Missing : [])].filter((a) => !a.conditional && proof(a));
 
-    if (coreMissing.some((a) => !a.conditional) || (oldAgent && ec2Missing.some((a) => !a.conditional))) {
+    if (coreMissing.some(certain) || (oldAgent && ec2Missing.some(certain))) {
       const missing = [...coreMissing, ...(oldAgent ? ec2Missing : [])];
       const ec2Note = oldAgent
         ? ` The agent is ${version}, older than ${MIN_AGENT.ssmmessagesFirst}, so it also needs ec2messages:*.`
@@ -67,9 +74,25 @@ export const iamPermissions: Check = {
       return {
         status: 'fail',
         detail: `${whose} may not call ${list(missing)}.${ec2Note} ${decidedBy(method)}`,
-        fix: fixFor(ctx, roleName, managed, missing),
+        fix: fixFor(ctx, roleName, roleArn, managed, missing),
         data,
         ...(heartbeat ? {} : { explains: ['session.connection'] }),
+      };
+    }
+
+    if (contradicted.length > 0) {
+      const proofs = [...new Set(contradicted.map((a) => proof(a)!))];
+      const dataChannel = contradicted.some((a) => /DataChannel$/i.test(a.action))
+        ? ' The data channel actions are used when a session opens: if sessions fail to open, this denial is why.'
+        : '';
+      return {
+        status: 'warn',
+        detail:
+          `${whose} may not call ${list(contradicted)} according to ${method === 'simulation' ? 'the simulation' : "the role's policy documents"}, yet ${proofs.join(', and ')}: ` +
+          'the live agent is allowed by something the decision does not see (a condition on the request context such as the source VPC, ' +
+          `VPC endpoint or instance ARN, an SCP or a permissions boundary evaluated with the real request).${dataChannel} ${decidedBy(method)}`,
+        fix: fixFor(ctx, roleName, roleArn, managed, contradicted),
+        data: { ...data, provenByAgent: contradicted.map((a) => a.action) },
       };
     }
 
@@ -101,7 +124,7 @@ export const iamPermissions: Check = {
         detail:
           `${whose} allows the Session Manager actions but not ${list(ec2Missing)}, which agents older than ` +
           `${MIN_AGENT.ssmmessagesFirst} use (${version ? `this agent is ${version}` : 'the agent version is unknown'}). ${decidedBy(method)}`,
-        fix: fixFor(ctx, roleName, managed, ec2Missing),
+        fix: fixFor(ctx, roleName, roleArn, managed, ec2Missing),
         data,
       };
     }
@@ -143,34 +166,27 @@ function list(answers: PermissionAnswer[]): string {
   return items.join(', ');
 }
 
-function fixFor(ctx: TargetContext, roleName: string, managed: string, missing: PermissionAnswer[]): Fix {
+function fixFor(ctx: TargetContext, roleName: string, roleArn: string, managed: string, missing: PermissionAnswer[]): Fix {
   const policyArn = awsManagedPolicyArn(ctx.region, managed);
   const denies = missing.filter((a) => a.decision === 'explicitDeny');
   const implicit = missing.filter((a) => a.decision === 'implicitDeny');
   const parts: string[] = [];
   const cli: string[] = [];
+  const terraform: string[] = [];
   if (implicit.length > 0) {
     parts.push(`Attach ${managed} to role ${roleName}.`);
     cli.push(`aws iam attach-role-policy --role-name ${roleName} --policy-arn ${policyArn}`);
+    terraform.push(
+      [`resource "aws_iam_role_policy_attachment" "${tfLabel(roleName)}_ssm" {`, `  role       = "${roleName}"`, `  policy_arn = "${policyArn}"`, '}'].join('\n'),
+    );
   }
   if (denies.length > 0) {
-    const named = [...new Set(denies.map((a) => a.via).filter((v): v is string => !!v))];
-    parts.push(
-      named.length > 0
-        ? `Remove or narrow the Deny statement(s) ${named.join(', ')} so they no longer cover ${denies.map((a) => a.action).join(', ')}.`
-        : `Remove or narrow the Deny covering ${denies.map((a) => a.action).join(', ')} in role ${roleName}'s policies, its permissions boundary or an Organizations SCP.`,
-    );
-    cli.push(`aws iam list-role-policies --role-name ${roleName}`, `aws iam list-attached-role-policies --role-name ${roleName}`);
+    // An Allow (the attachment) never overrides a Deny: the fix is the Deny itself.
+    const deny = denyFix(ctx.facts, { name: roleName, arn: roleArn }, denies);
+    parts.push(deny.summary);
+    cli.push(...deny.cli);
+    terraform.push(deny.terraform!.trimEnd());
   }
   // The agent's backoff after the fix is the diagnosis's later step (diagnosis.then), not part of this fix.
-  return {
-    summary: parts.join(' '),
-    cli,
-    terraform: [
-      `resource "aws_iam_role_policy_attachment" "${tfLabel(roleName)}_ssm" {`,
-      `  role       = "${roleName}"`,
-      `  policy_arn = "${policyArn}"`,
-      '}',
-    ].join('\n'),
-  };
+  return { summary: parts.join(' '), cli, terraform: `${terraform.join('\n\n')}\n` };
 }

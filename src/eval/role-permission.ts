@@ -3,6 +3,7 @@
 import { NeedFact, describeApiError, need, type TargetContext } from '../check/kit.js';
 import type { Finding } from '../check/findings.js';
 import { agentRoleArn, credentialSource, instanceOf } from '../facts/lookup.js';
+import { denyFix } from '../fix/deny.js';
 import type { MissingPermission } from '../fix/role-policy.js';
 import { decide, type PermissionAnswer } from './permissions.js';
 
@@ -82,10 +83,7 @@ export function rolePermission(ctx: TargetContext, role: AgentRole, ask: Permiss
       method,
       subject,
       text: `${label}: role ${role.name} is explicitly denied ${names} on ${resource}${denied[0]?.via ? ` (by ${denied[0].via})` : ''} (${by}).${extra}`,
-      fix: {
-        summary: `Remove or narrow the Deny statement in role ${role.name}'s policies (or its permissions boundary / SCP) that blocks ${names} on ${resource}; adding an Allow does not override it.`,
-        cli: [`aws iam list-role-policies --role-name ${role.name}`, `aws iam list-attached-role-policies --role-name ${role.name}`],
-      },
+      fix: denyFix(ctx.facts, { name: role.name ?? role.arn.split("/").pop()!, arn: role.arn }, denied),
     };
   }
   if (implicit.length > 0) {

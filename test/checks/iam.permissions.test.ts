@@ -3,7 +3,8 @@ import { iamPermissions } from '../../checks/iam.permissions.js';
 import { runCheck } from '../../src/check/run.js';
 import { failed, ok, type Facts, type NamedPolicy, type PolicyStatement } from '../../src/facts/facts.js';
 import { AGENT_ACTIONS, AGENT_CORE_ACTIONS } from '../../src/facts/requirements.js';
-import { ACCOUNT, EC2_TRUST, IID, PROFILE_ARN, ROLE_ARN, ROLE_NAME, denied, val, world } from '../fixtures/world.js';
+import { ACCOUNT, EC2_TRUST, IID, PROFILE_ARN, ROLE_ARN, ROLE_NAME, agentOffline, denied, val, world } from '../fixtures/world.js';
+import { expectRunnableCli, expectValidHcl } from '../fixtures/fix-syntax.js';
 import { MANAGED_INSTANCE_CORE } from '../fixtures/policies.js';
 
 const run = (edit?: (f: Facts) => void) => {
@@ -46,18 +47,39 @@ describe('iam.permissions', () => {
   });
 
   it('fails on AmazonSSMManagedInstanceCore + an explicit Deny on ssmmessages:*, naming the actions and the statement', () => {
-    const r = run(docs(MANAGED_INSTANCE_CORE, inline('guardrail', { Sid: 'NoSessions', Effect: 'Deny', Action: 'ssmmessages:*', Resource: '*' })));
+    const r = run(both(docs(MANAGED_INSTANCE_CORE, inline('guardrail', { Sid: 'NoSessions', Effect: 'Deny', Action: 'ssmmessages:*', Resource: '*' })), agentOffline));
     expect(r.status).toBe('fail');
     for (const a of MESSAGES) expect(r.detail).toContain(`${a} (explicitly denied by guardrail#NoSessions)`);
     expect(r.detail).not.toContain('ssm:UpdateInstanceInformation');
     expect(r.detail).toContain('policy documents');
-    expect(r.fix?.summary).toContain('Remove or narrow the Deny statement(s) guardrail#NoSessions');
+    expect(r.fix?.summary).toContain(`Remove or narrow statement NoSessions of inline policy guardrail (aws_iam_role_policy on role ${ROLE_NAME})`);
+    expect(r.fix?.summary).toContain('an Allow does not override a Deny');
     expect(r.fix?.summary).not.toContain('restart');
     expect(r.fix?.summary).not.toContain('Attach');
   });
 
+  it('addresses an explicit Deny itself, never with an attachment (an Allow does not override a Deny)', () => {
+    const deny = inline('guardrail', { Sid: 'NoSessions', Effect: 'Deny', Action: 'ssmmessages:*', Resource: '*' });
+    const r = run(both(docs(MANAGED_INSTANCE_CORE, deny), agentOffline));
+    expect(r.fix?.cli).toEqual([`aws iam get-role-policy --role-name ${ROLE_NAME} --policy-name guardrail --query 'PolicyDocument.Statement[?Sid==\`NoSessions\`]'`]);
+    expect(r.fix?.terraform).not.toContain('resource');
+    expect(r.fix?.terraform).toContain('#   statement NoSessions of inline policy guardrail');
+    expectRunnableCli(r.fix);
+    expectValidHcl(r.fix?.terraform);
+
+    // A customer managed policy: its default version's statement; an AWS managed one (AWSDenyAll): detach it.
+    const managed = (name: string, arn: string): NamedPolicy => ({ name, kind: 'managed', arn, document: { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] } });
+    const custom = run(both(docs(MANAGED_INSTANCE_CORE, managed('no-sessions', `arn:aws:iam::${ACCOUNT}:policy/no-sessions`)), agentOffline));
+    expect(custom.fix?.cli[0]).toBe(
+      `aws iam get-policy-version --policy-arn arn:aws:iam::${ACCOUNT}:policy/no-sessions --version-id "$(aws iam get-policy --policy-arn arn:aws:iam::${ACCOUNT}:policy/no-sessions --query Policy.DefaultVersionId --output text)" --query 'PolicyVersion.Document.Statement[?Effect==\`Deny\`]'`,
+    );
+    const aws = run(both(docs(MANAGED_INSTANCE_CORE, managed('AWSDenyAll', 'arn:aws:iam::aws:policy/AWSDenyAll')), agentOffline));
+    expect(aws.fix?.cli).toEqual([`aws iam detach-role-policy --role-name ${ROLE_NAME} --policy-arn arn:aws:iam::aws:policy/AWSDenyAll`]);
+    expectRunnableCli(aws.fix);
+  });
+
   it('fails on a NotAction that excludes ssmmessages, as implicitly denied, with attach-role-policy as the fix', () => {
-    const r = run(docs(inline('broad', { Effect: 'Allow', NotAction: 'ssmmessages:*', Resource: '*' })));
+    const r = run(both(docs(inline('broad', { Effect: 'Allow', NotAction: 'ssmmessages:*', Resource: '*' })), agentOffline));
     expect(r.status).toBe('fail');
     expect(r.detail).toContain('ssmmessages:OpenDataChannel (implicitly denied)');
     expect(r.fix?.cli).toEqual([`aws iam attach-role-policy --role-name ${ROLE_NAME} --policy-arn arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore`]);
@@ -67,13 +89,36 @@ describe('iam.permissions', () => {
   });
 
   it('fails from the simulation, saying which method decided', () => {
-    const r = run(simulate({ 'ssm:UpdateInstanceInformation': 'implicitDeny', 'ssmmessages:OpenDataChannel': 'explicitDeny' }));
+    const r = run(both(simulate({ 'ssm:UpdateInstanceInformation': 'implicitDeny', 'ssmmessages:OpenDataChannel': 'explicitDeny' }), agentOffline));
     expect(r.status).toBe('fail');
     expect(r.detail).toContain('ssm:UpdateInstanceInformation (implicitly denied)');
     expect(r.detail).toContain('ssmmessages:OpenDataChannel (explicitly denied)');
     expect(r.detail).toContain('iam:SimulatePrincipalPolicy');
     expect(r.fix?.summary).toContain('SCP');
-    expect(r.fix?.cli[0]).toContain('attach-role-policy');
+    // The implicit deny is fixed by the attachment; the explicit one only where it is (the simulation says which policy).
+    expect(r.fix?.cli).toEqual([
+      `aws iam attach-role-policy --role-name ${ROLE_NAME} --policy-arn arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+      `aws iam simulate-principal-policy --policy-source-arn ${ROLE_ARN} --action-names ssmmessages:OpenDataChannel --query 'EvaluationResults[].[EvalActionName,EvalDecision,join(\`,\`,MatchedStatements[].SourcePolicyId),OrganizationsDecisionDetail.AllowedByOrganizations,PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary]' --output text`,
+    ]);
+    expectRunnableCli(r.fix);
+    expectValidHcl(r.fix?.terraform);
+  });
+
+  it('warns, not fails, when the live agent contradicts a denial: Online proves ssm:UpdateInstanceInformation, connected proves ssmmessages', () => {
+    const deny = simulate({ 'ssmmessages:CreateControlChannel': 'explicitDeny', 'ssmmessages:OpenDataChannel': 'explicitDeny' });
+    const r = run(deny);
+    expect(r.status).toBe('warn');
+    expect(r.detail).toContain('according to the simulation, yet Session Manager reports the agent connected');
+    expect(r.detail).toMatch(/data channel actions are used when a session opens/);
+    expect(r.data).toMatchObject({ provenByAgent: ['ssmmessages:CreateControlChannel', 'ssmmessages:OpenDataChannel'] });
+    expect(r.fix?.cli[0]).toContain('aws iam simulate-principal-policy');
+    // Online but not connected: the heartbeat is proven, the channel is not.
+    const online = (f: Facts) => (f.connections[IID] = ok('notconnected'));
+    expect(run(both(deny, online)).status).toBe('fail');
+    const heartbeat = run(both(simulate({ 'ssm:UpdateInstanceInformation': 'implicitDeny' }), online));
+    expect(heartbeat.status).toBe('warn');
+    expect(heartbeat.detail).toContain('the agent is Online in Systems Manager');
+    expect(run(both(simulate({ 'ssm:UpdateInstanceInformation': 'implicitDeny' }), agentOffline)).status).toBe('fail');
   });
 
   it('passes, naming them, when only ec2messages is missing and the agent is new enough not to use it', () => {
@@ -127,6 +172,7 @@ describe('iam.permissions', () => {
       f.dhmc = ok({ roleName: 'dhmc-role', settingId: '/ssm/managed-instance/default-ec2-instance-management-role' });
       f.roles['dhmc-role'] = ok({ name: 'dhmc-role', arn: dhmcArn });
       simulate({ 'ssmmessages:CreateDataChannel': 'implicitDeny' }, dhmcArn)(f);
+      agentOffline(f);
     });
     expect(r.status).toBe('fail');
     expect(r.detail).toContain('DHMC role dhmc-role');

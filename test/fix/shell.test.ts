@@ -35,6 +35,7 @@ case "$*" in
   *"--query KeyMetadata.Arn"*) echo arn:aws:kms:us-east-1:111122223333:key/0fake0fake ;;
   *"--query DocumentDescription.DocumentVersion"*) echo 2 ;;
   *"--query PrefixLists[0].PrefixListId"*) echo pl-0fake0fake0fake0 ;;
+  *"--query Policy.DefaultVersionId"*) echo v3 ;;
 esac
 exit 0
 `;
