@@ -4,6 +4,7 @@ import type { TargetContext } from '../check/kit.js';
 import type { Instance, InstanceConnectEndpoint, SecurityGroup } from '../facts/facts.js';
 import { cidrCovers, sgGroupsAllow, sgRuleCoversTraffic } from '../eval/net.js';
 import { tfLabel } from '../eval/permissions.js';
+import { waitForState } from './retry.js';
 
 export interface WaysIn {
   /** One sentence: which way in, and what must change first. */
@@ -121,7 +122,16 @@ export function waysIn(ctx: TargetContext, inst: Instance, sshUser: string): Way
     `EICE_SG=$(aws ec2 create-security-group --group-name ssm-doctor-eice-${inst.vpcId} --description "EC2 Instance Connect Endpoint" --vpc-id ${inst.vpcId} --query GroupId --output text --region ${region})`,
     ...(sg ? [`aws ec2 authorize-security-group-ingress --group-id ${sg} --protocol tcp --port ${port} --source-group "$EICE_SG" --region ${region}`] : []),
     `EICE_ID=$(aws ec2 create-instance-connect-endpoint --subnet-id ${inst.subnetId} --security-group-ids "$EICE_SG" --query InstanceConnectEndpoint.InstanceConnectEndpointId --output text --region ${region})`,
-    `until [ "$(aws ec2 describe-instance-connect-endpoints --instance-connect-endpoint-ids "$EICE_ID" --query 'InstanceConnectEndpoints[0].State' --output text --region ${region})" = create-complete ]; do sleep 15; done`,
+    // Bounded (10 minutes) and stopped at once by create-failed: an `until` loop would wait forever.
+    waitForState({
+      variable: 'EICE_STATE',
+      stateCommand: `aws ec2 describe-instance-connect-endpoints --instance-connect-endpoint-ids "$EICE_ID" --query 'InstanceConnectEndpoints[0].State' --output text --region ${region}`,
+      done: 'create-complete',
+      failed: 'create-failed',
+      what: 'EC2 Instance Connect Endpoint $EICE_ID',
+      attempts: 40,
+      seconds: 15,
+    }),
     connectCommand(inst, region, windows, sshUser),
   ];
   const label = tfLabel(inst.vpcId);

@@ -56,7 +56,10 @@ describe('agent.installed', () => {
     // No EC2 Instance Connect Endpoint in the VPC: how to create one (waiting until it is usable), then SSH through it.
     const cli = r.fix!.cli.join('\n');
     expect(cli).toContain(`aws ec2 create-instance-connect-endpoint --subnet-id ${SUBNET} --security-group-ids "$EICE_SG"`);
-    expect(cli).toContain('until [ "$(aws ec2 describe-instance-connect-endpoints --instance-connect-endpoint-ids "$EICE_ID"');
+    expect(cli).toContain(
+      "EICE_STATE=; for attempt in $(seq 40); do EICE_STATE=$(aws ec2 describe-instance-connect-endpoints --instance-connect-endpoint-ids \"$EICE_ID\" --query 'InstanceConnectEndpoints[0].State' --output text --region us-east-1); " +
+        'case "$EICE_STATE" in create-complete|create-failed) break ;; esac; sleep 15; done; [ "$EICE_STATE" = create-complete ] || echo "EC2 Instance Connect Endpoint $EICE_ID is ${EICE_STATE:-unknown}, not create-complete" >&2',
+    );
     expect(cli).toContain(`aws ec2 authorize-security-group-ingress --group-id ${SG_EC2} --protocol tcp --port 22 --source-group "$EICE_SG" --region us-east-1`);
     expect(r.fix!.cli.at(-1)).toBe(`aws ec2-instance-connect ssh --instance-id ${IID} --connection-type eice --os-user ec2-user --private-key-file ~/.ssh/ops-2026.pem --region us-east-1`);
     expect(r.fix!.summary).toContain('aws ec2 enable-serial-console-access --region us-east-1');

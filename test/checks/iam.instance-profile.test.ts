@@ -37,6 +37,13 @@ describe('iam.instance-profile', () => {
     expect(cli).toContain('aws iam create-instance-profile --instance-profile-name ssm-profile');
     expect(cli).toContain('aws iam add-role-to-instance-profile --instance-profile-name ssm-profile --role-name ssm-role');
     expect(cli).toContain(`aws ec2 associate-iam-instance-profile --instance-id ${IID} --iam-instance-profile Name=ssm-profile --region us-east-1`);
+    // IAM is eventually consistent: wait for the profile, then retry the association (EC2 answers "Invalid IAM
+    // Instance Profile name" for some seconds), bounded.
+    expect(r.fix!.cli.slice(-2)).toEqual([
+      'aws iam wait instance-profile-exists --instance-profile-name ssm-profile',
+      `for attempt in $(seq 6); do aws ec2 associate-iam-instance-profile --instance-id ${IID} --iam-instance-profile Name=ssm-profile --region us-east-1 && break; ` +
+        '[ "$attempt" = 6 ] || { echo "EC2 does not see instance profile ssm-profile yet (IAM changes take a few seconds): retrying in 10 s" >&2; sleep 10; }; done',
+    ]);
     // The association is a change to the user's own aws_instance: a comment, never a partial resource.
     expect(r.fix!.terraform).not.toContain('resource "aws_instance"');
     expect(r.subject).toBe('no-credentials');
@@ -79,7 +86,12 @@ describe('iam.instance-profile', () => {
     expect(cli.at(-2)).toBe(
       `ASSOC_0123456789abcdef0=$(aws ec2 describe-iam-instance-profile-associations --filters Name=instance-id,Values=${IID} Name=state,Values=associated --query 'IamInstanceProfileAssociations[0].AssociationId' --output text --region us-east-1)`,
     );
-    expect(cli.at(-1)).toBe('aws ec2 replace-iam-instance-profile-association --association-id "$ASSOC_0123456789abcdef0" --iam-instance-profile Name=ssm-profile --region us-east-1');
+    expect(cli).toContain('aws iam wait instance-profile-exists --instance-profile-name ssm-profile');
+    // EC2 sees a new profile some seconds after IAM: the replacement is retried, bounded, on one line.
+    expect(cli.at(-1)).toBe(
+      'for attempt in $(seq 6); do aws ec2 replace-iam-instance-profile-association --association-id "$ASSOC_0123456789abcdef0" --iam-instance-profile Name=ssm-profile --region us-east-1 && break; ' +
+        '[ "$attempt" = 6 ] || { echo "EC2 does not see instance profile ssm-profile yet (IAM changes take a few seconds): retrying in 10 s" >&2; sleep 10; }; done',
+    );
     // Pasteable as is: no placeholder, no comment.
     expect(cli.join('\n')).not.toMatch(/<[a-z-]+>/);
     expect(cli.some((c) => c.startsWith('#'))).toBe(false);
