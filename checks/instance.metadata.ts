@@ -1,5 +1,5 @@
 // Guards: IMDS is enabled (HttpEndpoint=enabled): the SSM Agent gets its credentials from IMDS, IMDSv2-only since 3.2.1041.0.
-import { NeedFact, skip, type Check, type TargetContext } from '../src/check/kit.js';
+import { NeedFact, skip, type Check, type Fix, type TargetContext } from '../src/check/kit.js';
 import { credentialSource, instanceOf } from '../src/facts/lookup.js';
 import { MIN_AGENT } from '../src/facts/requirements.js';
 import { tfChange } from '../src/fix/terraform.js';
@@ -13,7 +13,7 @@ export const instanceMetadata: Check = {
     description:
       'The SSM Agent reads its credentials (instance profile or Default Host Management Configuration) from the instance ' +
       `metadata service, using IMDSv2 only since agent ${MIN_AGENT.imdsv2Only}: HttpEndpoint must be enabled; DHMC needs IMDSv2.`,
-    fixes: 'modify-instance-metadata-options --http-endpoint enabled; metadata_options block',
+    fixes: 'modify-instance-metadata-options --http-endpoint enabled; metadata_options block (HttpTokens kept; required recommended)',
   },
   run(ctx) {
     const inst = instanceOf(ctx);
@@ -36,16 +36,7 @@ export const instanceMetadata: Check = {
           `The instance metadata service of ${inst.id} is ${mo.httpEndpoint || 'not enabled'} (HttpEndpoint). ` +
           'The SSM Agent gets its credentials from IMDS, so it cannot authenticate to Systems Manager.' +
           pending,
-        fix: {
-          summary: 'Enable the instance metadata service (HttpEndpoint; IMDSv2 required is the recommended setting).',
-          cli: [`aws ec2 modify-instance-metadata-options --instance-id ${inst.id} --http-endpoint enabled --region ${ctx.region}`],
-          terraform: tfChange(`${inst.id}${inst.name ? ` (${inst.name})` : ''} (aws_instance or aws_launch_template)`, [
-            'metadata_options {',
-            '  http_endpoint = "enabled"',
-            '  http_tokens   = "required"',
-            '}',
-          ]),
-        },
+        fix: enableFix(ctx, inst.id, inst.name, mo.httpTokens),
         data,
       };
     }
@@ -73,6 +64,29 @@ export const instanceMetadata: Check = {
     return { status: 'pass', detail: `IMDS is enabled; ${notes.join('; ')}.${pending}`, data };
   },
 };
+
+/**
+ * Turn IMDS on and nothing else: the CLI and the Terraform both keep HttpTokens as it is (IMDSv2 required can break
+ * applications still using IMDSv1), and the summary recommends requiring it as a separate, checked step.
+ */
+function enableFix(ctx: TargetContext, id: string, name: string | undefined, tokens: string | undefined): Fix {
+  const required = tokens === 'required';
+  return {
+    summary:
+      `Enable the instance metadata service (HttpEndpoint=enabled; HttpTokens stays ${tokens ?? 'as it is'}).` +
+      (required
+        ? ''
+        : ' Recommended hardening, as a separate step once nothing on the instance uses IMDSv1 any more: require IMDSv2 ' +
+          `(aws ec2 modify-instance-metadata-options --instance-id ${id} --http-tokens required; http_tokens = "required").`),
+    cli: [`aws ec2 modify-instance-metadata-options --instance-id ${id} --http-endpoint enabled --region ${ctx.region}`],
+    terraform: tfChange(`${id}${name ? ` (${name})` : ''} (aws_instance or aws_launch_template)`, [
+      'metadata_options {',
+      '  http_endpoint = "enabled"',
+      ...(tokens ? [`  http_tokens   = "${tokens}"`] : []),
+      '}',
+    ]),
+  };
+}
 
 /** Whether the agent's credentials come from DHMC; false when that cannot be read (only used for wording). */
 function usesDhmc(ctx: TargetContext): boolean {

@@ -35,6 +35,16 @@ describe('instance.metadata', () => {
     expect(r.fix?.terraform).toContain('http_tokens   = "required"');
   });
 
+  it('enables IMDS with the same effect in the CLI and the Terraform: HttpTokens kept, required recommended in the summary', () => {
+    const r = run((f) => Object.assign(mo(f), { httpEndpoint: 'disabled', httpTokens: 'optional' }));
+    expect(r.fix?.cli).toEqual([`aws ec2 modify-instance-metadata-options --instance-id ${IID} --http-endpoint enabled --region us-east-1`]);
+    // Terraform that changed the tokens would break IMDSv1 applications the CLI leaves working.
+    expect(r.fix?.terraform).toContain('#     http_tokens   = "optional"');
+    expect(r.fix?.terraform).not.toContain('"required"');
+    expect(r.fix?.summary).toContain('HttpTokens stays optional');
+    expect(r.fix?.summary).toMatch(/Recommended hardening, as a separate step .*--http-tokens required/);
+  });
+
   it('passes DHMC with optional tokens (IMDSv2 still served), recommending required', () => {
     const r = run((f) => {
       dhmc(f);
