@@ -3,7 +3,7 @@ import { need, skip, type Check } from '../src/check/kit.js';
 import { offlineEvidence, onlyWhileOffline } from '../src/check/evidence-check.js';
 import { twinMatch, type TwinMatch } from '../src/facts/evidence.js';
 import { agentTargetOf, instanceOf } from '../src/facts/lookup.js';
-import { agentRestartOnInstance } from '../src/fix/reboot.js';
+import { registerOnNode } from '../src/fix/register.js';
 
 const WHAT = 'the hybrid registrations (ssm:DescribeInstanceInformation, ResourceType=ManagedInstance)';
 
@@ -58,10 +58,8 @@ export const agentIdentity: Check = {
             ...(online ? [`aws ssm start-session --target ${twin.node.instanceId} --region ${region}`] : []),
             `aws ssm deregister-managed-instance --instance-id ${twin.node.instanceId} --region ${region}`,
           ],
-          onInstance:
-            inst.platform === 'windows'
-              ? ['& "$env:ProgramFiles\\Amazon\\SSM\\amazon-ssm-agent.exe" -register -clear', 'Restart-Service AmazonSSMAgent']
-              : ['sudo amazon-ssm-agent -register -clear', agentRestartOnInstance(inst.platform)],
+          // As any registration change: the agent stopped while it runs.
+          onInstance: registerOnNode(inst.platform, region, 'clear'),
         },
         data,
         subject: twin.node.instanceId,

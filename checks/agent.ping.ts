@@ -3,6 +3,7 @@ import { need, skip, type Check, type Fix } from '../src/check/kit.js';
 import { agentTargetOf, type AgentTarget } from '../src/facts/lookup.js';
 import { agentRestartCommands, minutesBetween } from '../src/fix/reboot.js';
 import { userDataTerraform } from '../src/fix/install-agent.js';
+import { registerOnNode } from '../src/fix/register.js';
 
 export const agentPing: Check = {
   meta: {
@@ -28,13 +29,16 @@ export const agentPing: Check = {
           `Managed node ${inst.id} is not registered with Systems Manager in ${ctx.region} (ssm:DescribeInstanceInformation does not list it): ` +
           'it was deregistered, or it lives in another region or account (pass --region / --profile).',
         fix: {
-          summary: `Look for ${inst.id} in the region and account it was activated in; re-register the node with a hybrid activation if it was deregistered.`,
+          summary:
+            `Look for ${inst.id} in the region and account it was activated in; if it was deregistered, register the node again with ` +
+            'a new hybrid activation (the id and code create-activation prints, as ACTIVATION_ID and ACTIVATION_CODE on the node), the ' +
+            'agent stopped while it registers. The commands are for Linux; on Windows, in PowerShell as Administrator: ' +
+            `${registerOnNode('windows', ctx.region).join('; ')}.`,
           cli: [
             `aws ssm describe-instance-information --filters Key=InstanceIds,Values=${inst.id} --region ${ctx.region}`,
             `aws ssm create-activation --iam-role SSMServiceRole --registration-limit 1 --region ${ctx.region} --query '[ActivationId,ActivationCode]' --output text`,
           ],
-          // The id and code create-activation prints, set on the node as ACTIVATION_ID and ACTIVATION_CODE.
-          onInstance: [`sudo amazon-ssm-agent -register -id "$ACTIVATION_ID" -code "$ACTIVATION_CODE" -region ${ctx.region}`],
+          onInstance: registerOnNode('linux', ctx.region),
         },
         data: { registered: false },
       };

@@ -4,7 +4,7 @@ import { offlineEvidence, skipUnlessHybridNode } from '../src/check/evidence-che
 import type { Activation, AgentInfo } from '../src/facts/facts.js';
 import { evaluatePolicies } from '../src/eval/iam-policy.js';
 import { shellJson } from '../src/eval/permissions.js';
-import { agentRestartOnInstance } from '../src/fix/reboot.js';
+import { registerOnNode } from '../src/fix/register.js';
 
 const SERVICE = 'ssm.amazonaws.com';
 
@@ -135,14 +135,13 @@ function newActivation(node: AgentInfo, a: Activation | null, region: string): F
   const windows = node.platformType?.toLowerCase() === 'windows';
   return {
     summary:
-      `Create a new activation (valid up to 30 days) and register the node again with it (as ACTIVATION_ID and ACTIVATION_CODE, ` +
+      `Create a new activation (valid up to 30 days) and register the node again with it, the agent stopped meanwhile (as ACTIVATION_ID and ACTIVATION_CODE, ` +
       `the two values create-activation prints); if the node comes back under a new id, deregister ${node.instanceId} ` +
       `(aws ssm deregister-managed-instance).`,
     cli: [`aws ssm create-activation --iam-role ${role} --registration-limit 10 --region ${region} --query '[ActivationId,ActivationCode]' --output text`],
     // The id and code create-activation prints, set on the node as ACTIVATION_ID and ACTIVATION_CODE.
-    onInstance: windows
-      ? [`& "$env:ProgramFiles\\Amazon\\SSM\\amazon-ssm-agent.exe" -register -y -id "$env:ACTIVATION_ID" -code "$env:ACTIVATION_CODE" -region ${region}`, agentRestartOnInstance('windows')]
-      : [`sudo amazon-ssm-agent -register -y -id "$ACTIVATION_ID" -code "$ACTIVATION_CODE" -region ${region}`, agentRestartOnInstance('linux')],
+    // The agent must be stopped while it registers (the AWS procedure: stop, register, start).
+    onInstance: registerOnNode(windows ? 'windows' : 'linux', region),
     terraform: [
       'resource "aws_ssm_activation" "nodes" {',
       `  iam_role           = "${role}"`,

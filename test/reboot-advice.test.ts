@@ -4,7 +4,8 @@ import { allChecks } from '../checks/index.js';
 import { nextRetry } from '../src/eval/late-fix.js';
 import { LATE_FIX_EVENTS } from '../src/facts/late-fix.js';
 import { ok, type Facts } from '../src/facts/facts.js';
-import { agentRestartCommands, minutesBetween, rebootAdvice } from '../src/fix/reboot.js';
+import { afterFixAdvice, agentRestartCommands, minutesBetween, rebootAdvice } from '../src/fix/reboot.js';
+import { MI, hybridNode } from './fixtures/evidence.js';
 import { isConfigurationCheck, lateFixCandidates, rebootSuggested } from '../src/diagnose/offline.js';
 import { IID, VPC, val, world } from './fixtures/world.js';
 
@@ -91,6 +92,17 @@ describe('rebootAdvice', () => {
     expect(a.cli).toContain(`aws ec2 reboot-instances --instance-ids ${IID} --region us-east-1`);
     expect(a.onInstance?.join('\n')).toContain('sudo systemctl restart amazon-ssm-agent');
     expect([...a.cli, ...(a.onInstance ?? [])].join('\n')).not.toContain('#');
+  });
+
+  it('gives a hybrid node (mi-) no EC2 reboot: the restart on the node, and no --reboot', () => {
+    const f = world((w) => hybridNode(w));
+    const a = rebootAdvice(f, MI);
+    expect(a.cli.join('\n')).not.toContain('aws ec2');
+    expect(a.cli).toEqual([`aws ssm get-connection-status --target ${MI} --region us-east-1`]);
+    expect(a.summary).not.toContain('--reboot');
+    expect(a.summary).toContain(`Restart the SSM Agent on ${MI} (or reboot the machine)`);
+    expect(afterFixAdvice(f, MI, true).summary).not.toMatch(/instance/);
+    expect(afterFixAdvice(f, MI, true).cli.join('\n')).not.toContain('aws ec2');
   });
 
   it('restarts or reboots when the launch time is unknown', () => {

@@ -2,6 +2,7 @@
 // after a late fix, or it hung), and what to do after the real causes are fixed (it may not notice by itself).
 import type { Fix } from '../check/kit.js';
 import type { Facts } from '../facts/facts.js';
+import { isManagedNode } from '../cli/args.js';
 import { lateFixOf } from '../eval/late-fix.js';
 import { clock, lateFixSummary } from './late-fix.js';
 
@@ -66,12 +67,16 @@ export function rebootAdvice(facts: Facts, id: string): Fix {
       cli: [recheck],
     };
   }
-  const restart = agentRestartCommands(inst?.platform, id, region);
+  // A hybrid node (mi-) is no EC2 instance: no EC2 reboot, and --reboot does not apply to it.
+  const managedNode = isManagedNode(id);
+  const restart = agentRestartCommands(inst?.platform, id, region, managedNode);
   return {
-    summary:
-      evidenceSummary(facts, id) ??
-      'Restart the SSM Agent, or reboot the instance (ssm-doctor --reboot does it after asking): the agent backs off ' +
-        '(minutes, up to an hour) when it started before the role, permissions or endpoints were in place.',
+    summary: managedNode
+      ? `Restart the SSM Agent on ${id} (or reboot the machine): the agent backs off (minutes, up to an hour) when it started before its ` +
+        'role or network path was in place.'
+      : (evidenceSummary(facts, id) ??
+        'Restart the SSM Agent, or reboot the instance (ssm-doctor --reboot does it after asking): the agent backs off ' +
+          '(minutes, up to an hour) when it started before the role, permissions or endpoints were in place.'),
     cli: [...restart.cli, recheck],
     onInstance: restart.onInstance,
   };

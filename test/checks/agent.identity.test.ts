@@ -26,7 +26,11 @@ describe('agent.identity', () => {
     expect(r.subject).toBe(TWIN);
     expect(r.detail).toContain(`hybrid node ${TWIN} (same IP address 10.0.1.10 and computer name ip-10-0-1-10.ec2.internal; Online`);
     expect(r.fix!.cli[0]).toBe(`aws ssm start-session --target ${TWIN} --region us-east-1`);
-    expect(r.fix!.onInstance).toContain('sudo amazon-ssm-agent -register -clear');
+    expect(r.fix!.onInstance).toEqual([
+      'sudo systemctl stop amazon-ssm-agent || sudo snap stop amazon-ssm-agent',
+      'sudo amazon-ssm-agent -register -clear',
+      'sudo systemctl start amazon-ssm-agent || sudo snap start amazon-ssm-agent',
+    ]);
     expect(r.fix!.cli.join('\n')).toContain(`aws ssm deregister-managed-instance --instance-id ${TWIN} --region us-east-1`);
     expectRunnableCli(r.fix);
   });

@@ -3,6 +3,7 @@ import { agentPing, ago } from '../../checks/agent.ping.js';
 import { runCheck } from '../../src/check/run.js';
 import { failed, ok, type Facts } from '../../src/facts/facts.js';
 import { IID, denied, val, world } from '../fixtures/world.js';
+import { MI, hybridNode } from '../fixtures/evidence.js';
 
 const run = (edit?: (f: Facts) => void) => {
   const facts = world(edit);
@@ -96,5 +97,35 @@ describe('ago', () => {
     ['not a date', 'at an unknown time'],
   ])('%s -> %s', (t, want) => {
     expect(ago(t, now)).toBe(want);
+  });
+});
+
+describe('agent.ping on a hybrid node (mi-)', () => {
+  const runNode = (edit: (f: Facts) => void) => {
+    const facts = world((f) => {
+      hybridNode(f);
+      edit(f);
+    });
+    return runCheck(agentPing, { facts, id: MI, region: facts.region });
+  };
+
+  it('re-registers a deregistered node as the AWS procedure does: the agent stopped, then started again; no EC2 command', () => {
+    const r = runNode((f) => (f.agents[MI] = ok(null)));
+    expect(r.status).toBe('fail');
+    expect(r.fix!.onInstance).toEqual([
+      'sudo systemctl stop amazon-ssm-agent || sudo snap stop amazon-ssm-agent',
+      'sudo amazon-ssm-agent -register -y -id "$ACTIVATION_ID" -code "$ACTIVATION_CODE" -region us-east-1',
+      'sudo systemctl start amazon-ssm-agent || sudo snap start amazon-ssm-agent',
+    ]);
+    // The platform of a node that is not registered is unknown: the Windows procedure is in the summary.
+    expect(r.fix!.summary).toContain('Stop-Service AmazonSSMAgent; & "$env:ProgramFiles\\Amazon\\SSM\\amazon-ssm-agent.exe" -register -y');
+    expect(r.fix!.cli.join('\n')).not.toContain('aws ec2');
+  });
+
+  it('restarts an offline node on the node itself, never through EC2', () => {
+    const r = runNode(() => {});
+    expect(r.status).toBe('fail');
+    expect(r.fix!.cli).toEqual([]);
+    expect(r.fix!.onInstance).toEqual(['sudo systemctl restart amazon-ssm-agent || sudo snap restart amazon-ssm-agent']);
   });
 });

@@ -31,9 +31,27 @@ describe('hybrid.activation', () => {
     expect(r.detail).toContain(`Activation ${ACTIVATION} of ${MI} expired on 2026-11-01T08:00:00.000Z`);
     expect(r.detail).toMatch(/keeps working after its activation expires/);
     expect(r.fix!.cli.join('\n')).toContain(`aws ssm create-activation --iam-role ${HYBRID_ROLE}`);
-    expect(r.fix!.onInstance).toContain('sudo amazon-ssm-agent -register -y -id "$ACTIVATION_ID" -code "$ACTIVATION_CODE" -region us-east-1');
+    // As the AWS procedure: the agent stopped while it registers, started after.
+    expect(r.fix!.onInstance).toEqual([
+      'sudo systemctl stop amazon-ssm-agent || sudo snap stop amazon-ssm-agent',
+      'sudo amazon-ssm-agent -register -y -id "$ACTIVATION_ID" -code "$ACTIVATION_CODE" -region us-east-1',
+      'sudo systemctl start amazon-ssm-agent || sudo snap start amazon-ssm-agent',
+    ]);
     expectRunnableCli(r.fix);
     expectValidHcl(r.fix!.terraform);
+  });
+
+  it('registers a Windows node with the service stopped, in PowerShell', () => {
+    const r = run((f) => {
+      hybridNode(f);
+      val(f.agents[MI])!.platformType = 'Windows';
+    });
+    expect(r.fix!.onInstance).toEqual([
+      'Stop-Service AmazonSSMAgent',
+      '& "$env:ProgramFiles\\Amazon\\SSM\\amazon-ssm-agent.exe" -register -y -id "$env:ACTIVATION_ID" -code "$env:ACTIVATION_CODE" -region us-east-1',
+      'Start-Service AmazonSSMAgent',
+    ]);
+    expect([...r.fix!.cli, ...r.fix!.onInstance!].join('\n')).not.toMatch(/\baws ec2 /);
   });
 
   it('warns when the activation reached its registration limit, or no longer exists', () => {
