@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { formatInArgs, INSTANCE_ID, MANAGED_NODE_ID, REGION, invalidInstanceIds, isManagedNode, quote, tagSuggestion } from '../src/cli/args.js';
+import { formatInArgs, idHint, INSTANCE_ID, MANAGED_NODE_ID, REGION, invalidInstanceIds, isManagedNode, quote, tagSuggestion } from '../src/cli/args.js';
 import { knownRegions } from '../src/cli/regions.js';
 
 const HEX = '0123456789abcdef';
@@ -163,6 +163,45 @@ describe('quote', () => {
     expect(quote('é')).toBe('"?"');
     expect(quote('"\\')).toBe('"\\"\\\\"');
     expect(quote('')).toBe('""');
+  });
+});
+
+describe('idHint (what the user probably meant)', () => {
+  it.each([
+    ['https://us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1#InstanceDetails:instanceId=i-0123456789abcdef0', 'did you mean i-0123456789abcdef0?'],
+    ['https://console.aws.amazon.com/ec2/v2/home?region=eu-west-1#Instances:instanceId=i-0aaa11112222333aa;sort=desc', 'did you mean i-0aaa11112222333aa?'],
+    ['https://us-east-1.console.aws.amazon.com/systems-manager/managed-instances/mi-0123456789abcdef0/description', 'did you mean mi-0123456789abcdef0?'],
+    ['I-0123456789ABCDEF0', 'instance ids are lowercase: i-0123456789abcdef0'],
+    ['i-0123456789ABCDEF0', 'instance ids are lowercase: i-0123456789abcdef0'],
+    ['MI-0123456789ABCDEF0', 'node ids are lowercase: mi-0123456789abcdef0'],
+    ['i-0aaa11112222333aa,i-0bbb11112222333bb', 'separate ids with spaces: i-0aaa11112222333aa i-0bbb11112222333bb'],
+    ['i-0aaa11112222333aa, mi-0bbb11112222333bb', 'separate ids with spaces: i-0aaa11112222333aa mi-0bbb11112222333bb'],
+    ['i-aaa,i-bbb', 'separate ids with spaces'],
+    [' i-0123456789abcdef0\n', 'did you mean i-0123456789abcdef0?'],
+    ['app-server-1', 'did you mean --tag Name=app-server-1?'],
+  ])('%j -> %j', (word, hint) => {
+    expect(invalidInstanceIds([word])).toEqual([word]);
+    expect(idHint(word)).toBe(hint);
+  });
+
+  it.each(['i-123', 'sg-0abc1234', 'https://example.com/ami-0123456789abcdef0', 'https://console.aws.amazon.com/ec2/home#Instances:', 'i-0123456789abcdef0abc', ''])('no hint for %j', (word) => {
+    expect(idHint(word)).toBeUndefined();
+  });
+
+  it('never suggests anything but valid ids or a tag, on random and hostile words', () => {
+    fc.assert(
+      fc.property(fc.oneof(idLike, fc.string({ maxLength: 60 }).map((s) => `https://console/x?instanceId=${s}`)), (word) => {
+        const hint = idHint(word);
+        if (hint === undefined) return;
+        const m = /^(?:did you mean |instance ids are lowercase: |node ids are lowercase: |separate ids with spaces: ?)(.*?)\??$/.exec(hint);
+        expect(m, hint).not.toBeNull();
+        const suggested = m![1]!;
+        if (suggested.startsWith('--tag ')) expect(suggested).toBe(tagSuggestion(word));
+        else for (const id of suggested.split(' ').filter(Boolean)) expect(INSTANCE_ID.test(id) || MANAGED_NODE_ID.test(id), id).toBe(true);
+        expect(hint).not.toMatch(/[\u0000-\u001f\u007f]/);
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });
 

@@ -50,6 +50,34 @@ export function tagSuggestion(word: string): string | undefined {
   return eq > 0 && eq < word.length - 1 ? `--tag ${shellWord(word)}` : undefined;
 }
 
+/** Instance or node ids inside a longer text (a console URL): bounded by characters that cannot continue one. */
+const EMBEDDED_ID = /(?<![0-9A-Za-z-])m?i-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![0-9A-Za-z])/g;
+
+/**
+ * What the user probably meant by a word that is not an instance id, as the end of the usage error: an id inside
+ * a pasted console URL (`did you mean i-0123...?`), an id in capitals (`instance ids are lowercase: i-0123...`),
+ * ids joined by commas (`separate ids with spaces: i-1 i-2`), stray whitespace, else a Name tag (tagSuggestion).
+ */
+export function idHint(word: string): string | undefined {
+  const isId = (s: string) => INSTANCE_ID.test(s) || MANAGED_NODE_ID.test(s);
+  if (word.includes(',')) {
+    const parts = word.split(',').map((p) => p.trim()).filter(Boolean);
+    if (parts.length > 1 && parts.every((p) => /^m?i-/i.test(p))) {
+      return parts.every(isId) ? `separate ids with spaces: ${parts.join(' ')}` : 'separate ids with spaces';
+    }
+  }
+  if (isId(word.toLowerCase())) return `${word.toLowerCase().startsWith('mi-') ? 'node' : 'instance'} ids are lowercase: ${word.toLowerCase()}`;
+  if (word.trim() !== word && isId(word.trim())) return `did you mean ${word.trim()}?`;
+  if (/:\/\/|instanceId=|[?#&]/.test(word)) {
+    const found = [...new Set(word.match(EMBEDDED_ID) ?? [])];
+    if (found.length) return `did you mean ${found.join(' ')}?`;
+    // A URL without an id is no Name either.
+    if (word.includes('://')) return undefined;
+  }
+  const tag = tagSuggestion(word);
+  return tag ? `did you mean ${tag}?` : undefined;
+}
+
 /**
  * The output format asked for on a command line, read without commander (for a run that fails before or while
  * commander parses it): the last `--format X` / `--format=X` before `--`, else `json` for `--json`; undefined when

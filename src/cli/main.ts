@@ -2,7 +2,7 @@
 import { appendFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { formatInArgs, INSTANCE_ID, invalidInstanceIds, MANAGED_NODE_ID, quote, REGION, tagSuggestion } from './args.js';
+import { formatInArgs, idHint, INSTANCE_ID, invalidInstanceIds, MANAGED_NODE_ID, quote, REGION } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { exitOnInterrupt, onInterrupt, SIGNAL_EXIT } from './interrupt.js';
 import type { Facts } from '../facts/facts.js';
@@ -183,8 +183,8 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   }
   const bad = invalidInstanceIds(ids);
   if (bad.length) {
-    const tag = tagSuggestion(bad[0]!);
-    usage(`invalid instance id ${quote(bad[0]!)}: expected "i-" followed by 8 or 17 hex digits, or "mi-" and 17 (hybrid node)${tag ? `; did you mean ${tag}?` : ''}`);
+    const hint = idHint(bad[0]!);
+    usage(`invalid instance id ${quote(bad[0]!)}: expected "i-" followed by 8 or 17 hex digits, or "mi-" and 17 (hybrid node)${hint ? `; ${hint}` : ''}`);
   }
   let targeting: Selection;
   let waitMs: number | undefined;
@@ -198,7 +198,7 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   if (opts.snapshot && hasSelection(targeting)) usage('--tag, --filter and --all-running select live instances; they cannot be used with --snapshot');
   if (opts.snapshot && waitMs !== undefined) usage('--wait re-reads live instances; it cannot be used with --snapshot');
   const timeout = Number(opts.timeout);
-  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 600) usage(`--timeout must be a number of seconds between 0 and 600`);
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 600) usage('--timeout must be a number of seconds greater than 0 and at most 600');
   if (opts.region !== undefined && !REGION.test(opts.region)) {
     usage(`invalid region ${quote(opts.region)}: expected a region name like us-east-1`);
   }

@@ -154,6 +154,8 @@ const KNOWN = new Set([
 interface Case {
   args: string[];
   expected: 'usage' | 'run';
+  /** What the usage error's line must say (hand-picked cases). */
+  says?: string;
 }
 
 /** Pieces that are each fine on their own (the line may still be wrong: --json with --format junit, --only + --skip...). */
@@ -201,9 +203,15 @@ const FIXED: Case[] = [
   { args: [IID], expected: 'run' },
   { args: [IID, '--region', 'us-east-1', '--region', 'eu-west-1'], expected: 'run' },
   { args: [IID, '--region', 'eu-west-1', '--region', 'nope'], expected: 'usage' },
-  { args: ['i-0123456789ABCDEF0'], expected: 'usage' },
+  { args: ['i-0123456789ABCDEF0'], expected: 'usage', says: '; instance ids are lowercase: i-0123456789abcdef0' },
+  {
+    args: ['https://us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1#InstanceDetails:instanceId=i-0123456789abcdef0'],
+    expected: 'usage',
+    says: '; did you mean i-0123456789abcdef0?',
+  },
+  { args: ['i-0aaa11112222333aa,i-0bbb11112222333bb'], expected: 'usage', says: '; separate ids with spaces: i-0aaa11112222333aa i-0bbb11112222333bb' },
   { args: [IID, 'i-123'], expected: 'usage' },
-  { args: [IID, '--timeout', '0'], expected: 'usage' },
+  { args: [IID, '--timeout', '0'], expected: 'usage', says: '--timeout must be a number of seconds greater than 0 and at most 600' },
   { args: [IID, '--timeout'], expected: 'usage' },
   { args: ['--', '-h'], expected: 'usage' },
   { args: ['--'], expected: 'usage' },
@@ -261,6 +269,7 @@ describe('ssm-doctor command line, fuzzed (built CLI)', () => {
           if (!/^ssm-doctor: /.test(lines[0]!)) fail('first stderr line is not a message starting "ssm-doctor: "');
           if (lines.slice(1).some((l) => !HINTS.some((h) => h.test(l)))) fail('stderr has more than one line besides commander hints');
           if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(r.stderr)) fail('control characters echoed on stderr');
+          if (c.says && !lines[0]!.includes(c.says)) fail(`the message does not say ${JSON.stringify(c.says)}`);
         } else {
           if (![0, 1, 3].includes(r.code ?? -1)) fail('exit code is not 0, 1 or 3');
           if (r.code === 3 && lines.length !== 1) fail('exit 3 without a one-line reason');
