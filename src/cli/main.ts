@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { formatInArgs, idHint, INSTANCE_ID, invalidInstanceIds, MANAGED_NODE_ID, quote, REGION } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { DEFAULT_TIMEOUT_SECONDS, EXAMPLES, helpWidth } from './help.js';
 import { exitOnInterrupt, onInterrupt, SIGNAL_EXIT } from './interrupt.js';
 import type { Facts } from '../facts/facts.js';
 import type { Report, WaitOutcome } from '../report/model.js';
@@ -48,30 +49,14 @@ interface Options {
   wait?: string | boolean;
 }
 
-const EXAMPLES = `
-Examples:
-  $ ssm-doctor i-0123456789abcdef0                      diagnose one instance (default credentials and region)
-  $ ssm-doctor i-0123456789abcdef0 --profile prod --region eu-west-1
-  $ ssm-doctor i-0aaa11112222333aa i-0bbb11112222333bb --json > report.json
-  $ ssm-doctor i-0123456789abcdef0 --save-snapshot case.json   keep the facts to re-check or share later
-  $ ssm-doctor --snapshot examples/missing-ssmmessages-endpoint.json   no AWS account needed
-  $ ssm-doctor i-0123456789abcdef0 --reboot             reboot it if only a reboot can help (asks first)
-  $ ssm-doctor --tag Env=prod --tag App=web --wait 10m  every (non-terminated) instance tagged so, once online
-  $ ssm-doctor --all-running --filter Name=vpc-id,Values=vpc-0abc   every running instance of a VPC
-  $ ssm-doctor mi-0123456789abcdef0                     a hybrid managed node: agent and connection only
-  $ ssm-doctor i-0aaa11112222333aa i-0bbb11112222333bb --format junit --skip client > ssm-doctor.xml   CI test report
-
-Exit codes: 0 all ok · 1 a check failed or could not be checked (or warned, with --fail-on warn) · 2 usage error · 3 could not run · 130 interrupted
-`;
-
-/** Repeatable option values, collected in order. */
-function appendList(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
 /** Repeatable option values without a default (none shown in --help). */
 function appendOptional(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** The defaults --help does not show as `(default: ...)`: no --only/--skip, the request timeout. */
+function withDefaults(opts: Options): Options {
+  return { ...opts, only: opts.only ?? [], skip: opts.skip ?? [], timeout: opts.timeout ?? DEFAULT_TIMEOUT_SECONDS };
 }
 
 function program(): Command {
@@ -87,10 +72,10 @@ function program(): Command {
     .option('--all-running', 'select running instances only (alone: every running instance in the region)')
     .option('--wait [duration]', `re-check targets that are not ok until all are, up to DURATION (default ${DEFAULT_WAIT}; 30s, 5m, 1h)`)
     .option('--json', 'print one JSON document (schemaVersion 1) on stdout (short for --format json)')
-    .addOption(new Option('--format <format>', 'output: text, json, junit (JUnit XML) or github (annotations + $GITHUB_STEP_SUMMARY)').choices(FORMATS))
+    .addOption(new Option('--format <format>', 'output: junit is JUnit XML, github annotations and $GITHUB_STEP_SUMMARY').choices(FORMATS))
     .addOption(new Option('--fail-on <level>', 'what makes the run fail (exit 1): fail (failures, errors) or warn (warnings too)').choices(['fail', 'warn']).default('fail'))
-    .option('--only <checks>', 'run only these checks: ids, groups (network) or id prefixes (vpc-endpoint), comma-separated', appendList, [])
-    .option('--skip <checks>', 'do not run these checks (same syntax as --only; e.g. --skip client in CI)', appendList, [])
+    .option('--only <checks>', 'run only these checks: ids, groups (network) or id prefixes (vpc-endpoint), comma-separated', appendOptional)
+    .option('--skip <checks>', 'do not run these checks (same syntax as --only; e.g. --skip client in CI)', appendOptional)
     .option('--no-color', 'no colours (also NO_COLOR, or when stdout is not a terminal)')
     .option('--snapshot <file>', 'run the checks on a saved snapshot instead of AWS')
     .option('--save-snapshot <file>', 'write the collected facts to a file (no credentials in it)')
@@ -99,9 +84,11 @@ function program(): Command {
     .option('--reboot', 'reboot targets whose configuration is right but whose agent is offline (asks first)')
     .option('-y, --yes', 'do not ask before --reboot')
     .option('-v, --verbose', 'show the details of passing checks, and the path to every service')
-    .addOption(new Option('--timeout <seconds>', 'timeout of each AWS request').default('10'))
+    .option('--timeout <seconds>', `timeout of each AWS request, in seconds (default ${DEFAULT_TIMEOUT_SECONDS})`)
     .option('--debug', 'print stack traces of unexpected errors')
     .addHelpText('after', EXAMPLES)
+    // Wrap the descriptions on narrow terminals too (commander stops wrapping below a 40-column description).
+    .configureHelp({ minWidthToWrap: 20 })
     .showHelpAfterError('(run ssm-doctor --help for usage)')
     .exitOverride();
 }
@@ -124,6 +111,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     writeErr: (s) => io.stderr.write(s),
     // One prefix for every error line: commander's own start with `error: `.
     outputError: (s, write) => write((commanderMessage = s.replace(/^error: /, 'ssm-doctor: '))),
+    getOutHelpWidth: () => helpWidth((io.stdout as { columns?: number }).columns, io.env),
   });
   /** Under --format junit/github a run that ends before its report still leaves CI a document (src/report/fatal.ts). */
   const fatal = async (message: string, code: number): Promise<number> => {
@@ -145,7 +133,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   try {
     cmd.parse(argv, { from: 'user' });
-    const opts = cmd.opts<Options>();
+    const opts = withDefaults(cmd.opts<Options>());
     debug = Boolean(opts.debug);
     return await diagnose(cmd.args, opts, io, run);
   } catch (e) {

@@ -184,6 +184,19 @@ describe('ssm-doctor CLI (offline)', () => {
     expect(r.stdout).toContain('Exit codes');
   });
 
+  it('--help reads cleanly at 80 columns: no line wider, no meaningless defaults', async () => {
+    for (const columns of ['80', '60']) {
+      const r = await runCli(['--help'], { ...env, COLUMNS: columns });
+      const lines = r.stdout.split('\n');
+      // The examples are written for 80 columns; the options wrap to the terminal.
+      expect(lines.filter((l) => l.length > 80), `COLUMNS=${columns}`).toEqual([]);
+      if (columns === '60') expect(lines.slice(0, lines.indexOf('Examples:')).filter((l) => l.length > 60)).toEqual([]);
+      expect(r.stdout).not.toContain('(default: [])');
+      expect(r.stdout).not.toContain('(default: "10")');
+      expect(r.stdout.replace(/\s+/g, ' ')).toContain('--timeout <seconds> timeout of each AWS request, in seconds (default 10)');
+    }
+  });
+
   it('the README main job: an example snapshot, no AWS account', async () => {
     const r = await runCli(['--snapshot', 'examples/missing-ssmmessages-endpoint.json', '--no-color'], env);
     expect(r.code).toBe(1);
