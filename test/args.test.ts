@@ -193,12 +193,12 @@ describe('idHint (what the user probably meant)', () => {
       fc.property(fc.oneof(idLike, fc.string({ maxLength: 60 }).map((s) => `https://console/x?instanceId=${s}`)), (word) => {
         const hint = idHint(word);
         if (hint === undefined) return;
-        const m = /^(?:did you mean |instance ids are lowercase: |node ids are lowercase: |separate ids with spaces: ?)(.*?)\??$/.exec(hint);
+        const m = /^(?:did you mean |instance ids are lowercase: |node ids are lowercase: |separate ids with spaces: ?)(.*?)\??$/s.exec(hint);
         expect(m, hint).not.toBeNull();
         const suggested = m![1]!;
         if (suggested.startsWith('--tag ')) expect(suggested).toBe(tagSuggestion(word));
         else for (const id of suggested.split(' ').filter(Boolean)) expect(INSTANCE_ID.test(id) || MANAGED_NODE_ID.test(id), id).toBe(true);
-        expect(hint).not.toMatch(/[\u0000-\u001f\u007f]/);
+        expect(hint).not.toMatch(/[\u0000-\u001f\u007f\u2028\u2029]/);
       }),
       { numRuns: 5_000 },
     );
@@ -218,7 +218,7 @@ describe('tagSuggestion (a Name where an id belongs)', () => {
     expect(tagSuggestion(word)).toBe(hint);
   });
 
-  it.each(['i-123', 'I-0123456789ABCDEF0', 'mi-12', 'sg-0abc1234', 'vpc-0a1b2c3d', '0123456789abcdef0', 'arn:aws:ec2:us-east-1:1:instance/i-1', '', ' ', 'Name=', '=x', 'a\u001b[31m', 'a\u202eb', 'x'.repeat(200), 'help'])(
+  it.each(['i-123', 'I-0123456789ABCDEF0', 'mi-12', 'sg-0abc1234', 'vpc-0a1b2c3d', '0123456789abcdef0', 'arn:aws:ec2:us-east-1:1:instance/i-1', '', ' ', 'Name=', '=x', 'a\u001b[31m', 'a\u202eb', 'a\u2028b', 'x'.repeat(200), 'help'])(
     'no hint for %j',
     (word) => {
       expect(tagSuggestion(word)).toBeUndefined();

@@ -33,8 +33,8 @@ export function shellWord(s: string): string {
   return /^[A-Za-z0-9_.,:/@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Characters that must never reach the terminal (controls, bidi overrides). */
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/** Characters that must never reach the terminal (controls, line separators, bidi overrides). */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 /** What is certainly not a Name tag: a mistyped instance or node id, another resource id, an ARN, a bare hex id. */
 const NOT_A_NAME = /^(?:m?i-|arn:|(?:sg|vpc|subnet|ami|eni|vol|snap|igw|nat|rtb|acl|vpce|eipalloc|lt|r)-[0-9a-f]+$|[0-9a-f]{8}(?:[0-9a-f]{9})?$)/i;
 
