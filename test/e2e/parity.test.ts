@@ -93,6 +93,8 @@ const TARGETED: Case[] = [
     name: 'agent role denied ssmmessages, ssm endpoint pending, private DNS off, no HTTPS egress, no plugin on PATH',
     facts: world((f) => {
       for (const d of val(f.simulations[ROLE_ARN])) if (d.action.startsWith('ssmmessages:')) d.decision = 'implicitDeny';
+      // Not connected: a connected agent would itself contradict the denial (iam.permissions would only warn).
+      f.connections[IID] = ok('notconnected');
       val(f.endpoints[VPC]).find((e) => e.serviceName.endsWith('.ssm'))!.state = 'pending';
       for (const e of val(f.endpoints[VPC])) e.privateDnsEnabled = false;
       val(f.securityGroups[val(f.instances[IID])!.securityGroupIds[0]!]).egress = [];
