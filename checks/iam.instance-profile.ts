@@ -112,22 +112,19 @@ function dhmcVerdict(ctx: TargetContext, inst: Instance, roleName: string, profi
   return { status: 'pass' as const, detail: `${base} Agent ${version} supports DHMC.`, data: { ...data, agentVersion: version } };
 }
 
-/** Why an EC2 call naming a new instance profile is retried (IAM is eventually consistent). */
-const NOT_VISIBLE_YET = (profile: string) => `EC2 does not see instance profile ${profile} yet (IAM changes take a few seconds)`;
-
 function createProfileFix(ctx: TargetContext, inst: Instance): Fix {
   const policyArn = awsManagedPolicyArn(ctx.region, 'AmazonSSMManagedInstanceCore');
   return {
     summary:
       'Create a role trusting ec2.amazonaws.com with AmazonSSMManagedInstanceCore, put it in an instance profile ' +
-      'and associate the profile with the instance (retried for up to a minute: EC2 sees a new profile a few seconds after IAM).',
+      'and associate the profile with the instance.',
     cli: [
       `aws iam create-role --role-name ssm-role --assume-role-policy-document ${shellJson(EC2_TRUST_POLICY)}`,
       `aws iam attach-role-policy --role-name ssm-role --policy-arn ${policyArn}`,
       'aws iam create-instance-profile --instance-profile-name ssm-profile',
       'aws iam add-role-to-instance-profile --instance-profile-name ssm-profile --role-name ssm-role',
       'aws iam wait instance-profile-exists --instance-profile-name ssm-profile',
-      retrying(`aws ec2 associate-iam-instance-profile --instance-id ${inst.id} --iam-instance-profile Name=ssm-profile --region ${ctx.region}`, NOT_VISIBLE_YET('ssm-profile')),
+      retrying(`aws ec2 associate-iam-instance-profile --instance-id ${inst.id} --iam-instance-profile Name=ssm-profile --region ${ctx.region}`),
     ],
     terraform: profileTerraform(policyArn, inst, { name: 'ssm-profile', path: '/' }),
   };
@@ -195,7 +192,7 @@ function missingProfileFix(ctx: TargetContext, inst: Instance, profileArn: strin
       `aws iam add-role-to-instance-profile --instance-profile-name ${name} --role-name ssm-role`,
       `aws iam wait instance-profile-exists --instance-profile-name ${name}`,
       `${assoc}=$(aws ec2 describe-iam-instance-profile-associations --filters Name=instance-id,Values=${inst.id} Name=state,Values=associated --query 'IamInstanceProfileAssociations[0].AssociationId' --output text --region ${ctx.region})`,
-      retrying(`aws ec2 replace-iam-instance-profile-association --association-id "$${assoc}" --iam-instance-profile Name=${name} --region ${ctx.region}`, NOT_VISIBLE_YET(name)),
+      retrying(`aws ec2 replace-iam-instance-profile-association --association-id "$${assoc}" --iam-instance-profile Name=${name} --region ${ctx.region}`),
     ],
     terraform: profileTerraform(policyArn, inst, { name, path }),
   };

@@ -2,15 +2,12 @@
 // why they gave up. Each runs as pasted in bash and zsh (test/fix/shell.test.ts, test/fix/retry.test.ts).
 
 /**
- * `command`, retried `attempts` times `seconds` apart until it succeeds, with `why` on stderr before each wait.
+ * `command`, tried `attempts` times `seconds` apart until it succeeds (each failure prints the command's own error).
  * For an EC2 call right after an IAM change: IAM is eventually consistent, and EC2 answers "Invalid IAM Instance
  * Profile name" for about ten seconds after the profile was created.
  */
-export function retrying(command: string, why: string, attempts = 6, seconds = 10): string {
-  return (
-    `for attempt in $(seq ${attempts}); do ${command} && break; ` +
-    `[ "$attempt" = ${attempts} ] || { echo "${why}: retrying in ${seconds} s" >&2; sleep ${seconds}; }; done`
-  );
+export function retrying(command: string, attempts = 6, seconds = 10): string {
+  return `for attempt in $(seq ${attempts}); do ${command} && break; sleep ${seconds}; done`;
 }
 
 /**
