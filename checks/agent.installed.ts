@@ -63,14 +63,15 @@ export const agentInstalled: Check = {
     const age = minutesBetween(inst.launchTime, ctx.facts.collectedAt);
     const fresh = age !== undefined && age >= 0 && age < FRESH_LAUNCH_MINUTES;
     const consoleNote = consoleSays(console);
+    const install = installFix(ctx, inst, a, image?.architecture);
     if (a.ships === 'no' && a.confident && !fresh) {
       return {
         status: 'fail',
         summary: `AMI ${inst.imageId} (${a.family?.label ?? 'unknown OS'}) does not ship the SSM Agent: instances launched from it never register.`,
         detail:
           `${cap(a.basis)}, which does not ship the SSM Agent, and ${inst.id} never registered: nothing on it can answer ` +
-          `Session Manager unless the agent was installed after launch.${consoleNote}`,
-        fix: installFix(ctx, inst, a, image?.architecture),
+          `Session Manager unless the agent was installed after launch.${consoleNote}${install.notes}`,
+        fix: install.fix,
         data,
         subject: inst.imageId,
       };
@@ -83,8 +84,8 @@ export const agentInstalled: Check = {
         : ' ssm-doctor cannot tell whether this image includes the agent.';
     return {
       status: 'warn',
-      detail: `${cap(a.basis)}${a.ships === 'no' ? ', which does not ship the SSM Agent' : ''}, and ${inst.id} never registered.${why}${consoleNote}`,
-      fix: installFix(ctx, inst, a, image?.architecture),
+      detail: `${cap(a.basis)}${a.ships === 'no' ? ', which does not ship the SSM Agent' : ''}, and ${inst.id} never registered.${why}${consoleNote}${install.notes}`,
+      fix: install.fix,
       data,
       subject: inst.imageId,
     };
@@ -106,14 +107,21 @@ function consoleSays(c: ConsoleEvidence | undefined): string {
   return c.bootSeen ? ' The serial console shows no agent start since the last boot.' : ' The serial console output shows no agent start.';
 }
 
-function installFix(ctx: TargetContext, inst: Instance, a: AmiAssessment, arch: string | undefined): Fix {
+/**
+ * The install, and the notes that go with it (the way to S3, the way in and its alternatives) for the finding's
+ * detail: the fix's summary stays a few lines, so its first command is on the first screen.
+ */
+function installFix(ctx: TargetContext, inst: Instance, a: AmiAssessment, arch: string | undefined): { fix: Fix; notes: string } {
   const windows = inst.platform === 'windows' || a.family?.installer === 'windows';
   const installer = a.family?.installer ?? (windows ? 'windows' : 'generic');
   const w = waysIn(ctx, inst, a.family?.sshUser ?? (windows ? 'Administrator' : 'ec2-user'));
   const label = a.family?.label ?? (windows ? 'Windows' : 'Linux');
   const s3 = downloadWay(ctx, inst, installer, arch, a.family?.sshUser ?? 'ec2-user');
-  return {
-    summary: `Install the SSM Agent on ${inst.id} (${label}) and start it at boot, and in the user data of the next launch. ${s3.summary}${w.summary}`,
+  const s3Step = s3.fix ? ' The first commands give its subnet a way to S3, where the package comes from.' : '';
+  const fix: Fix = {
+    summary:
+      `Install the SSM Agent on ${inst.id} (${label}) and start it at boot, from a shell on it${w.cli.length ? ' (the commands open one)' : ''}, ` +
+      `and in the user data of the next launch.${s3Step}`,
     cli: [...(s3.fix?.cli ?? []), ...w.cli],
     onInstance: installOnInstance(installer, ctx.region, arch),
     // One file: the heredoc's closing marker, and so the snippet, ends with a newline.
@@ -125,6 +133,7 @@ function installFix(ctx: TargetContext, inst: Instance, a: AmiAssessment, arch: 
       .join('\n')
       .replace(/\n*$/, '\n'),
   };
+  return { fix, notes: ` ${s3.summary}${w.summary}`.replace(/\s+$/, '') };
 }
 
 /**

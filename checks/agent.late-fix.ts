@@ -2,7 +2,7 @@
 import { need, skip, type Check } from '../src/check/kit.js';
 import { lateFixOf } from '../src/eval/late-fix.js';
 import { instanceOf } from '../src/facts/lookup.js';
-import { clock, describeChange, describeChangeAt, gaveUpAt, lateFixSummary, lateFixTiming } from '../src/fix/late-fix.js';
+import { clock, describeChange, describeChangeAt, gaveUpAt, lateFixAction, lateFixTiming } from '../src/fix/late-fix.js';
 import { agentRestartCommands, recheckCommand } from '../src/fix/reboot.js';
 
 export const agentLateFix: Check = {
@@ -49,7 +49,7 @@ export const agentLateFix: Check = {
       ? ` ${which} failed (${ev.unread[0]!.error.api} ${ev.unread[0]!.error.code}): changes of those kinds are not included.`
       : '';
 
-    const summary = lateFixSummary(inst.id, ev);
+    const summary = lateFixAction(inst.id, ev);
     if (summary) {
       const newest = ev.late[0]!;
       const restart = agentRestartCommands(inst.platform, inst.id, ctx.region);

@@ -93,7 +93,7 @@ export function installUserData(installer: Installer, region: string, family: st
   const start = lines.at(-1)!;
   const script = [
     '#!/bin/bash',
-    '# Install the SSM Agent: retried, each failure logged (cloud-init output, serial console), never stopping the boot.',
+    '# Install the SSM Agent: retry, log each failure, never stop the boot.',
     'installed=no',
     `for attempt in $(seq ${ATTEMPTS}); do`,
     `  if ${install}; then installed=yes; break; fi`,

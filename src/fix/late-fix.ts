@@ -51,6 +51,16 @@ export function gaveUpAt(ev: LateFix, sameDayAs?: string): string {
 }
 
 /** The conclusion about a late fix, in absolute times; undefined when there is none. */
+/** What to do about a late fix, without restating it (the finding it belongs to says what changed and when). */
+export function lateFixAction(id: string, ev: LateFix): string | undefined {
+  const newest = ev.late[0];
+  if (!newest || !ev.retryAt) return undefined;
+  return (
+    `Restart the SSM Agent on ${id} or reboot it now, or wait for its next retry, about ${clock(ev.retryAt, newest.time)}: ` +
+    `${RETRY_SENTENCE[newest.retry]}.`
+  );
+}
+
 export function lateFixSummary(id: string, ev: LateFix): string | undefined {
   const newest = ev.late[0];
   if (!newest || !ev.retryAt) return undefined;

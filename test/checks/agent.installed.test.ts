@@ -62,8 +62,8 @@ describe('agent.installed', () => {
     );
     expect(cli).toContain(`aws ec2 authorize-security-group-ingress --group-id ${SG_EC2} --protocol tcp --port 22 --source-group "$EICE_SG" --region us-east-1`);
     expect(r.fix!.cli.at(-1)).toBe(`aws ec2-instance-connect ssh --instance-id ${IID} --connection-type eice --os-user ec2-user --private-key-file ~/.ssh/ops-2026.pem --region us-east-1`);
-    expect(r.fix!.summary).toContain('aws ec2 enable-serial-console-access --region us-east-1');
-    expect(r.fix!.summary).toContain('launch key pair ops-2026');
+    expect(r.detail).toContain('aws ec2 enable-serial-console-access --region us-east-1');
+    expect(r.detail).toContain('launch key pair ops-2026');
     expectRunnableCli(r.fix);
     const tf = r.fix!.terraform!;
     expect(tf).toContain('locals {\n  ssm_agent_install_rhel = <<-EOT');
@@ -77,13 +77,13 @@ describe('agent.installed', () => {
 
     it('gives a subnet without any way to S3 the free S3 gateway endpoint and the egress to its prefix list, or says how to copy the package in', () => {
       const r = rhel();
-      expect(r.fix!.summary).toContain("The instance's subnet has no way to S3 (https://s3.us-east-1.amazonaws.com), where the install downloads the agent from");
+      expect(r.detail).toContain("The instance's subnet has no way to S3 (https://s3.us-east-1.amazonaws.com), where the install downloads the agent from");
       expect(r.fix!.cli.slice(0, 3)).toEqual([
         `aws ec2 create-vpc-endpoint --vpc-id ${VPC} --vpc-endpoint-type Gateway --service-name com.amazonaws.us-east-1.s3 --route-table-ids rtb-0main --region us-east-1`,
         "PL_S3=$(aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.us-east-1.s3 --query 'PrefixLists[0].PrefixListId' --output text --region us-east-1)",
         `aws ec2 authorize-security-group-egress --group-id ${SG_EC2} --ip-permissions "IpProtocol=tcp,FromPort=443,ToPort=443,PrefixListIds=[{PrefixListId=$PL_S3}]" --region us-east-1`,
       ]);
-      expect(r.fix!.summary).toContain(
+      expect(r.detail).toContain(
         `scp -i ~/.ssh/ops-2026.pem -o ProxyCommand='aws ec2-instance-connect open-tunnel --instance-id ${IID} --region us-east-1' amazon-ssm-agent.rpm ec2-user@${IID}:/tmp/`,
       );
       expect(r.fix!.terraform).toContain('resource "aws_vpc_endpoint" "s3"');
@@ -95,7 +95,7 @@ describe('agent.installed', () => {
     it('adds nothing when the subnet reaches S3: a gateway endpoint its security group allows, or a NAT gateway', () => {
       const viaGateway = rhel(all(s3Gateway, s3Egress));
       expect(viaGateway.fix!.cli.join('\n')).not.toMatch(/Gateway|PrefixList/);
-      expect(viaGateway.fix!.summary).not.toContain('no way to S3');
+      expect(viaGateway.detail).not.toContain('no way to S3');
       const viaNat = rhel(all(natRoute, httpsEgressAnywhere));
       expect(viaNat.fix!.cli.join('\n')).not.toMatch(/create-vpc-endpoint|authorize-security-group-egress/);
       // A gateway endpoint the security group does not let HTTPS out to: only the egress rule is missing.
@@ -107,7 +107,7 @@ describe('agent.installed', () => {
 
     it('says the download may fail, without commands, when the way to S3 cannot be proven (transit gateway)', () => {
       const r = rhel((f) => val(f.routeTables[VPC])[0]!.routes.push({ destinationCidr: '0.0.0.0/0', target: { type: 'tgw', id: 'tgw-0abc' }, state: 'active' }));
-      expect(r.fix!.summary).toMatch(/which the instance's subnet may not reach: .*cannot be proven to reach S3/);
+      expect(r.detail).toMatch(/which the instance's subnet may not reach: .*cannot be proven to reach S3/);
       expect(r.fix!.cli.join('\n')).not.toContain('create-vpc-endpoint');
     });
 
@@ -139,8 +139,8 @@ describe('agent.installed', () => {
   it('uses the VPC\'s EC2 Instance Connect Endpoint, and says the instance SG must admit SSH from it', () => {
     const r = neverRegistered(IMAGE_RHEL, AMI_RHEL, withInstanceConnectEndpoint);
     const cli = r.fix!.cli.join('\n');
-    expect(r.fix!.summary).toContain(`EC2 Instance Connect Endpoint ${EICE}`);
-    expect(r.fix!.summary).toContain(`security group ${SG_EC2} must admit SSH (22) from the endpoint's group ${SG_EICE}`);
+    expect(r.detail).toContain(`EC2 Instance Connect Endpoint ${EICE}`);
+    expect(r.detail).toContain(`security group ${SG_EC2} must admit SSH (22) from the endpoint's group ${SG_EICE}`);
     expect(cli).toContain(`aws ec2 authorize-security-group-ingress --group-id ${SG_EC2} --protocol tcp --port 22 --source-group ${SG_EICE} --region us-east-1`);
     expect(cli).not.toContain('create-instance-connect-endpoint');
     expect(cli).not.toContain(`authorize-security-group-egress --group-id ${SG_EICE}`);
@@ -153,7 +153,7 @@ describe('agent.installed', () => {
       withInstanceConnectEndpoint(f);
       val(f.securityGroups[SG_EC2]).ingress.push({ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: [], ipv6Cidrs: [], groupIds: [SG_EICE], prefixListIds: [] });
     });
-    expect(allowed.fix!.summary).toMatch(/security groups already allow it/);
+    expect(allowed.detail).toMatch(/security groups already allow it/);
     expect(allowed.fix!.cli.filter((c) => /--port 22|FromPort=22/.test(c))).toEqual([]);
     const noEgress = neverRegistered(IMAGE_RHEL, AMI_RHEL, (f) => {
       withInstanceConnectEndpoint(f);
@@ -223,7 +223,7 @@ describe('agent.installed', () => {
     expect(windows.fix!.onInstance!.join('\n')).toContain('AmazonSSMAgentSetup.exe');
     expect(cli).toContain('open-tunnel --instance-id');
     expect(cli).toContain('--port 3389');
-    expect(windows.fix!.summary).toContain('localhost:13389');
+    expect(windows.detail).toContain('localhost:13389');
     expect(windows.fix!.terraform).toContain('<powershell>');
     expectRunnableCli(windows.fix, { windows: true });
     expectValidHcl(windows.fix!.terraform);

@@ -35,7 +35,8 @@ describe('renderGithub (workflow commands)', () => {
     expect(errors).toHaveLength(blocking.length);
     blocking.forEach((c, i) => {
       expect(errors[i]!.props.title).toContain(c.summary.slice(0, 60));
-      expect(errors[i]!.message).toContain('Instance: i-0123456789abcdef0 (web-1)');
+      const t = report.targets[0]!;
+      expect(errors[i]!.message).toContain(`Instance: ${t.target}${t.instance?.name ? ` (${t.instance.name})` : ''}`);
       for (const cmd of c.fix?.cli ?? []) expect(errors[i]!.message).toContain(`$ ${cmd}`);
     });
     // Consequences are not annotated on their own.

@@ -1,5 +1,5 @@
 // Reports for the renderer tests: built from examples/*.json with the real checks, and a strict XML reader.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { allChecks } from '../../checks/index.js';
 import type { Check } from '../../src/check/kit.js';
 import type { Facts } from '../../src/facts/facts.js';
@@ -7,17 +7,11 @@ import { buildReport, type Report, type ReportOptions, type TargetReport } from 
 import { parseSnapshot } from '../../src/facts/snapshot.js';
 import { buildPlan, groupCauses } from '../../src/diagnose/fleet.js';
 
-export const EXAMPLES = [
-  'healthy',
-  'missing-ssmmessages-endpoint',
-  'endpoint-sg-without-ingress',
-  'no-instance-profile',
-  'nacl-blocks-ephemeral',
-  'imds-disabled',
-  'kms-without-decrypt',
-  'transit-gateway-route',
-  'agent-offline-config-ok',
-] as const;
+/** Every example in examples/ (the first screen, the formats and redaction are judged on all of them). */
+export const EXAMPLES = readdirSync(new URL('../../examples/', import.meta.url))
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => f.replace(/\.json$/, ''))
+  .sort();
 
 export const TOOL = { name: 'ssm-doctor', version: 'test' };
 

@@ -18,11 +18,13 @@ describe('renderJunit', () => {
     const [suite, ...rest] = suites(xml);
     expect(rest).toHaveLength(0);
     const t = report.targets[0]!;
-    expect(suite!.attrs.name).toBe(`${t.target} (${t.instance!.name})`);
+    // A hybrid node (mi-) has no EC2 instance, so no Name tag.
+    const who = t.instance?.name ? `${t.target} (${t.instance.name})` : t.target;
+    expect(suite!.attrs.name).toBe(who);
     const cases = all(suite!, 'testcase');
     expect(cases.map((c) => c.attrs.name)).toEqual(t.checks.map((c) => `${c.id}: ${c.title}`));
     // Each case names its instance (id and Name tag): CI test views show which instance failed.
-    expect(cases.map((c) => c.attrs.classname)).toEqual(t.checks.map((c) => `${t.target} (${t.instance!.name}).${c.group}`));
+    expect(cases.map((c) => c.attrs.classname)).toEqual(t.checks.map((c) => `${who}.${c.group}`));
     const n = (s: CheckResult['status']) => t.checks.filter((c) => c.status === s).length;
     expect(suite!.attrs).toMatchObject({
       tests: String(t.checks.length),

@@ -58,12 +58,15 @@ describe('renderText, one target', () => {
       expect(first).toContain('NOT READY');
       expect(first).toContain(' 1. ✖ ');
       expect(first.replace(/\s+/g, ' ')).toContain(wrap(cause.summary, 1000)[0]!.slice(0, 40));
-      // The first command printed is the cause's first command, within the first screen.
+      // The first command printed is the cause's first command (or the first to run on the instance, for a fix that
+      // has only those), within the first screen.
       const firstCmd = printedCommands(first)[0];
       expect(firstCmd, `${name}: a command in the first 24 lines`).toBeDefined();
-      expect(firstCmd).toBe(cause.fix!.cli[0]);
-      // Not a reboot, unless the diagnosis is the reboot.
-      if (!cause.id.startsWith('agent.restart:')) expect(firstCmd).not.toContain('reboot-instances');
+      expect(firstCmd).toBe(cause.fix!.cli[0] ?? cause.fix!.onInstance?.[0]);
+      // Not a reboot, unless the diagnosis is one: the restart itself, or a finding whose fix restarts the agent
+      // (an impaired instance, a fix the agent has not retried since).
+      const restarts = cause.id.startsWith('agent.restart:') || allChecks.find((c) => c.meta.id === cause.checks[0])?.meta.fixRestartsAgent;
+      if (!restarts) expect(firstCmd).not.toContain('reboot-instances');
       // The end is the plan, not the last check's advice.
       const tail = lines.slice(lines.lastIndexOf('Plan')).join('\n');
       expect(tail).toMatch(/^Plan\n {2}1\. /);
