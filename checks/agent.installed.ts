@@ -155,9 +155,11 @@ function downloadWay(ctx: TargetContext, inst: Instance, installer: Installer, a
   const url = packageUrl(installer, ctx.region, arch);
   const file = url?.split('/').pop();
   const key = inst.keyName ? `-i ~/.ssh/${inst.keyName}.pem ` : '';
-  const copy = url
-    ? ` Without the endpoint, download ${url} on your machine, copy it in through the way in below (scp ${key}-o ProxyCommand='aws ec2-instance-connect open-tunnel --instance-id ${inst.id} --region ${ctx.region}' ${file} ${sshUser}@${inst.id}:/tmp/) and install /tmp/${file} instead.`
-    : '';
+  const copy = !url
+    ? ''
+    : installer === 'windows'
+      ? ` Without the endpoint, download ${url} on your machine, copy it in over the RDP session below (a redirected drive or the clipboard) and run it from there instead.`
+      : ` Without the endpoint, download ${url} on your machine, copy it in through the way in below (scp ${key}-o ProxyCommand='aws ec2-instance-connect open-tunnel --instance-id ${inst.id} --region ${ctx.region}' ${file} ${sshUser}@${inst.id}:/tmp/) and install /tmp/${file} instead.`;
   if (way.status === 'unknown') {
     return { summary: `The install downloads the agent from S3 (https://s3.${ctx.region}.amazonaws.com), which the instance's subnet may not reach: ${way.text}${copy} ` };
   }
@@ -169,4 +171,4 @@ function downloadWay(ctx: TargetContext, inst: Instance, installer: Installer, a
 }
 
 /** Installers that fetch from S3 in the instance's region. */
-const S3_INSTALLERS = new Set<Installer>(['rpm', 'deb', 'al-repo', 'generic']);
+const S3_INSTALLERS = new Set<Installer>(['rpm', 'deb', 'al-repo', 'generic', 'windows']);

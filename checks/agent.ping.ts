@@ -2,7 +2,7 @@
 import { need, skip, type Check, type Fix } from '../src/check/kit.js';
 import { agentTargetOf, type AgentTarget } from '../src/facts/lookup.js';
 import { agentRestartCommands, minutesBetween } from '../src/fix/reboot.js';
-import { userDataTerraform } from '../src/fix/install-agent.js';
+import { installOnInstance, userDataTerraform } from '../src/fix/install-agent.js';
 import { registerOnNode } from '../src/fix/register.js';
 
 export const agentPing: Check = {
@@ -109,9 +109,7 @@ function neverRegisteredFix(inst: AgentTarget, region: string): Fix {
     cli: restart.cli,
     onInstance: [
       ...(restart.onInstance ?? []),
-      inst.platform === 'windows'
-        ? "Invoke-WebRequest https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent/latest/windows_amd64/AmazonSSMAgentSetup.exe -OutFile $env:TEMP\\SSMAgent_latest.exe; Start-Process -FilePath $env:TEMP\\SSMAgent_latest.exe -ArgumentList '/S' -Wait"
-        : `sudo dnf install -y https://s3.${region}.amazonaws.com/amazon-ssm-${region}/latest/linux_amd64/amazon-ssm-agent.rpm`,
+      ...installOnInstance(inst.platform === 'windows' ? 'windows' : 'generic', region),
     ],
     terraform: userDataTerraform('ssm_agent_user_data', agentUserData(inst.platform, region)),
   };

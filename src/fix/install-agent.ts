@@ -14,11 +14,12 @@ function agentArch(imageArchitecture: string | undefined): string | undefined {
 /** Shell that picks the architecture at run time, for when the image's is unknown. */
 const ARCH = '$(uname -m | sed -e s/x86_64/amd64/ -e s/aarch64/arm64/)';
 
-function download(region: string, kind: 'linux' | 'debian', file: string, arch: string): string {
+/** The agent's regional bucket (reachable through the region's S3 gateway endpoint, unlike s3.amazonaws.com). */
+function download(region: string, kind: 'linux' | 'debian' | 'windows', file: string, arch: string): string {
   return `https://s3.${region}.amazonaws.com/amazon-ssm-${region}/latest/${kind}_${arch}/${file}`;
 }
 
-const WINDOWS_SETUP = 'https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent/latest/windows_amd64/AmazonSSMAgentSetup.exe';
+const windowsSetup = (region: string): string => download(region, 'windows', 'AmazonSSMAgentSetup.exe', 'amd64');
 
 /** The install as root shell (or PowerShell) lines; the architecture fixed when known, else found at run time. */
 export function installScript(installer: Installer, region: string, imageArchitecture?: string): string[] {
@@ -38,7 +39,9 @@ export function installScript(installer: Installer, region: string, imageArchite
       return ['dnf install -y amazon-ssm-agent || yum install -y amazon-ssm-agent', 'systemctl enable --now amazon-ssm-agent'];
     case 'windows':
       return [
-        `Invoke-WebRequest ${WINDOWS_SETUP} -OutFile $env:TEMP\\AmazonSSMAgentSetup.exe`,
+        // Windows PowerShell 5.1 may still default to TLS 1.0, which AWS endpoints refuse.
+        '[Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12',
+        `Invoke-WebRequest ${windowsSetup(region)} -OutFile $env:TEMP\\AmazonSSMAgentSetup.exe`,
         "Start-Process -FilePath $env:TEMP\\AmazonSSMAgentSetup.exe -ArgumentList '/S' -Wait",
         'Set-Service -Name AmazonSSMAgent -StartupType Automatic',
         'Start-Service -Name AmazonSSMAgent',
@@ -51,8 +54,9 @@ export function installScript(installer: Installer, region: string, imageArchite
   }
 }
 
-/** The package the install downloads from S3 (rpm or deb), when it downloads one file; the architecture as known. */
+/** The package the install downloads from S3 (rpm, deb or Windows setup), when it downloads one file; the architecture as known. */
 export function packageUrl(installer: Installer, region: string, imageArchitecture?: string): string | undefined {
+  if (installer === 'windows') return windowsSetup(region);
   const arch = agentArch(imageArchitecture) ?? 'amd64';
   if (installer === 'rpm') return download(region, 'linux', 'amazon-ssm-agent.rpm', arch);
   if (installer === 'deb') return download(region, 'debian', 'amazon-ssm-agent.deb', arch);

@@ -105,6 +105,23 @@ describe('agent.installed', () => {
       );
     });
 
+    it('downloads the Windows setup from the regional bucket too (TLS 1.2 forced), so the S3 gateway endpoint serves it', () => {
+      const win = neverRegistered(
+        image({ ownerId: '801119661308', ownerAlias: 'amazon', name: 'Windows_Server-2012-R2_RTM-English-64Bit-Base-2015.10.26', platformDetails: 'Windows', creationDate: '2015-10-28T00:00:00.000Z' }),
+        AMI_RHEL,
+        (f) => (val(f.instances[IID])!.platform = 'windows'),
+      );
+      const onInstance = win.fix!.onInstance!.join('\n');
+      expect(onInstance).toContain('[Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12');
+      expect(onInstance).toContain('Invoke-WebRequest https://s3.us-east-1.amazonaws.com/amazon-ssm-us-east-1/latest/windows_amd64/AmazonSSMAgentSetup.exe');
+      expect(onInstance).not.toContain('https://s3.amazonaws.com/');
+      expect(win.fix!.cli[0]).toContain('create-vpc-endpoint --vpc-id');
+      expect(win.detail).toContain('copy it in over the RDP session');
+      expect(win.detail).not.toContain('scp ');
+      expectRunnableCli(win.fix, { windows: true });
+      expectValidHcl(win.fix!.terraform);
+    });
+
     it('says the download may fail, without commands, when the way to S3 cannot be proven (transit gateway)', () => {
       const r = rhel((f) => val(f.routeTables[VPC])[0]!.routes.push({ destinationCidr: '0.0.0.0/0', target: { type: 'tgw', id: 'tgw-0abc' }, state: 'active' }));
       expect(r.detail).toMatch(/which the instance's subnet may not reach: .*cannot be proven to reach S3/);
