@@ -5,7 +5,7 @@ import { awsManagedPolicyArn, decide, tfLabel, type PermissionAnswer } from '../
 import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, MIN_AGENT } from '../src/facts/requirements.js';
 import { compareVersions } from '../src/eval/version.js';
 import { isNoSuchEntity } from '../src/facts/facts.js';
-import { provenByAgent } from '../src/eval/path.js';
+import { actionProvenByAgent } from '../src/eval/path.js';
 import { denyFix } from '../src/fix/deny.js';
 
 /** After a fix the agent may back off; how to restart it depends on the OS (PowerShell on Windows). */
@@ -57,8 +57,10 @@ export const iamPermissions: Check = {
     const version = agentVersion(ctx);
     const oldAgent = version !== undefined && compareVersions(version, MIN_AGENT.ssmmessagesFirst) < 0;
     // What the live agent proves: a denied action it is using right now is allowed by something the decision
-    // cannot see (a condition's context, an SCP evaluated with the real request...).
-    const proof = (a: PermissionAnswer) => provenByAgent(ctx, a.action.split(':')[0]!.toLowerCase());
+    // cannot see (a condition's context the simulation was not given...). Never a Deny read in the role's own
+    // documents without a condition: nothing (an SCP, a boundary) turns an explicit Deny into an Allow.
+    const certainDeny = (a: PermissionAnswer) => a.method === 'policy-documents' && a.decision === 'explicitDeny' && !a.conditional;
+    const proof = (a: PermissionAnswer) => (certainDeny(a) ? undefined : actionProvenByAgent(ctx, a.action));
     const certain = (a: PermissionAnswer) => !a.conditional && !proof(a);
     const contradicted = [...coreMissing, ...(oldAgent ? ec2Missing : [])].filter((a) => !a.conditional && proof(a));
 
@@ -82,15 +84,12 @@ export const iamPermissions: Check = {
 
     if (contradicted.length > 0) {
       const proofs = [...new Set(contradicted.map((a) => proof(a)!))];
-      const dataChannel = contradicted.some((a) => /DataChannel$/i.test(a.action))
-        ? ' The data channel actions are used when a session opens: if sessions fail to open, this denial is why.'
-        : '';
       return {
         status: 'warn',
         detail:
           `${whose} may not call ${list(contradicted)} according to ${method === 'simulation' ? 'the simulation' : "the role's policy documents"}, yet ${proofs.join(', and ')}: ` +
           'the live agent is allowed by something the decision does not see (a condition on the request context such as the source VPC, ' +
-          `VPC endpoint or instance ARN, an SCP or a permissions boundary evaluated with the real request).${dataChannel} ${decidedBy(method)}`,
+          `VPC endpoint or instance ARN, which the decision was not given)${dhmcFallback(ctx, src.kind)}. ${decidedBy(method)}`,
         fix: fixFor(ctx, roleName, roleArn, managed, contradicted),
         data: { ...data, provenByAgent: contradicted.map((a) => a.action) },
       };
@@ -136,6 +135,13 @@ export const iamPermissions: Check = {
     };
   },
 };
+
+/** With DHMC on, an instance profile role that may not heartbeat is passed over for the DHMC role. */
+function dhmcFallback(ctx: TargetContext, kind: string): string {
+  const dhmc = ctx.facts.dhmc;
+  if (kind !== 'instance-profile' || !dhmc.ok || !dhmc.value.roleName) return '';
+  return `, or the agent uses the Default Host Management Configuration role ${dhmc.value.roleName}, as it does when the instance profile's role may not call ssm:UpdateInstanceInformation`;
+}
 
 function agentVersion(ctx: TargetContext): string | undefined {
   const a = ctx.facts.agents[ctx.id];

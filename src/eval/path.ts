@@ -48,6 +48,18 @@ export function provenByAgent(ctx: TargetContext, service: string): string | und
   return undefined;
 }
 
+/**
+ * What the live agent proves about one IAM action of its role: only the calls it makes while idle, the heartbeat
+ * (ssm:UpdateInstanceInformation, Online) and the control channel (ssmmessages:*ControlChannel, connected). The data
+ * channel actions are called when a session opens, and ec2messages has no outside signal: nothing proves them.
+ */
+export function actionProvenByAgent(ctx: TargetContext, action: string): string | undefined {
+  const a = action.toLowerCase();
+  if (a === 'ssm:updateinstanceinformation') return provenByAgent(ctx, 'ssm');
+  if (a === 'ssmmessages:createcontrolchannel' || a === 'ssmmessages:opencontrolchannel') return provenByAgent(ctx, 'ssmmessages');
+  return undefined;
+}
+
 /** Interface endpoints (any state) for one service in the instance's VPC: the endpoints agentPath sees. */
 export function agentEndpoints(ctx: TargetContext, service: string): VpcEndpoint[] {
   const vpcId = vpcIdOf(ctx);

@@ -104,13 +104,12 @@ describe('iam.permissions', () => {
     expectValidHcl(r.fix?.terraform);
   });
 
-  it('warns, not fails, when the live agent contradicts a denial: Online proves ssm:UpdateInstanceInformation, connected proves ssmmessages', () => {
-    const deny = simulate({ 'ssmmessages:CreateControlChannel': 'explicitDeny', 'ssmmessages:OpenDataChannel': 'explicitDeny' });
+  it('warns, not fails, when the live agent contradicts a denial: Online proves ssm:UpdateInstanceInformation, connected proves the control channel', () => {
+    const deny = simulate({ 'ssmmessages:CreateControlChannel': 'explicitDeny' });
     const r = run(deny);
     expect(r.status).toBe('warn');
     expect(r.detail).toContain('according to the simulation, yet Session Manager reports the agent connected');
-    expect(r.detail).toMatch(/data channel actions are used when a session opens/);
-    expect(r.data).toMatchObject({ provenByAgent: ['ssmmessages:CreateControlChannel', 'ssmmessages:OpenDataChannel'] });
+    expect(r.data).toMatchObject({ provenByAgent: ['ssmmessages:CreateControlChannel'] });
     expect(r.fix?.cli[0]).toContain('aws iam simulate-principal-policy');
     // Online but not connected: the heartbeat is proven, the channel is not.
     const online = (f: Facts) => (f.connections[IID] = ok('notconnected'));
@@ -119,6 +118,28 @@ describe('iam.permissions', () => {
     expect(heartbeat.status).toBe('warn');
     expect(heartbeat.detail).toContain('the agent is Online in Systems Manager');
     expect(run(both(simulate({ 'ssm:UpdateInstanceInformation': 'implicitDeny' }), agentOffline)).status).toBe('fail');
+  });
+
+  it('fails a denied data channel even while the agent is connected: only opening a session calls it', () => {
+    const r = run(simulate({ 'ssmmessages:OpenDataChannel': 'explicitDeny' }));
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('ssmmessages:OpenDataChannel (explicitly denied)');
+    expect(r.explains).toEqual(['session.connection']);
+    const both2 = run(simulate({ 'ssmmessages:CreateControlChannel': 'explicitDeny', 'ssmmessages:CreateDataChannel': 'explicitDeny' }));
+    expect(both2.status).toBe('fail');
+  });
+
+  it('fails a Deny without a condition in the role\'s own documents whatever the agent shows: nothing turns a Deny into an Allow', () => {
+    const deny = inline('guardrail', { Sid: 'NoHeartbeat', Effect: 'Deny', Action: 'ssm:UpdateInstanceInformation', Resource: '*' });
+    const r = run(docs(MANAGED_INSTANCE_CORE, deny));
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('ssm:UpdateInstanceInformation (explicitly denied by guardrail#NoHeartbeat)');
+  });
+
+  it('names the DHMC role as what may carry an Online agent whose instance profile role may not heartbeat', () => {
+    const r = run(both(simulate({ 'ssm:UpdateInstanceInformation': 'implicitDeny' }), (f) => (f.dhmc = ok({ roleName: 'dhmc-role', settingId: '/ssm/managed-instance/default-ec2-instance-management-role' }))));
+    expect(r.status).toBe('warn');
+    expect(r.detail).toContain('or the agent uses the Default Host Management Configuration role dhmc-role');
   });
 
   it('passes, naming them, when only ec2messages is missing and the agent is new enough not to use it', () => {
