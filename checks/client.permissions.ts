@@ -1,10 +1,10 @@
 // Guards: the person connecting may ssm:StartSession on the instance and the session document (and kms:GenerateDataKey with KMS).
-import { need, type Check, type Fix } from '../src/check/kit.js';
+import { NeedFact, need, type Check, type Fix } from '../src/check/kit.js';
 import { instanceOf } from '../src/facts/lookup.js';
 import { decide, shellJson, type PermissionAnswer } from '../src/eval/permissions.js';
 import { clientQuestions } from '../src/facts/requirements.js';
 import { callerPrincipal, type Principal } from '../src/eval/caller.js';
-import { keyPolicyDecidesDataKey } from '../src/eval/session-key.js';
+import { dataKeyLeftToIam } from '../src/eval/session-key.js';
 import { resolvedTargets } from '../src/facts/session-targets.js';
 
 export const clientPermissions: Check = {
@@ -30,13 +30,14 @@ export const clientPermissions: Check = {
     const startQs = clientQuestions(ctx.region, instanceAccount, inst.id, null);
     const start = startQs.flatMap((q) => decide(ctx.facts, who.arn, who.roleName, q.actions, q.resource));
     const prefs = ctx.facts.preferences;
-    // kms:GenerateDataKey on the session key: the IAM side only, and only when the key policy leaves it to IAM
-    // (when the key policy alone decides, session.kms-key judges it).
+    // kms:GenerateDataKey on the session key: the IAM side only, as far as the key policy leaves it to IAM (when it
+    // alone decides, session.kms-key judges it; when it allows you itself, only an explicit IAM Deny matters).
+    const leftToIam = prefs.ok ? dataKeyLeftToIam(ctx, who.arn) : 'nothing';
     const kmsQ =
-      prefs.ok && !keyPolicyDecidesDataKey(ctx, who.arn)
+      prefs.ok && leftToIam !== 'nothing'
         ? clientQuestions(ctx.region, instanceAccount, inst.id, prefs.value, resolvedTargets(ctx.facts, ctx.region, instanceAccount)).slice(startQs.length)
         : [];
-    const kms = kmsQ.flatMap((q) => decide(ctx.facts, who.arn, who.roleName, q.actions, q.resource));
+    const kms = kmsQ.flatMap((q) => (leftToIam === 'deny-only' ? denialsOnly(() => decide(ctx.facts, who.arn, who.roleName, q.actions, q.resource)) : decide(ctx.facts, who.arn, who.roleName, q.actions, q.resource)));
     const answers = [...start, ...kms];
     const method = answers.some((a) => a.method === 'policy-documents') ? 'policy-documents' : 'simulation';
     const data = { caller: caller.arn, principal: who.arn, account: caller.account, instanceAccount, method, answers };
@@ -76,6 +77,16 @@ export const clientPermissions: Check = {
     return { status: 'pass', detail: `${head}; you may ${what} (decided by ${by}).`, data };
   },
 };
+
+/** The explicit Denies among the answers (a grant made elsewhere stands unless denied); none when undecidable. */
+function denialsOnly(answers: () => PermissionAnswer[]): PermissionAnswer[] {
+  try {
+    return answers().filter((a) => a.decision === 'explicitDeny');
+  } catch (e) {
+    if (e instanceof NeedFact) return [];
+    throw e;
+  }
+}
 
 function describe(answers: PermissionAnswer[]): string {
   return answers

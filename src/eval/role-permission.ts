@@ -72,20 +72,11 @@ export function rolePermission(ctx: TargetContext, role: AgentRole, ask: Permiss
   const answers = decide(ctx.facts, role.arn, role.name, actions, resource);
   const method = answers[0]?.method;
   const by = decidedBy(method);
-  const denied = answers.filter((a) => a.decision === 'explicitDeny' && !a.conditional);
   const implicit = answers.filter((a) => a.decision === 'implicitDeny');
   const conditional = answers.filter((a) => a.conditional);
   const subject = role.name;
-  if (denied.length > 0) {
-    const names = denied.map((a) => a.action).join(', ');
-    return {
-      status: 'fail',
-      method,
-      subject,
-      text: `${label}: role ${role.name} is explicitly denied ${names} on ${resource}${denied[0]?.via ? ` (by ${denied[0].via})` : ''} (${by}).${extra}`,
-      fix: denyFix(ctx.facts, { name: role.name ?? role.arn.split("/").pop()!, arn: role.arn }, denied),
-    };
-  }
+  const deny = denyFinding(ctx, { ...role, arn: role.arn }, ask, answers);
+  if (deny) return deny;
   if (implicit.length > 0) {
     missing.push(ask.grant ?? { actions: implicit.map((a) => a.action), resource });
     return {
@@ -105,4 +96,33 @@ export function rolePermission(ctx: TargetContext, role: AgentRole, ask: Permiss
     };
   }
   return { status: 'pass', method, text: `${label}: role ${role.name} may ${actions.join(', ')} (${by}).${extra}` };
+}
+
+/** `fail` with the Deny's fix when some answer is a certain explicit Deny; undefined otherwise. */
+function denyFinding(ctx: TargetContext, role: AgentRole & { arn: string }, ask: PermissionAsk, answers: PermissionAnswer[]): Finding | undefined {
+  const denied = answers.filter((a) => a.decision === 'explicitDeny' && !a.conditional);
+  if (denied.length === 0) return undefined;
+  const names = denied.map((a) => a.action).join(', ');
+  return {
+    status: 'fail',
+    method: denied[0]!.method,
+    subject: role.name,
+    text: `${ask.label}: role ${role.name} is explicitly denied ${names} on ${ask.resource}${denied[0]!.via ? ` (by ${denied[0]!.via})` : ''} (${decidedBy(denied[0]!.method)}).${ask.extra ?? ''}`,
+    fix: denyFix(ctx.facts, { name: role.name ?? role.arn.split('/').pop()!, arn: role.arn }, denied),
+  };
+}
+
+/**
+ * For a grant IAM does not have to give (a key policy that names the role itself): only a certain explicit Deny in
+ * IAM (identity policies, boundary, SCPs in a simulation) takes it away. That Deny as a failing finding; undefined
+ * when there is none or the IAM side cannot be decided (the grant stands on its own).
+ */
+export function roleDeny(ctx: TargetContext, role: AgentRole, ask: PermissionAsk): Finding | undefined {
+  if (!role.arn) return undefined;
+  try {
+    return denyFinding(ctx, { ...role, arn: role.arn }, ask, decide(ctx.facts, role.arn, role.name, ask.actions, ask.resource));
+  } catch (e) {
+    if (e instanceof NeedFact) return undefined;
+    throw e;
+  }
 }

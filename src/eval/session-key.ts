@@ -8,7 +8,7 @@ import { arnAccountOf, kmsArnRegion, sessionKeyFact } from '../facts/session-tar
 import { enableKeyFix, newSessionKeyFix, type KeyGrant } from '../fix/kms-key.js';
 import type { MissingPermission } from '../fix/role-policy.js';
 import { keyPolicyAnswer, type KeyPolicyAnswer } from './key-policy.js';
-import { rolePermission, type AgentRole } from './role-permission.js';
+import { roleDeny, rolePermission, type AgentRole } from './role-permission.js';
 
 /** The key as read, with a finding about its state; `key` undefined when it cannot be used at all. */
 export function sessionKeyState(ctx: TargetContext, prefs: SessionPreferences & { kmsKeyId: string }): { finding: Finding; key?: KmsKey } {
@@ -97,7 +97,14 @@ export function agentDecrypt(
   const answer = keyPolicyAnswer(policy, role.arn, 'kms:Decrypt', key.arn);
   switch (answer.kind) {
     case 'direct':
-      return { status: 'pass', method: 'key-policy', text: `${label}: its key policy lets role ${role.name} kms:Decrypt${who(answer)}.` };
+      return (
+        roleDeny(ctx, role, {
+          label,
+          actions: ['kms:Decrypt'],
+          resource: key.arn,
+          extra: ` Its key policy allows the role itself${who(answer)}, but no Allow overrides an explicit Deny: the agent cannot decrypt session data.`,
+        }) ?? { status: 'pass', method: 'key-policy', text: `${label}: its key policy lets role ${role.name} kms:Decrypt${who(answer)}.` }
+      );
     case 'delegates':
       return rolePermission(
         ctx,
@@ -176,15 +183,15 @@ export function callerDataKey(ctx: TargetContext, key: KmsKey, policy: PolicyDoc
 }
 
 /**
- * For client.permissions: true when the key policy alone decides the caller's kms:GenerateDataKey (it allows the
- * caller itself, or denies it, or says nothing): then the IAM side is not asked (session.kms-key reports the key
- * policy). False when it delegates to IAM, depends on a condition, or is unknown.
+ * For client.permissions, what the key policy leaves to the caller's IAM policies for kms:GenerateDataKey:
+ * `all` (it delegates to them, depends on a condition, or is unknown), `deny-only` (it allows the caller itself:
+ * only an explicit IAM Deny takes that away) or `nothing` (it denies, or says nothing: session.kms-key reports it).
  */
-export function keyPolicyDecidesDataKey(ctx: TargetContext, principalArn: string): boolean {
+export function dataKeyLeftToIam(ctx: TargetContext, principalArn: string): 'all' | 'deny-only' | 'nothing' {
   const f = sessionKeyFact(ctx.facts);
   const key = f?.ok ? f.value : undefined;
   const policy = key?.policy?.ok ? key.policy.value : undefined;
-  if (!key || !policy) return false;
+  if (!key || !policy) return 'all';
   const kind = keyPolicyAnswer(policy, principalArn, 'kms:GenerateDataKey', key.arn).kind;
-  return kind === 'direct' || kind === 'denied' || kind === 'none';
+  return kind === 'direct' ? 'deny-only' : kind === 'denied' || kind === 'none' ? 'nothing' : 'all';
 }

@@ -91,6 +91,10 @@ describe('client.permissions', () => {
       expect(r.detail).not.toContain('kms:');
     }
     expect(run(all(sim({ kms: 'implicitDeny' }), kms, delegates)).status).toBe('fail');
+    // A key policy naming you grants it without IAM, but an explicit IAM Deny (policy, boundary, SCP) still wins.
+    const denied = run(all(sim({ kms: 'explicitDeny' }), kms, direct));
+    expect(denied.status).toBe('fail');
+    expect(denied.detail).toContain(`kms:GenerateDataKey on ${KEY_ARN} (explicitly denied`);
   });
 
   it('errors when the preferences cannot be read (KMS unknown) although StartSession is allowed', () => {

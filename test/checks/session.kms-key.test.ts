@@ -106,6 +106,13 @@ describe('session.kms-key', () => {
     expect(r.fix!.terraform).toContain('resource "aws_kms_key_policy" "session"');
   });
 
+  it('fails a key policy that names the role when IAM explicitly denies it: no Allow overrides a Deny', () => {
+    const r = run(all(KMS, key({ policy: ok(policy(ROOT_KEY_POLICY.Statement as never, allowRole)) }), decrypt('explicitDeny'), callerSim(['kms:GenerateDataKey'], KEY_ARN), endpoint('kms')));
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('role ssm-role is explicitly denied kms:Decrypt');
+    expect(r.detail).toContain('Its key policy allows the role itself (statement Agent), but no Allow overrides an explicit Deny');
+  });
+
   it('passes the caller by the key policy alone when it names the caller', () => {
     const r = run(all(healthy, key({ policy: ok(policy(allowRole, allowCaller)) })));
     expect(r.status).toBe('pass');
