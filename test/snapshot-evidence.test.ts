@@ -21,6 +21,14 @@ describe('snapshots with offline evidence', () => {
     expect(f.activationTier).toBeUndefined();
   });
 
+  it('refuses, in one line, a snapshot that judges no instance or whose reads are not {"ok": ...} objects (exit 3, never a green run)', () => {
+    expect(() => parseSnapshot(text((g) => (g.targets = [])), 'empty.json')).toThrow('snapshot empty.json has no targets: it judges no instance');
+    expect(() => parseSnapshot(text((g) => (g.endpoints = { 'vpc-0a1b2c3d4e5f60718': null })), 'bad.json')).toThrow(
+      /"endpoints"\."vpc-0a1b2c3d4e5f60718" must be \{"ok": true, "value": \.\.\.\} or \{"ok": false, "error": \{\.\.\.\}\}/,
+    );
+    expect(() => parseSnapshot(text((g) => (g.instances = {})), 'bad.json')).toThrow(/has no "instances" entry for i-/);
+  });
+
   it('the optional account-level reads round-trip, and must be {"ok": ...} objects', () => {
     const hybrid = world((f) => hybridNode(f));
     expect(parseSnapshot(JSON.stringify(hybrid), 'h.json').activationTier).toEqual({ ok: true, value: 'advanced' });

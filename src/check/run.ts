@@ -18,7 +18,7 @@ export function runCheck(check: Check, ctx: TargetContext): CheckResult {
       };
     }
     const message = e instanceof Error ? e.message : String(e);
-    return { ...head, status: 'error', detail: `The check crashed: ${message}. This is a bug in ssm-doctor; please report it.` };
+    return { ...head, status: 'error', detail: `${check.meta.id} crashed on these facts: ${message}. A hand-edited snapshot may be malformed; otherwise this is a bug in ssm-doctor: please report it.` };
   }
 }
 

@@ -30,12 +30,20 @@ export function parseSnapshot(text: string, name: string): Facts {
   if (!Array.isArray(f.targets) || !f.targets.every((t) => typeof t === 'string')) {
     throw new CliError(`snapshot ${name} has no "targets" list of instance ids`, EXIT.CANNOT_RUN);
   }
+  if (f.targets.length === 0) throw new CliError(`snapshot ${name} has no targets: it judges no instance`, EXIT.CANNOT_RUN);
   for (const key of MAPS) {
     if (f[key] === undefined) f[key] = {};
     else if (typeof f[key] !== 'object' || f[key] === null || Array.isArray(f[key])) {
       throw new CliError(`snapshot ${name}: "${key}" must be an object keyed by id`, EXIT.CANNOT_RUN);
     }
+    // Every entry is a read: {"ok": true, "value": ...} or {"ok": false, "error": {...}}.
+    for (const [id, v] of Object.entries(f[key] as Record<string, unknown>)) {
+      if (!isFetched(v)) throw new CliError(`snapshot ${name}: "${key}"."${id}" must be {"ok": true, "value": ...} or {"ok": false, "error": {...}}`, EXIT.CANNOT_RUN);
+    }
   }
+  const instances = f.instances as Record<string, unknown>;
+  const without = (f.targets as string[]).filter((t) => !t.startsWith('mi-') && instances[t] === undefined);
+  if (without.length > 0) throw new CliError(`snapshot ${name} has no "instances" entry for ${without.join(', ')}`, EXIT.CANNOT_RUN);
   // Optional account-level evidence (absent = not read): when present, a Fetched object.
   for (const key of OPTIONAL_READS) {
     const v = f[key];
@@ -57,6 +65,13 @@ export function parseSnapshot(text: string, name: string): Facts {
   // Facts about the operator's machine are never taken from a snapshot.
   delete f.local;
   return f as unknown as Facts;
+}
+
+function isFetched(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const r = v as { ok?: unknown; value?: unknown; error?: unknown };
+  if (r.ok === true) return 'value' in r;
+  return r.ok === false && typeof r.error === 'object' && r.error !== null;
 }
 
 export function readSnapshot(path: string): Facts {

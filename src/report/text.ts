@@ -144,7 +144,7 @@ function conclusion(w: Writer, t: TargetReport, omitted?: number): void {
   const unknown = causes.filter((x) => x.status === 'error').length;
   const lead =
     unknown === causes.length
-        ? `NOT READY: ssm-doctor could not check everything (${plural(unknown, 'read')} failed).`
+        ? `NOT READY: ssm-doctor could not check everything (${plural(unknown, 'check')} could not decide).`
         : `NOT READY: ${plural(causes.length, 'cause')} to fix${causes.length > 1 ? ', in this order' : ''}.`;
   w.text(`${SYMBOL.fail} ${lead}`, '', '  ', (l) => c.red.bold(l));
 }

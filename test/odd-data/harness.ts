@@ -20,7 +20,7 @@ export function problemsOf(r: CheckResult): string[] {
   if (!STATUSES.includes(r.status)) out.push(`${r.id}: invalid status ${String(r.status)}`);
   if (typeof r.detail !== 'string' || r.detail.trim() === '') out.push(`${r.id}: empty detail`);
   else {
-    if (r.detail.includes('The check crashed')) out.push(`${r.id}: ${r.detail}`);
+    if (r.detail.includes(' crashed on these facts')) out.push(`${r.id}: ${r.detail}`);
     if (/\bundefined\b|\bNaN\b|\[object Object\]/.test(r.detail)) out.push(`${r.id}: detail shows a raw value: ${r.detail}`);
   }
   if (r.status === 'fail') {

@@ -124,7 +124,7 @@ describe('renderText, one target', () => {
       f.connections[IID] = { ok: false, error: denied('ssm:GetConnectionStatus', 'AccessDeniedException') };
     });
     const out = plain(reportOf(facts));
-    expect(out).toContain('NOT READY: ssm-doctor could not check everything (1 read failed).');
+    expect(out).toContain('NOT READY: ssm-doctor could not check everything (1 check could not decide).');
     // One cause for the one refused read, however many checks needed it.
     expect(out.match(/\(could not be checked\)/g)).toHaveLength(1);
     expect(out).toContain('Fix: Grant ec2:DescribeVpcEndpoints to the identity running ssm-doctor');
