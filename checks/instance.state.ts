@@ -39,9 +39,18 @@ export const instanceState: Check = {
       case 'running':
         return { status: 'pass', detail: `Running in ${inst.availabilityZone ?? ctx.region}.` };
       case 'pending':
+        // Not reachable yet, so not ok (a gate right after launch must not pass it; --wait waits for it). It
+        // explains only what its boot will change, never a configuration finding.
         return {
-          status: 'warn',
+          status: 'fail',
+          subject: 'pending',
+          summary: 'The instance is still pending: Session Manager needs it running, with its agent registered.',
           detail: `${where} is still pending; the SSM Agent registers a minute or two after it starts running.`,
+          explains: ['agent.ping', 'agent.version', 'agent.installed', 'agent.console', 'agent.late-fix', 'instance.health', 'session.connection'],
+          fix: {
+            summary: 'Wait until it runs and its agent registers (ssm-doctor --wait does both), then run ssm-doctor again.',
+            cli: [`aws ec2 wait instance-running --instance-ids ${inst.id} --region ${ctx.region}`],
+          },
         };
       case 'stopped':
       case 'stopping':

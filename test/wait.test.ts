@@ -71,12 +71,12 @@ describe('waitDecision', () => {
     expect(decision(world((f) => (instance(f).state = 'stopped'))).kind).toBe('stop');
   });
 
-  it('waits for a pending instance (ok for the report, but not reachable yet), stops for one that does not exist', () => {
+  it('waits for a pending instance (not reachable yet: not ok), stops for one that does not exist', () => {
     const f = world((x) => {
       instance(x).state = 'pending';
       unregistered(x);
     });
-    expect(evaluator()(f).ok).toBe(true);
+    expect(evaluator()(f).ok).toBe(false);
     const d = decision(f);
     expect(d).toMatchObject({ kind: 'wait', waiting: [IID] });
     if (d.kind === 'wait') expect(d.reasons).toEqual({ 'instance.state': 1 });

@@ -119,17 +119,12 @@ function blocks(r: CheckResult, failOn: FailOn): boolean {
   return !targetOk([r], failOn);
 }
 
-/** instance.state warns (does not fail) for a pending instance: fine for the report, not reachable yet. */
-function stillPending(r: CheckResult): boolean {
-  return r.id === 'instance.state' && r.status === 'warn';
-}
-
-/** The results that keep a target from being ready: blocking ones, and a pending instance. */
+/** The results that keep a target from being ready (a pending instance fails instance.state: not reachable yet). */
 function notReadyResults(checks: CheckResult[], failOn: FailOn): CheckResult[] {
-  return checks.filter((c) => blocks(c, failOn) || stillPending(c));
+  return checks.filter((c) => blocks(c, failOn));
 }
 
-/** Targets of a report that are not ready (not ok, or their instance still pending). */
+/** Targets of a report that are not ready. */
 export function notReady(report: Report, failOn: FailOn = report.failOn ?? 'fail'): string[] {
   return report.targets.filter((t) => notReadyResults(t.checks, failOn).length > 0).map((t) => t.target);
 }
@@ -150,7 +145,7 @@ export function waitDecision(report: Report, optimisticReport: Report, failOn: F
     for (const r of notReadyResults(t.checks, failOn)) {
       const after = hope?.checks.find((c) => c.id === r.id);
       // Missing from the optimistic report (should not happen): treat it as unfixable rather than wait forever.
-      if (!after || blocks(after, failOn) || stillPending(after)) blockers.push({ target: t.target, check: r.id, status: r.status });
+      if (!after || blocks(after, failOn)) blockers.push({ target: t.target, check: r.id, status: r.status });
       else reasons[r.id] = (reasons[r.id] ?? 0) + 1;
     }
   }

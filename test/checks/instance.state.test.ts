@@ -36,8 +36,13 @@ describe('instance.state', () => {
     expect(r.subject).toBe('stopped');
   });
 
-  it('warns while pending', () => {
-    expect(run((f) => (val(f.instances[IID])!.state = 'pending')).status).toBe('warn');
+  it('fails while pending (not reachable yet), explaining only what the boot changes, with the wait as its fix', () => {
+    const r = run((f) => (val(f.instances[IID])!.state = 'pending'));
+    expect(r.status).toBe('fail');
+    expect(r.explains).not.toContain('*');
+    expect(r.explains).toContain('agent.ping');
+    expect(r.explains).not.toContain('iam.instance-profile');
+    expect(r.fix!.cli).toEqual([`aws ec2 wait instance-running --instance-ids ${IID} --region us-east-1`]);
   });
 
   it('errors, naming the API, when DescribeInstances was denied', () => {
