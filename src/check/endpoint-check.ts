@@ -129,8 +129,11 @@ function judge(ctx: TargetContext, service: AgentService): Verdict {
             ? ` Agent ${agentVersionOf(ctx)} is older than ${MIN_AGENT.ssmmessagesFirst} and still polls ec2messages.`
             : ` The agent version is unknown (not registered with SSM); agents >= ${MIN_AGENT.ssmmessagesFirst} do not need ec2messages, older ones do.`
           : '';
+      // An agent that never registered is not held back by ec2messages (it registers over ssm, and current agents
+      // never use ec2messages): a warning, as network.route says, never the root cause.
+      const versionUnknown = service === 'ec2messages' && !agentVersionOf(ctx);
       return {
-        status: 'fail',
+        status: versionUnknown ? 'warn' : 'fail',
         summary: `${vpcId} has no interface endpoint for ${name}, and the instance's subnet has no other way to it.`,
         detail: `No interface endpoint for ${name} in ${vpcId}, and the agent's traffic from ${subnetId} goes ${route}, so it cannot reach ${service}.${unknown}`,
         fix,

@@ -18,8 +18,8 @@ describe('vpc-endpoint.ec2messages', () => {
     ['missing, new agent: not needed', (f) => (drop(f), agent('3.3.1142.0')(f)), 'skip', /uses ssmmessages instead: Session Manager does not need/],
     ['missing, agent exactly 3.3.40.0', (f) => (drop(f), agent('3.3.40.0')(f)), 'skip', /uses ssmmessages instead/],
     ['missing, old agent', (f) => (drop(f), agent('3.2.2303.0')(f)), 'fail', /older than 3\.3\.40\.0/],
-    ['missing, agent not registered', (f) => (drop(f), (f.agents[IID] = ok(null))), 'fail', /version is unknown.*>= 3\.3\.40\.0 do not need/],
-    ['missing, agent info denied', (f) => (drop(f), (f.agents[IID] = failed(denied('ssm:DescribeInstanceInformation')))), 'fail', /unknown/],
+    ['missing, agent not registered', (f) => (drop(f), (f.agents[IID] = ok(null))), 'warn', /version is unknown.*>= 3\.3\.40\.0 do not need/],
+    ['missing, agent info denied', (f) => (drop(f), (f.agents[IID] = failed(denied('ssm:DescribeInstanceInformation')))), 'warn', /unknown/],
     ['failed endpoint, new agent', (f) => (ep(f).state = 'failed'), 'skip', /does not need .* \(vpce-\w+ is failed\)/],
     ['failed endpoint, old agent', (f) => ((ep(f).state = 'failed'), agent('3.1.0.0')(f)), 'fail', /is failed/],
     ['missing, tgw route, old agent', (f) => {
