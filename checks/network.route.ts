@@ -12,13 +12,13 @@ export const networkRoute: Check = {
   meta: {
     id: 'network.route',
     explains: ['agent.ping', 'session.connection'],
-    fixes: 'Route `0.0.0.0/0` to a NAT gateway, an Elastic IP, or the interface endpoints',
+    fixes: "Route `0.0.0.0/0` to a NAT gateway, an Elastic IP, or the interface endpoints; a route table with the internet gateway for the NAT gateway's subnet",
     title: 'Route from the instance subnet to the SSM endpoints',
     group: 'network',
     description:
       'The agent only makes outbound HTTPS calls. From the instance subnet they must reach ssm and ssmmessages ' +
-      '(and ec2messages for agents < 3.3.40.0): through interface endpoints, or 0.0.0.0/0 to a NAT gateway, or to an ' +
-      'internet gateway when the instance has a public IP.',
+      '(and ec2messages for agents < 3.3.40.0): through interface endpoints, or 0.0.0.0/0 to a NAT gateway (whose own ' +
+      'subnet routes 0.0.0.0/0 to an attached internet gateway), or to an internet gateway when the instance has a public IP.',
   },
   run(ctx): Verdict {
     const inst = instanceOf(ctx);

@@ -42,16 +42,16 @@ describe('waitDecision', () => {
     expect(decision(world((f) => (f.connections[IID] = ok('notconnected')))).kind).toBe('wait');
   });
 
-  it('waits through failures that only exist because the agent version is unknown (no ec2messages endpoint)', () => {
+  it('waits when only the agent version is unknown and there is no ec2messages endpoint (a warning, not a blocker)', () => {
     const f = world((x) => {
       unregistered(x);
       withoutEndpoint('ec2messages')(x);
     });
     const report = evaluator()(f);
-    expect(report.targets[0]!.checks.find((c) => c.id === 'vpc-endpoint.ec2messages')?.status).toBe('fail');
+    expect(report.targets[0]!.checks.find((c) => c.id === 'vpc-endpoint.ec2messages')?.status).toBe('warn');
     const d = decision(f);
     expect(d.kind).toBe('wait');
-    if (d.kind === 'wait') expect(d.reasons['vpc-endpoint.ec2messages']).toBe(1);
+    if (d.kind === 'wait') expect(d.reasons['vpc-endpoint.ec2messages']).toBeUndefined();
   });
 
   it('stops at once on a missing ssmmessages endpoint, naming it', () => {

@@ -5,7 +5,8 @@ import { need, type Fix, type Status, type TargetContext } from '../check/kit.js
 import type { NatGateway, VpcEndpoint } from '../facts/facts.js';
 import type { AgentService } from '../facts/requirements.js';
 import { createEndpointsFix, endpointState } from '../fix/endpoints.js';
-import { attachIgwFix, elasticIpFix, privateDnsFix, replaceNatFix, routeToNatFix, withRouteDeleted } from '../fix/route.js';
+import { attachIgwFix, elasticIpFix, natUplinkFix, privateDnsFix, replaceNatFix, routeToNatFix, withRouteDeleted } from '../fix/route.js';
+import { routeTableForSubnet } from '../facts/lookup.js';
 import { agentPath, defaultRoute, describePath, provenByAgent, reachOf, verifyHint, type InternetPath } from './path.js';
 
 /** USD per interface endpoint, per AZ, per hour (us-east-1) and hours per month, for the cost note. */
@@ -118,6 +119,8 @@ function judgeInternet(ctx: TargetContext, path: InternetPath, w: Where, service
           kind: 'nat',
         };
       }
+      const uplink = natUplink(ctx, w.vpcId, nat);
+      if (uplink && !uplink.ok) return { status: 'fail', text, why: uplink.why, fix: uplink.fix, kind: 'nat' };
       return { status: 'pass', text, kind: 'nat' };
     }
     case 'igw': {
@@ -176,6 +179,33 @@ function judgeInternet(ctx: TargetContext, path: InternetPath, w: Where, service
       };
     }
   }
+}
+
+/**
+ * Whether a public NAT gateway can reach the internet: its own subnet's route table must send 0.0.0.0/0 to an
+ * internet gateway attached to the VPC. `ok: false` when that certainly fails (no default route, a blackhole, a
+ * route back to a NAT gateway, an internet gateway not attached); undefined when it cannot be told (facts unread,
+ * or a hop such as a firewall endpoint that may lead on to the internet gateway).
+ */
+export function natUplink(ctx: TargetContext, vpcId: string, nat: NatGateway): { ok: true } | { ok: false; why: string; fix?: Fix } | undefined {
+  if (nat.connectivityType === 'private' || !nat.subnetId) return undefined;
+  const tables = ctx.facts.routeTables[vpcId];
+  const table = tables?.ok ? routeTableForSubnet(tables.value, nat.subnetId) : undefined;
+  if (!table) return undefined;
+  const igws = ctx.facts.internetGateways[vpcId];
+  const attached = igws?.ok ? igws.value.find((g) => g.attachments.some((a) => a.vpcId === vpcId && ['available', 'attached'].includes(a.state.toLowerCase()))) : undefined;
+  const fix = igws?.ok ? natUplinkFix(ctx.region, vpcId, { ...nat, subnetId: nat.subnetId }, attached?.id) : undefined;
+  const where = `NAT gateway ${nat.id} sits in ${nat.subnetId}, whose route table ${table.id}`;
+  const route = table.routes.find((r) => r.destinationCidr === '0.0.0.0/0');
+  const fail = (why: string) => ({ ok: false as const, why, ...(fix ? { fix } : {}) });
+  if (!route) return fail(`${where} has no default route (0.0.0.0/0): a public NAT gateway reaches the internet only through an internet gateway from its own subnet`);
+  if (route.state === 'blackhole') return fail(`${where} sends 0.0.0.0/0 to ${route.target.id}, a blackhole route: the NAT gateway has no way to the internet`);
+  if (route.target.type === 'nat') return fail(`${where} sends 0.0.0.0/0 to NAT gateway ${route.target.id}: a loop, not a way to the internet (its subnet needs a route to an internet gateway)`);
+  if (route.target.type !== 'igw') return undefined;
+  if (igws?.ok && !igws.value.some((g) => g.id === route.target.id && g.attachments.some((a) => a.vpcId === vpcId))) {
+    return { ok: false, why: `${where} sends 0.0.0.0/0 to internet gateway ${route.target.id}, which is not attached to ${vpcId}`, fix: attachIgwFix(ctx.region, route.target.id, vpcId, table.id) };
+  }
+  return { ok: true };
 }
 
 /** The agent's own connection proves the path for every one of `services` (their evidence joined), else undefined. */

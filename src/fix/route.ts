@@ -55,6 +55,57 @@ export function replaceNatFix(region: string, nat: NatGateway, routeTableId: str
   };
 }
 
+/**
+ * A public NAT gateway whose own subnet has no way to the internet: its subnet gets a route table of its own (a
+ * shared one also serves the private subnets, whose default route points at the NAT gateway) with 0.0.0.0/0 to the
+ * VPC's internet gateway, created and attached when the VPC has none.
+ */
+export function natUplinkFix(region: string, vpcId: string, nat: NatGateway & { subnetId: string }, igwId: string | undefined): Fix {
+  const rtb = shellVar('RTB_PUBLIC', nat.subnetId);
+  const igw = igwId ?? `$${shellVar('IGW', vpcId)}`;
+  const label = tfName('public', nat.subnetId);
+  const tfIgw = igwId ? `"${igwId}"` : `aws_internet_gateway.${tfName('ssm', vpcId)}.id`;
+  return {
+    summary:
+      `Give NAT gateway ${nat.id}'s subnet ${nat.subnetId} a way to the internet: a route table of its own with 0.0.0.0/0 to ` +
+      `${igwId ? `internet gateway ${igwId}` : `a new internet gateway attached to ${vpcId}`}.`,
+    cli: [
+      ...(igwId
+        ? []
+        : [
+            `${shellVar('IGW', vpcId)}=$(aws ec2 create-internet-gateway --region ${region} --query InternetGateway.InternetGatewayId --output text)`,
+            `aws ec2 attach-internet-gateway --internet-gateway-id "${igw}" --vpc-id ${vpcId} --region ${region}`,
+          ]),
+      `${rtb}=$(aws ec2 create-route-table --vpc-id ${vpcId} --region ${region} --query RouteTable.RouteTableId --output text)`,
+      `aws ec2 create-route --route-table-id "$${rtb}" --destination-cidr-block 0.0.0.0/0 --gateway-id "${igw}" --region ${region}`,
+      `aws ec2 associate-route-table --route-table-id "$${rtb}" --subnet-id ${nat.subnetId} --region ${region}`,
+    ],
+    terraform:
+      (igwId ? '' : `resource "aws_internet_gateway" "${tfName('ssm', vpcId)}" {
+  vpc_id = "${vpcId}"
+}
+
+`) +
+      `resource "aws_route_table" "${label}" {
+  vpc_id = "${vpcId}"
+}
+
+` +
+      `resource "aws_route" "${label}_internet" {
+  route_table_id         = aws_route_table.${label}.id
+  destination_cidr_block = "0.0.0.0/0"
+  gateway_id             = ${tfIgw}
+}
+
+` +
+      `resource "aws_route_table_association" "${label}" {
+  subnet_id      = "${nat.subnetId}"
+  route_table_id = aws_route_table.${label}.id
+}
+`,
+  };
+}
+
 /** A route to an internet gateway that is not attached to the VPC: attach it. */
 export function attachIgwFix(region: string, igwId: string, vpcId: string, routeTableId: string): Fix {
   return {

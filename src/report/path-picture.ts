@@ -35,6 +35,7 @@ import {
 import type { EndpointInterface, Facts, Instance, NetworkAcl, SecurityGroup, VpcEndpoint } from '../facts/facts.js';
 import { endpointsOf, instanceOf, instanceRouteTable, securityGroup, serviceName, vpcIdOf } from '../facts/lookup.js';
 import { agentPath, defaultRoute, provenByAgent, reachOf, targetName, type InternetPath } from '../eval/path.js';
+import { natUplink } from '../eval/route.js';
 import { runCheck } from '../check/run.js';
 import { displayWidth } from './table.js';
 import { wrap } from './wrap.js';
@@ -297,6 +298,8 @@ function routeHop(ctx: TargetContext, path: InternetPath, service: string): Hop 
       if (nat.connectivityType === 'private') {
         return provenByAgent(ctx, service) ? { label: `${label} (private NAT, proven by the agent)`, ok: true, place: true } : { label: `${label} (private NAT, beyond unproven)`, place: true };
       }
+      const uplink = natUplink(ctx, vpcIdOf(ctx), nat);
+      if (uplink && !uplink.ok) return { label: `${label} (no way to the internet from ${nat.subnetId})`, ok: false, place: true };
       return { label, ok: true, place: true };
     }
     case 'igw': {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { networkRoute } from '../../checks/network.route.js';
 import { runCheck } from '../../src/check/run.js';
 import { failed, ok, type Facts, type Route } from '../../src/facts/facts.js';
-import { EP_SUBNET, IID, SUBNET, VPC, agentOffline, denied, val, world } from '../fixtures/world.js';
+import { EP_SUBNET, IID, SUBNET, VPC, agentOffline, denied, publicSubnet, val, world } from '../fixtures/world.js';
+import { expectRunnableCli, expectValidHcl } from '../fixtures/fix-syntax.js';
 
 const run = (edit?: (f: Facts) => void) => {
   const facts = world(edit);
@@ -16,6 +17,14 @@ const nat = (state = 'available', connectivityType = 'public') => (f: Facts) => 
   noEndpoints(f);
   route({ type: 'nat', id: 'nat-0abc' })(f);
   f.natGateways[VPC] = ok([{ id: 'nat-0abc', vpcId: VPC, subnetId: 'subnet-0pub', state, connectivityType }]);
+  publicSubnet()(f);
+};
+/** The NAT gateway's subnet loses its way out: its table has no default route, or it shares the main table (a loop). */
+const natSubnetRoutes = (routes: 'none' | 'shared') => (f: Facts) => {
+  const tables = val(f.routeTables[VPC]);
+  const pub = tables.find((t) => t.id === 'rtb-0pub')!;
+  if (routes === 'none') pub.routes = [];
+  else tables.splice(tables.indexOf(pub), 1);
 };
 const igw = (publicIp?: string) => (f: Facts) => {
   noEndpoints(f);
@@ -23,6 +32,39 @@ const igw = (publicIp?: string) => (f: Facts) => {
   f.internetGateways[VPC] = ok([{ id: 'igw-0abc', attachments: [{ vpcId: VPC, state: 'available' }] }]);
   if (publicIp) val(f.instances[IID])!.publicIp = publicIp;
 };
+
+describe('network.route: the NAT gateway\'s own way out', () => {
+  it('fails a public NAT gateway whose subnet has no route to an internet gateway, giving that subnet one', () => {
+    const r = run((f) => (nat()(f), natSubnetRoutes('none')(f)));
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('NAT gateway nat-0abc sits in subnet-0pub, whose route table rtb-0pub has no default route (0.0.0.0/0)');
+    expect(r.fix!.cli).toEqual([
+      'RTB_PUBLIC_0pub=$(aws ec2 create-route-table --vpc-id vpc-0a1b2c3d4e5f60718 --region us-east-1 --query RouteTable.RouteTableId --output text)',
+      'aws ec2 create-route --route-table-id "$RTB_PUBLIC_0pub" --destination-cidr-block 0.0.0.0/0 --gateway-id "igw-0abc" --region us-east-1',
+      'aws ec2 associate-route-table --route-table-id "$RTB_PUBLIC_0pub" --subnet-id subnet-0pub --region us-east-1',
+    ]);
+    expectRunnableCli(r.fix);
+    expectValidHcl(r.fix!.terraform);
+  });
+
+  it('fails a NAT gateway in a subnet that shares the private route table (0.0.0.0/0 back to itself), creating the internet gateway the VPC lacks', () => {
+    const r = run((f) => (nat()(f), natSubnetRoutes('shared')(f), (f.internetGateways[VPC] = ok([]))));
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('sends 0.0.0.0/0 to NAT gateway nat-0abc: a loop');
+    expect(r.fix!.cli[0]).toMatch(/^IGW_0a1b2c3d4e5f60718=\$\(aws ec2 create-internet-gateway /);
+    expect(r.fix!.terraform).toContain('resource "aws_internet_gateway"');
+    expectRunnableCli(r.fix);
+    expectValidHcl(r.fix!.terraform);
+  });
+
+  it('passes (as before) when the NAT subnet\'s way on cannot be told: its route goes through a firewall endpoint', () => {
+    const r = run((f) => {
+      nat()(f);
+      val(f.routeTables[VPC]).find((t) => t.id === 'rtb-0pub')!.routes = [{ destinationCidr: '0.0.0.0/0', target: { type: 'vpce', id: 'vpce-0fw' }, state: 'active' }];
+    });
+    expect(r.status).toBe('pass');
+  });
+});
 
 describe('network.route', () => {
   it.each<[string, (f: Facts) => void, string, RegExp]>([

@@ -189,8 +189,8 @@ describe('instance states', () => {
     check(O.state('stopping'), { 'instance.state': { status: 'fail', fix: /once it has stopped[\s\S]*wait instance-stopped/ } });
   });
 
-  it('pending warns', () => {
-    check(O.state('pending'), { 'instance.state': 'warn', 'agent.ping': 'skip' });
+  it('pending fails (not reachable yet)', () => {
+    check(O.state('pending'), { 'instance.state': 'fail', 'agent.ping': 'skip' });
   });
 
   it.each(['rebooting', ''])('an unknown state (%j) warns and explains, instead of calling the instance gone', (state) => {

@@ -2,7 +2,7 @@
 // hundreds of rules, several ENIs, instance states, Windows, multi-AZ endpoints) and garbage ones (unknown
 // shapes). Each is `(f: Facts) => void`, so they compose: `world(f => { ODD.ipv6(f); ODD.windows(f); })`.
 import { failed, ok, type Facts, type NetworkAclEntry, type RouteTargetType, type SecurityGroupRule } from '../../src/facts/facts.js';
-import { EP_SUBNET, IID, REGION, SG_EC2, SG_VPCE, SUBNET, VPC, denied, val } from '../fixtures/world.js';
+import { EP_SUBNET, IID, REGION, SG_EC2, SG_VPCE, SUBNET, VPC, denied, publicSubnet, val } from '../fixtures/world.js';
 import { sgRule } from '../eval/net-fixtures.js';
 
 export type Edit = (f: Facts) => void;
@@ -28,6 +28,7 @@ export const natPath: Edit = (f) => {
   val(f.routeTables[VPC])[0]!.routes.push({ destinationCidr: '0.0.0.0/0', target: { type: 'nat', id: 'nat-0abc' }, state: 'active' });
   f.natGateways[VPC] = ok([{ id: 'nat-0abc', vpcId: VPC, subnetId: 'subnet-0pub', state: 'available', connectivityType: 'public' }]);
   f.subnets['subnet-0pub'] = ok({ id: 'subnet-0pub', vpcId: VPC, cidr: '10.0.0.0/24', ipv6Cidrs: [], availabilityZone: 'us-east-1a' });
+  publicSubnet()(f);
   sg(f, SG_EC2).egress = [rule({ cidrs: ['0.0.0.0/0'] })];
 };
 

@@ -6,7 +6,7 @@ import { buildReport } from '../../src/report/model.js';
 import { drawPicture, hopMark, pathPictures, SEPARATOR, type PathPicture } from '../../src/report/path-picture.js';
 import { renderText } from '../../src/report/text.js';
 import { parseSnapshot } from '../../src/facts/snapshot.js';
-import { IID, SG_EC2, SG_VPCE, SUBNET, VPC, agentOffline, denied, val, world } from '../fixtures/world.js';
+import { IID, SG_EC2, SG_VPCE, SUBNET, VPC, agentOffline, denied, publicSubnet, val, world } from '../fixtures/world.js';
 
 const pictures = (edit?: (f: Facts) => void) => pathPictures(world(edit), IID);
 const of = (ps: PathPicture[], service: string) => {
@@ -31,6 +31,7 @@ const nat = (state = 'available', connectivityType = 'public') => (f: Facts) => 
   httpsOutToInternet(f);
   route({ type: 'nat', id: 'nat-0abc' })(f);
   f.natGateways[VPC] = ok([{ id: 'nat-0abc', vpcId: VPC, subnetId: 'subnet-0pub', state, connectivityType }]);
+  publicSubnet()(f);
 };
 
 describe('pathPictures', () => {
@@ -216,12 +217,13 @@ describe('pathPictures', () => {
         val(f.endpoints[VPC]).forEach((e) => (e.privateDnsEnabled = false));
         httpsOutToInternet(f);
         route({ type: 'nat', id: 'nat-0abc' })(f);
-        f.natGateways[VPC] = ok([{ id: 'nat-0abc', vpcId: VPC, subnetId: SUBNET, state: 'available', connectivityType: 'public' }]);
+        f.natGateways[VPC] = ok([{ id: 'nat-0abc', vpcId: VPC, subnetId: 'subnet-0pub', state: 'available', connectivityType: 'public' }]);
+        publicSubnet()(f);
       }),
       'ssm',
     );
     expect(bypass.ok).toBe(true);
-    expect(line(bypass)).toMatch(/rtb-0main → nat-0abc ─ ssm\.us-east-1\.amazonaws\.com .* ─ vpce-\w+ bypassed \(private DNS off\)$/);
+    expect(line(bypass)).toMatch(/rtb-0main → nat-0abc ─ .*ssm\.us-east-1\.amazonaws\.com .* ─ vpce-\w+ bypassed \(private DNS off\)$/);
 
     const custom = of(pictures((f) => (f.dhcpOptions['dopt-0abc'] = ok({ id: 'dopt-0abc', domainNameServers: ['192.168.1.10'] }))), 'ssm');
     expect(custom.ok).toBeUndefined();
