@@ -4,9 +4,10 @@ import { shellJson } from '../src/eval/permissions.js';
 import { agentSkipsEc2messages, agentVersionOf, tfName } from '../src/fix/endpoints.js';
 import { evaluatePolicies, statementsOf, type EvalResult } from '../src/eval/iam-policy.js';
 import type { PolicyDocument, PolicyStatement, VpcEndpoint } from '../src/facts/facts.js';
-import { agentRoleArn, instanceOf, vpcIdOf } from '../src/facts/lookup.js';
+import { agentRoleArn, endpointsOf, instanceOf, instanceRouteTable, interfaceEndpointsFor, vpcIdOf } from '../src/facts/lookup.js';
 import { agentEndpoints } from '../src/eval/path.js';
-import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, AGENT_SERVICES, instanceArn, type AgentService } from '../src/facts/requirements.js';
+import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, AGENT_SERVICES, agentRoleQuestions, instanceArn, type AgentService } from '../src/facts/requirements.js';
+import { preferencesOf, resolvedTargets } from '../src/facts/session-targets.js';
 
 const GONE = new Set(['deleted', 'deleting', 'failed', 'rejected', 'expired']);
 
@@ -14,6 +15,59 @@ const GONE = new Set(['deleted', 'deleting', 'failed', 'rejected', 'expired']);
 function actionsFor(service: AgentService): string[] {
   if (service === 'ec2messages') return [...AGENT_EC2MESSAGES_ACTIONS];
   return AGENT_CORE_ACTIONS.filter((a) => a.startsWith(`${service}:`));
+}
+
+/** One call the agent makes through an endpoint: the action, its resource, and whether its refusal stops sessions. */
+interface Ask {
+  service: string;
+  ep: VpcEndpoint;
+  action: string;
+  resource: string;
+  /** Needed by the agent (ec2messages only for agents known to be older than 3.3.40.0). */
+  needed: boolean;
+  /** A refusal blocks the agent (registration, sessions); a refused log write loses logs, it may not block. */
+  blocks: boolean;
+}
+
+/**
+ * The session preferences' calls (kms:Decrypt of the session key, the CloudWatch Logs and S3 logging calls) through
+ * the endpoints that carry them: the kms / logs interface endpoints, the S3 gateway endpoint of the instance's route
+ * table. The validation calls the agent makes before each session block it when refused; the log writes may not.
+ */
+function sessionAsks(ctx: TargetContext, account: string | undefined): Ask[] {
+  const prefs = preferencesOf(ctx.facts);
+  if (!prefs || !account) return [];
+  const questions = agentRoleQuestions(ctx.region, account, prefs, resolvedTargets(ctx.facts, ctx.region, account)).slice(1);
+  const VALIDATION = new Set(['kms:Decrypt', 'kms:GenerateDataKey', 'logs:DescribeLogGroups', 's3:GetEncryptionConfiguration']);
+  return questions.flatMap((q) =>
+    q.actions.flatMap((action) => {
+      const service = action.split(':')[0]!;
+      return endpointsFor(ctx, service).map((ep) => ({
+        service,
+        ep,
+        action,
+        resource: action === 'logs:DescribeLogGroups' ? '*' : q.resource,
+        needed: true,
+        blocks: VALIDATION.has(action),
+      }));
+    }),
+  );
+}
+
+/** The endpoints a session service's calls go through: interface endpoints, or for S3 the gateway endpoint of the instance's route table. */
+function endpointsFor(ctx: TargetContext, service: string): VpcEndpoint[] {
+  const live = (e: VpcEndpoint) => !GONE.has(e.state.toLowerCase());
+  if (service !== 's3') return interfaceEndpointsFor(ctx, service).filter(live);
+  let tableId: string;
+  try {
+    tableId = instanceRouteTable(ctx).id;
+  } catch (e) {
+    if (e instanceof NeedFact || e instanceof SkipCheck) return [];
+    throw e;
+  }
+  const name = `com.amazonaws.${ctx.region}.s3`;
+  const gateway = endpointsOf(ctx).filter((e) => e.serviceName === name && e.type.toLowerCase() === 'gateway' && (e.routeTableIds ?? []).includes(tableId) && live(e));
+  return gateway.length ? gateway : interfaceEndpointsFor(ctx, 's3').filter(live);
 }
 
 interface Finding {
@@ -33,50 +87,62 @@ export const vpcEndpointPolicy: Check = {
     title: 'VPC endpoint policies allow the agent',
     group: 'network',
     description:
-      'A custom policy on the ssm / ssmmessages / ec2messages interface endpoint can block the agent even when its role ' +
-      'allows everything; iam:SimulatePrincipalPolicy does not evaluate endpoint policies.',
+      'A custom policy on the ssm / ssmmessages / ec2messages interface endpoint (or on the kms, logs or S3 endpoint the ' +
+      'session preferences need) can block the agent even when its role allows everything; iam:SimulatePrincipalPolicy ' +
+      'does not evaluate endpoint policies.',
   },
   subject: (ctx) => vpcIdOf(ctx),
   run(ctx): Verdict {
     const inst = instanceOf(ctx);
     const vpcId = vpcIdOf(ctx);
     const skipEc2 = agentSkipsEc2messages(ctx);
-    const eps = AGENT_SERVICES.filter((s) => s !== 'ec2messages' || !skipEc2).flatMap((service) =>
-      agentEndpoints(ctx, service)
-        .filter((ep) => !GONE.has(ep.state.toLowerCase()))
-        .map((ep) => ({ service, ep })),
-    );
-    if (eps.length === 0) skip(`No ssm/ssmmessages/ec2messages interface endpoints in ${vpcId}: no endpoint policy applies.`);
+    const account = inst.ownerId ?? (ctx.facts.caller.ok ? ctx.facts.caller.value.account : undefined);
+    const asks: Ask[] = [
+      ...AGENT_SERVICES.filter((s) => s !== 'ec2messages' || !skipEc2).flatMap((service) =>
+        agentEndpoints(ctx, service)
+          .filter((ep) => !GONE.has(ep.state.toLowerCase()))
+          .flatMap((ep) =>
+            actionsFor(service).map((action) => ({
+              service,
+              ep,
+              action,
+              resource: action === 'ssm:UpdateInstanceInformation' && account ? instanceArn(ctx.region, account, inst.id) : '*',
+              // ec2messages left in the list here is needed only when the agent is known to be older than 3.3.40.0.
+              needed: service !== 'ec2messages' || agentVersionOf(ctx) !== undefined,
+              blocks: true,
+            })),
+          ),
+      ),
+      ...sessionAsks(ctx, account),
+    ];
+    const eps = [...new Map(asks.map((a) => [a.ep.id, a.ep])).values()];
+    if (eps.length === 0) skip(`No ssm/ssmmessages/ec2messages (or session kms/logs/s3) endpoints in ${vpcId}: no endpoint policy applies.`);
 
-    const custom = eps.filter((x) => !isDefaultPolicy(x.ep.policyDocument));
+    const custom = eps.filter((ep) => !isDefaultPolicy(ep.policyDocument));
     if (custom.length === 0) {
-      return { status: 'pass', detail: `${eps.map((x) => x.ep.id).join(', ')} use the default full-access endpoint policy.` };
+      return { status: 'pass', detail: `${eps.map((ep) => ep.id).join(', ')} use the default full-access endpoint policy.` };
     }
 
     const roleArn = safeRoleArn(ctx);
-    const account = inst.ownerId ?? (ctx.facts.caller.ok ? ctx.facts.caller.value.account : undefined);
     const principal = roleArn ? { type: 'AWS' as const, id: roleArn } : undefined;
 
     const unparsable: VpcEndpoint[] = [];
     const denied: Finding[] = [];
     const conditional: Finding[] = [];
-    for (const { service, ep } of custom) {
+    for (const ep of custom) {
       const doc = parse(ep.policyDocument!);
       if (!doc) {
         unparsable.push(ep);
         continue;
       }
-      // ec2messages left in the list here is needed only when the agent is known to be older than 3.3.40.0.
-      const needed = service !== 'ec2messages' || agentVersionOf(ctx) !== undefined;
-      for (const action of actionsFor(service)) {
-        const resource = action === 'ssm:UpdateInstanceInformation' && account ? instanceArn(ctx.region, account, inst.id) : '*';
+      for (const { action, resource, needed, blocks } of asks.filter((a) => a.ep === ep)) {
         const result = evaluatePolicies([{ name: ep.id, document: doc }], { action, resource, ...(principal ? { principal } : {}) });
         if (result.conditional) conditional.push({ ep, action, result, doc, certain: false });
         else if (result.decision !== 'allowed') {
           // A certain deny: the agent needs the action, its requests go through this endpoint (private DNS), and
           // nothing was guessed: not the role (Principal), not the account (the instance ARN).
           const guessedResource = resource === '*' && action === 'ssm:UpdateInstanceInformation';
-          const certain = needed && usedByAgent(ep) && principalCertain(result, doc, principal !== undefined) && !guessedResource;
+          const certain = needed && blocks && usedByAgent(ep) && principalCertain(result, doc, principal !== undefined) && !guessedResource;
           denied.push({ ep, action, result, doc, certain });
         }
       }
@@ -85,14 +151,14 @@ export const vpcEndpointPolicy: Check = {
     const who = roleArn ? `the agent role ${roleArn}` : 'the agent (its role is unknown, so Principal elements were not matched)';
     const data = {
       principal: roleArn ?? null,
-      customPolicies: custom.map((x) => x.ep.id),
+      customPolicies: custom.map((ep) => ep.id),
       blocked: denied.map(findingData),
       conditional: conditional.map(findingData),
     };
     if (denied.length === 0 && conditional.length === 0 && unparsable.length === 0) {
       return {
         status: 'pass',
-        detail: `The custom endpoint policies of ${custom.map((x) => x.ep.id).join(', ')} allow ${who} everything Session Manager needs.`,
+        detail: `The custom endpoint policies of ${custom.map((ep) => ep.id).join(', ')} allow ${who} everything Session Manager needs.`,
         data,
       };
     }
@@ -107,9 +173,10 @@ export const vpcEndpointPolicy: Check = {
     for (const ep of unparsable) lines.push(`${ep.id} has a policy that could not be parsed as a policy document (not JSON, or no Statement objects), so what it allows is unknown`);
 
     const certain = denied.filter((f) => f.certain);
+    const heartbeat = certain.some((f) => f.action.startsWith('ssm:'));
     const affected = [...new Map([...denied, ...conditional].map((f) => [f.ep.id, f.ep])).values(), ...unparsable];
     const consequence = certain.length
-      ? ` The agent's ${[...new Set(certain.map((f) => f.action))].join(', ')} calls through ${[...new Set(certain.map((f) => f.ep.id))].join(', ')} are refused with AccessDenied even though the role allows them, so ${certain.some((f) => f.action.startsWith('ssm:')) ? 'the agent cannot register' : 'sessions cannot open'}.`
+      ? ` The agent's ${[...new Set(certain.map((f) => f.action))].join(', ')} calls through ${[...new Set(certain.map((f) => f.ep.id))].join(', ')} are refused with AccessDenied even though the role allows them, so ${heartbeat ? 'the agent cannot register' : 'sessions cannot open'}.`
       : ' Requests the endpoint policy refuses fail with AccessDenied even though the role allows them.';
     return {
       status: certain.length ? 'fail' : 'warn',
@@ -119,6 +186,8 @@ export const vpcEndpointPolicy: Check = {
       ...(certain.length
         ? {
             subject: certain[0]!.ep.id,
+            // Refused session calls (ssmmessages, kms, logs, s3) leave the agent registered: only sessions fail.
+            ...(heartbeat ? {} : { explains: ['session.connection'] }),
             summary: `The endpoint policy of ${[...new Set(certain.map((f) => f.ep.id))].join(', ')} refuses the agent ${[...new Set(certain.map((f) => f.action))].join(', ')}.`,
           }
         : {}),
@@ -128,7 +197,8 @@ export const vpcEndpointPolicy: Check = {
 
 /** The agent only sends through an endpoint whose private DNS answers the service name: otherwise its policy is not in the way. */
 function usedByAgent(ep: VpcEndpoint): boolean {
-  return ep.privateDnsEnabled && ep.state.toLowerCase() === 'available';
+  // A gateway endpoint carries the traffic of the route tables it is on (the caller picked those): no DNS involved.
+  return (ep.privateDnsEnabled || ep.type.toLowerCase() === 'gateway') && ep.state.toLowerCase() === 'available';
 }
 
 /**

@@ -3,6 +3,7 @@ import { isDefaultPolicy, vpcEndpointPolicy } from '../../checks/vpc-endpoint.po
 import { runCheck } from '../../src/check/run.js';
 import { failed, ok, type Facts } from '../../src/facts/facts.js';
 import { IID, PROFILE_ARN, ROLE_ARN, VPC, denied, val, world } from '../fixtures/world.js';
+import { BUCKET, KEY_ID, all, bucket, endpoint, key, prefs, s3Gateway } from '../fixtures/session-targets.js';
 
 const run = (edit?: (f: Facts) => void) => {
   const facts = world(edit);
@@ -122,5 +123,31 @@ describe('vpc-endpoint.policy', () => {
     [JSON.stringify(DENY_SSMMESSAGES), false],
   ])('isDefaultPolicy(%s) = %s', (text, expected) => {
     expect(isDefaultPolicy(text)).toBe(expected);
+  });
+});
+
+describe('vpc-endpoint.policy: the endpoints the session preferences need (kms, logs, S3)', () => {
+  const denyAll = (action: string) => JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }, { Sid: 'NoThat', Effect: 'Deny', Principal: '*', Action: action, Resource: '*' }] });
+
+  it('fails a kms endpoint whose policy refuses kms:Decrypt of the session key: sessions cannot open, the agent stays registered', () => {
+    const r = run(all(prefs({ kmsKeyId: KEY_ID }), key(), endpoint('kms', { policyDocument: denyAll('kms:Decrypt') })));
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('blocks kms:Decrypt (denied by Deny statement "NoThat")');
+    expect(r.detail).toContain('sessions cannot open');
+    expect(r.explains).toEqual(['session.connection']);
+    expect(r.fix!.cli[0]).toMatch(/^aws ec2 modify-vpc-endpoint --vpc-endpoint-id vpce-0kms000000000 --policy-document /);
+  });
+
+  it('fails an S3 gateway endpoint on the instance route table that refuses s3:GetEncryptionConfiguration; a refused PutObject alone is a warning', () => {
+    const s3 = (action: string) => all(prefs({ s3BucketName: BUCKET }), bucket(), s3Gateway, (f) => (ep(f, 's3').policyDocument = denyAll(action)));
+    const validation = run(s3('s3:GetEncryptionConfiguration'));
+    expect(validation.status).toBe('fail');
+    expect(validation.detail).toContain('blocks s3:GetEncryptionConfiguration');
+    expect(run(s3('s3:PutObject')).status).toBe('warn');
+  });
+
+  it('passes when those endpoints keep the default policy, and ignores a kms endpoint the preferences do not use', () => {
+    expect(run(all(prefs({ kmsKeyId: KEY_ID }), key(), endpoint('kms'))).status).toBe('pass');
+    expect(run(endpoint('kms', { policyDocument: denyAll('kms:Decrypt') })).status).toBe('pass');
   });
 });
