@@ -250,6 +250,9 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   // A wait that ran out is part of the report (and a failed gate), even when what is left only warns.
   if (waitOutcome) report = withWait(report, waitOutcome);
   if (opts.saveSnapshot) writeSnapshot(opts.saveSnapshot, facts);
+  // The files before stdout: a file that cannot be written ends the run (exit 3) before the report is out, so what
+  // stdout shows is that error's document, not a report that says all is well.
+  if (opts.jsonFile) writeJsonFile(opts.jsonFile, jsonChunks(report, { indent: 0, verbose: opts.verbose }));
   const color = opts.color && !io.env.NO_COLOR && Boolean(io.stdout.isTTY) && format === 'text';
   run.reported = true;
   // JSON is streamed a target at a time: a fleet's report is tens of MB as one string.
@@ -257,7 +260,6 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   if (format === 'json') await writeJson(report, io.stdout, { indent: io.stdout.isTTY ? 2 : 0, verbose: opts.verbose });
   else io.stdout.write(render(report, format, { color, verbose: opts.verbose, width: outputWidth((io.stdout as { columns?: number }).columns, io.env) }));
   if (format === 'github') writeStepSummary(() => renderGithubSummary(report), io);
-  if (opts.jsonFile) writeJsonFile(opts.jsonFile, jsonChunks(report, { indent: 0, verbose: opts.verbose }));
 
   if (opts.reboot) await maybeReboot(report, facts, opts, timeout * 1000, io);
   return report.ok ? EXIT.OK : EXIT.FINDINGS;

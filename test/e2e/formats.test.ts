@@ -245,4 +245,22 @@ describe('--json-file', () => {
     expect(b.code).toBe(3);
     expect(b.stderr).toMatch(/cannot write the JSON report to .*dir\.json/);
   });
+
+  it('an unwritable file: the document on stdout is the error, not an all-green report (junit, github, json)', async () => {
+    const file = join(tmp(), 'no', 'such', 'dir.json');
+    const base = ['--snapshot', 'examples/healthy.json', '--json-file', file];
+    const junit = await runCli([...base, '--format', 'junit'], env);
+    expect(junit.code).toBe(3);
+    const root = parseXml(junit.stdout);
+    expect(root.attrs).toMatchObject({ tests: '1', errors: '1', failures: '0' });
+    expect(all(root, 'error')[0]!.attrs.message).toMatch(/^cannot write the JSON report to .*dir\.json/);
+    const github = await runCli([...base, '--format', 'github'], env);
+    expect(github.code).toBe(3);
+    expect(github.stdout).toMatch(/^::error title=ssm-doctor%3A could not run::cannot write the JSON report to .*dir\.json/);
+    expect(github.stdout.trimEnd().split('\n')).toHaveLength(1);
+    const json = await runCli([...base, '--json'], env);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { exitCode: 3, message: expect.stringMatching(/cannot write the JSON report/) }, targets: [] });
+    for (const r of [junit, github, json]) expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^ssm-doctor: cannot write the JSON report to /)]);
+  });
 });
