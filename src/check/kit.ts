@@ -91,7 +91,7 @@ export interface CheckResult extends Verdict {
   id: string;
   title: string;
   group: CheckGroup;
-  /** Set by the diagnosis on a failing check that is a consequence: the ids of the causes that explain it. */
+  /** Set by the diagnosis on a problem that is a consequence: the ids of the target's causes that explain it (only listed causes). */
   explainedBy?: string[];
 }
 

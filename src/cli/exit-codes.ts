@@ -6,7 +6,7 @@ export const EXIT = {
   FINDINGS: 1,
   /** Usage error: bad arguments; nothing was sent to AWS. */
   USAGE: 2,
-  /** Could not run at all: no credentials, no region, unreadable snapshot, AWS not reached at all. */
+  /** Could not run at all: no credentials, no region, unreadable snapshot, a --json-file / --save-snapshot not written, AWS not reached at all. */
   CANNOT_RUN: 3,
   /** Interrupted (Ctrl-C / SIGINT): 128 + 2, what shells report for an interrupted command. */
   INTERRUPTED: 130,

@@ -113,22 +113,32 @@ export async function main(argv: string[], io: Io): Promise<number> {
     outputError: (s, write) => write((commanderMessage = s.replace(/^error: /, 'ssm-doctor: '))),
     getOutHelpWidth: () => helpWidth((io.stdout as { columns?: number }).columns, io.env),
   });
-  /** Under --format junit/github a run that ends before its report still leaves CI a document (src/report/fatal.ts). */
+  // Under --json / --format junit / github a run that ends before its report still leaves a document
+  // (src/report/fatal.ts); JSON indented for a terminal and compact otherwise, like the report's.
+  const fatalOptions = { tool: TOOL, indent: io.stdout.isTTY ? 2 : 0 };
   const fatal = async (message: string, code: number): Promise<number> => {
     if (run.reported) return code;
     const { renderFatal } = await import('../report/fatal.js');
-    const doc = renderFatal(formatInArgs(argv), message, code);
+    const doc = renderFatal(formatInArgs(argv), message, code, fatalOptions);
     if (doc) io.stdout.write(doc);
     return code;
   };
-  // Interrupted before the report (Ctrl-C, a cancelled CI job): CI formats still get a valid document saying so.
-  // The handler must write at once, so these formats load the (small) fatal renderer before the run starts.
+  // Interrupted before the report (Ctrl-C, a cancelled CI job): these formats still get a valid document saying so.
+  // The handler must write at once, so they load the (small) fatal renderer before the run starts.
+  // (JSON's renderer is self-contained: a --json run loads nothing of the report before its first request.)
   const format = formatInArgs(argv);
-  if (format === 'junit' || format === 'github') {
+  let early: ((message: string, code: number) => string | undefined) | undefined;
+  if (format === 'json') {
+    const { renderFatalJson } = await import('../report/fatal-json.js');
+    early = (message, code) => renderFatalJson(message, code, fatalOptions);
+  } else if (format === 'junit' || format === 'github') {
     const { renderFatal } = await import('../report/fatal.js');
+    early = (message, code) => renderFatal(format, message, code, fatalOptions);
+  }
+  if (early) {
     onInterrupt((signal) => {
       const message = `the run was ${signal === 'SIGINT' ? 'interrupted' : 'terminated'} before its report`;
-      if (!run.reported) io.stdout.write(renderFatal(format, message, SIGNAL_EXIT[signal]) ?? '');
+      if (!run.reported) io.stdout.write(early(message, SIGNAL_EXIT[signal]) ?? '');
     });
   }
   try {
@@ -240,6 +250,9 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   // A wait that ran out is part of the report (and a failed gate), even when what is left only warns.
   if (waitOutcome) report = withWait(report, waitOutcome);
   if (opts.saveSnapshot) writeSnapshot(opts.saveSnapshot, facts);
+  // The files before stdout: a file that cannot be written ends the run (exit 3) before the report is out, so what
+  // stdout shows is that error's document, not a report that says all is well.
+  if (opts.jsonFile) writeJsonFile(opts.jsonFile, jsonChunks(report, { indent: 0, verbose: opts.verbose }));
   const color = opts.color && !io.env.NO_COLOR && Boolean(io.stdout.isTTY) && format === 'text';
   run.reported = true;
   // JSON is streamed a target at a time: a fleet's report is tens of MB as one string.
@@ -247,7 +260,6 @@ async function diagnose(ids: string[], opts: Options, io: Io, run: RunState): Pr
   if (format === 'json') await writeJson(report, io.stdout, { indent: io.stdout.isTTY ? 2 : 0, verbose: opts.verbose });
   else io.stdout.write(render(report, format, { color, verbose: opts.verbose, width: outputWidth((io.stdout as { columns?: number }).columns, io.env) }));
   if (format === 'github') writeStepSummary(() => renderGithubSummary(report), io);
-  if (opts.jsonFile) writeJsonFile(opts.jsonFile, jsonChunks(report, { indent: 0, verbose: opts.verbose }));
 
   if (opts.reboot) await maybeReboot(report, facts, opts, timeout * 1000, io);
   return report.ok ? EXIT.OK : EXIT.FINDINGS;

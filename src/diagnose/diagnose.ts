@@ -137,13 +137,23 @@ export function diagnose(input: DiagnoseInput): DiagnoseOutput {
     roots.every((r) => r === conn || r.status === 'warn' || r.id.startsWith('client.'));
 
   const consequencesOf = new Map<CheckResult, CheckResult[]>();
+  const rootsOfConsequence = new Map<CheckResult, CheckResult[]>();
+  for (const r of problems) {
+    if (!parents.has(r) || roots.includes(r)) continue;
+    const rs = rootsOf(r).filter((x) => x !== r);
+    rootsOfConsequence.set(r, rs);
+    for (const root of rs) consequencesOf.set(root, [...(consequencesOf.get(root) ?? []), r]);
+  }
+  // A warning is a cause when warnings fail the gate, or when it is the likeliest reason for a failure.
+  const blocking = (r: CheckResult) =>
+    r.status !== 'warn' || input.failOn === 'warn' || (consequencesOf.get(r) ?? []).some((c) => c.status !== 'warn');
   const out = results.map((r): CheckResult => {
     // A finding's own `explains` served the diagnosis; the report says it as causes and `explainedBy`.
     const { explains: _explains, ...bare } = r;
-    if (!parents.has(r) || roots.includes(r)) return bare;
-    const rs = rootsOf(r).filter((x) => x !== r);
-    for (const root of rs) consequencesOf.set(root, [...(consequencesOf.get(root) ?? []), r]);
-    return { ...bare, explainedBy: rs.map((root) => idOf(root)) };
+    // `explainedBy` names causes of the target only: a warning that only follows from warnings which are no cause
+    // (nothing fails, the gate allows warnings) is a warning like them.
+    const rs = (rootsOfConsequence.get(r) ?? []).filter(blocking);
+    return rs.length ? { ...bare, explainedBy: [...new Set(rs.map((root) => idOf(root)))] } : bare;
   });
 
   function idOf(root: CheckResult): string {
@@ -154,9 +164,6 @@ export function diagnose(input: DiagnoseInput): DiagnoseOutput {
     return api ? `${UNREADABLE_CAUSE}:${api}` : causeId(root, id);
   }
 
-  // A warning is a cause when warnings fail the gate, or when it is the likeliest reason for a failure.
-  const blocking = (r: CheckResult) =>
-    r.status !== 'warn' || input.failOn === 'warn' || (consequencesOf.get(r) ?? []).some((c) => c.status !== 'warn');
   // Roots with the same cause id are one cause (several checks that could not read the same fact).
   const byId = new Map<string, CheckResult[]>();
   for (const r of roots.filter(blocking)) byId.set(idOf(r), [...(byId.get(idOf(r)) ?? []), r]);

@@ -1,8 +1,10 @@
 // A run that ends before its report (a usage error, no credentials, AWS not reachable, no instance matched...)
-// still leaves CI a document under --format junit / github: one failing test case / one ::error naming the error,
-// so the pipeline's test report or annotations say why the step failed instead of showing nothing.
+// still leaves a document under --json / --format junit / github: a JSON document with `ok: false` and the error,
+// one failing test case, one ::error naming the error, so a script, the pipeline's test report or annotations say
+// why the step failed instead of showing nothing.
 import { escapeData, escapeProperty } from './github.js';
 import { xmlAttr, xmlText } from './junit.js';
+import { renderFatalJson, type FatalOptions } from './fatal-json.js';
 
 const WHAT: Record<number, string> = { 1: 'failed', 2: 'usage error', 3: 'could not run', 130: 'interrupted', 143: 'terminated' };
 
@@ -30,9 +32,10 @@ export function renderFatalGithub(message: string, exitCode: number): string {
   return `::error title=${escapeProperty(`ssm-doctor: ${type}`)}::${escapeData(message)}\n`;
 }
 
-/** The document for `format`, or undefined for the formats whose fatal errors are stderr only (text, json). */
-export function renderFatal(format: string | undefined, message: string, exitCode: number): string | undefined {
+/** The document for `format`, or undefined for text (its fatal errors are the stderr line only). */
+export function renderFatal(format: string | undefined, message: string, exitCode: number, opts: FatalOptions): string | undefined {
   if (format === 'junit') return renderFatalJunit(message, exitCode);
   if (format === 'github') return renderFatalGithub(message, exitCode);
+  if (format === 'json') return renderFatalJson(message, exitCode, opts);
   return undefined;
 }

@@ -185,8 +185,6 @@ function warnings(w: Writer, t: TargetReport, verbose?: boolean): void {
   w.push('', c.bold('Warnings'));
   for (const r of warns) {
     w.text(`${SYMBOL.warn} ${r.summary ?? r.detail}`, '  ', '    ', (l) => l.replace(SYMBOL.warn, c.yellow(SYMBOL.warn)));
-    const folded = t.checks.filter((x) => x.explainedBy?.includes(`${r.id}:${r.subject ?? t.target}`));
-    if (folded.length) w.text(`Also: ${folded.map((x) => x.id).join(', ')}`, '    ', '      ', c.dim);
     // What to do if the warning turns out to matter: the summary here, the commands with --verbose and in --json.
     if (r.fix && verbose) w.fix(r.fix, '    ', `the ${r.id} warning`);
     else if (r.fix) w.text(`If it matters: ${r.fix.summary} (commands: --verbose)`, '    ', '      ', c.dim);

@@ -79,6 +79,21 @@ describe('diagnose', () => {
     expect(run({ 'network.route': 'warn' }, { failOn: 'warn' }).diagnosis.causes.map((c) => c.status)).toEqual(['warn']);
   });
 
+  it('explainedBy names causes only: a warning that follows from a warning which is no cause is a warning like it', () => {
+    const alone = run({ 'vpc-endpoint.ssm': { status: 'warn', subject: 'vpc-1' }, 'network.route': 'warn' });
+    expect(alone.diagnosis.causes).toEqual([]);
+    expect(alone.results.find((r) => r.id === 'network.route')!.explainedBy).toBeUndefined();
+    // Warnings failing the gate: the root warning is a cause, its consequence points at it.
+    const gated = run({ 'vpc-endpoint.ssm': { status: 'warn', subject: 'vpc-1' }, 'network.route': 'warn' }, { failOn: 'warn' });
+    expect(gated.diagnosis.causes.map((c) => [c.id, c.checks])).toEqual([['vpc-endpoint.ssm:vpc-1', ['vpc-endpoint.ssm', 'network.route']]]);
+    expect(gated.results.find((r) => r.id === 'network.route')!.explainedBy).toEqual(['vpc-endpoint.ssm:vpc-1']);
+    // The same warning as the likeliest reason for a failure is a cause: every consequence points at it.
+    const failing = run({ 'vpc-endpoint.ssm': { status: 'warn', subject: 'vpc-1' }, 'network.route': 'warn', 'agent.ping': 'fail' });
+    expect(failing.diagnosis.causes.map((c) => c.id)).toEqual(['vpc-endpoint.ssm:vpc-1']);
+    expect(failing.results.find((r) => r.id === 'network.route')!.explainedBy).toEqual(['vpc-endpoint.ssm:vpc-1']);
+    expect(failing.results.find((r) => r.id === 'agent.ping')!.explainedBy).toEqual(['vpc-endpoint.ssm:vpc-1']);
+  });
+
   it('fail causes come before warn and unreadable ones', () => {
     const d = run({ 'iam.permissions': { status: 'error', data: { api: 'iam:SimulatePrincipalPolicy', kind: 'denied' } }, 'network.route': 'warn', 'client.plugin': 'fail', 'agent.ping': 'fail' });
     expect(d.diagnosis.causes.map((c) => [c.id, c.status])).toEqual([

@@ -262,8 +262,8 @@ describe('ssm-doctor command line, fuzzed (built CLI)', () => {
         if (c.expected === 'usage') {
           if (r.code !== 2) fail('exit code is not 2');
           if (server.requests.length !== 0) fail(`AWS requests sent: ${server.requests.map((q) => q.action).join(', ')}`);
-          // Under --format junit / github the error is also a document for CI (src/report/fatal.ts); else stdout stays empty.
-          const doc = { junit: '<?xml version="1.0"', github: '::error title=ssm-doctor%3A usage error::' }[formatInArgs(c.args) ?? ''];
+          // Under --json / --format junit / github the error is also a document (src/report/fatal.ts); else stdout stays empty.
+          const doc = { junit: '<?xml version="1.0"', github: '::error title=ssm-doctor%3A usage error::', json: '{"schemaVersion":1,' }[formatInArgs(c.args) ?? ''];
           if (doc ? !r.stdout.startsWith(doc) : r.stdout !== '') fail(`stdout not as expected: ${JSON.stringify(r.stdout.slice(0, 200))}`);
           if (!r.stderr.endsWith('\n')) fail('stderr does not end with a newline');
           if (!/^ssm-doctor: /.test(lines[0]!)) fail('first stderr line is not a message starting "ssm-doctor: "');

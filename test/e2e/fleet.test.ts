@@ -121,10 +121,10 @@ describe('selecting targets', () => {
     expect(n.DescribeInstanceInformation).toBe(1);
   });
 
-  it('a selection that matches nothing fails the gate: exit 1, one line, no report, nothing else read', async () => {
+  it('a selection that matches nothing fails the gate: exit 1, one line, no report (--json: the error document), nothing else read', async () => {
     const r = await live(fleet(), ['--tag', 'Env=nope', '--json']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { exitCode: 1 }, targets: [] });
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('no instance matched --tag Env=nope in us-east-1');
     expect(r.requests.map((q) => q.action)).toEqual(['DescribeInstances']);

@@ -94,12 +94,39 @@ describe('a run that ends before its report, under --format junit / github (what
     expect(m?.[2]).toMatch(message);
   });
 
-  it('text and json keep stdout empty on a fatal error', async () => {
-    for (const f of ['text', 'json']) {
-      const r = await runCli(['i-123', '--format', f], env);
-      expect(r.code).toBe(2);
-      expect(r.stdout).toBe('');
-    }
+  it('text keeps stdout empty on a fatal error', async () => {
+    const r = await runCli(['i-123', '--format', 'text'], env);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+  });
+
+  it.each([
+    ['a usage error (bad instance id)', async () => runCli(['app-server-1', '--json'], env), 2, /invalid instance id "app-server-1".*--tag Name=app-server-1/],
+    ['a usage error from commander (unknown option)', async () => runCli([IID, '--format=json', '--bogus'], env), 2, /^unknown option '--bogus'$/],
+    ['an unreadable snapshot', async () => runCli(['--snapshot', '/nonexistent.json', '--json'], env), 3, /cannot read snapshot \/nonexistent\.json/],
+    ['AWS not reachable', async () => runCli([IID, '--json', '--region', 'us-east-99', '--timeout', '2'], awsEnv(await closed())), 3, /did you mean us-east-1\?/],
+    ['no instance matched the selection', async () => {
+      server = await startAwsServer({ facts: healthyFacts() });
+      return runCli(['--tag', 'Env=nothing-here', '--json'], awsEnv(server.url));
+    }, 1, /no instance matched --tag Env=nothing-here/],
+  ] as const)('json, %s: one document with ok false and the error, same exit code, the line on stderr', async (_what, go, code, message) => {
+    const r = await go();
+    expect(r.code).toBe(code);
+    // Compact on a pipe, like every --json document: one line.
+    expect(r.stdout.split('\n')).toHaveLength(2);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toEqual({
+      schemaVersion: 1,
+      tool: { name: 'ssm-doctor', version: expect.any(String) },
+      ok: false,
+      error: { exitCode: code, message: expect.stringMatching(message) },
+      causes: [],
+      plan: { steps: [], cli: [] },
+      targets: [],
+    });
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ssm-doctor: /);
+    expect(lines[0]).toContain(doc.error.message);
   });
 });
 
@@ -217,5 +244,23 @@ describe('--json-file', () => {
     const b = await runCli(['--snapshot', 'examples/healthy.json', '--json-file', join(tmp(), 'no', 'such', 'dir.json')], env);
     expect(b.code).toBe(3);
     expect(b.stderr).toMatch(/cannot write the JSON report to .*dir\.json/);
+  });
+
+  it('an unwritable file: the document on stdout is the error, not an all-green report (junit, github, json)', async () => {
+    const file = join(tmp(), 'no', 'such', 'dir.json');
+    const base = ['--snapshot', 'examples/healthy.json', '--json-file', file];
+    const junit = await runCli([...base, '--format', 'junit'], env);
+    expect(junit.code).toBe(3);
+    const root = parseXml(junit.stdout);
+    expect(root.attrs).toMatchObject({ tests: '1', errors: '1', failures: '0' });
+    expect(all(root, 'error')[0]!.attrs.message).toMatch(/^cannot write the JSON report to .*dir\.json/);
+    const github = await runCli([...base, '--format', 'github'], env);
+    expect(github.code).toBe(3);
+    expect(github.stdout).toMatch(/^::error title=ssm-doctor%3A could not run::cannot write the JSON report to .*dir\.json/);
+    expect(github.stdout.trimEnd().split('\n')).toHaveLength(1);
+    const json = await runCli([...base, '--json'], env);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { exitCode: 3, message: expect.stringMatching(/cannot write the JSON report/) }, targets: [] });
+    for (const r of [junit, github, json]) expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^ssm-doctor: cannot write the JSON report to /)]);
   });
 });

@@ -85,13 +85,13 @@ describe.skipIf(!hasScript())('Ctrl-C in a terminal (util-linux script)', { time
 });
 
 describe('a CI job cancelled mid-run (SIGTERM)', () => {
-  it('--format junit still leaves a valid document saying the run was terminated; exit 143', async () => {
+  /** The CLI terminated (SIGTERM, a cancelled CI job) once the collection is under way: exit code and output. */
+  async function terminated(format: string[]) {
     const { spawn } = await import('node:child_process');
     const { BIN, ROOT } = await import('./run-cli.js');
-    const { parseXml, all } = await import('../report/helpers.js');
     const server = await startAwsServer({ facts: healthyFacts(), faults: [{ action: 'DescribeInstances', kind: 'hang' }] });
     try {
-      const child = spawn(process.execPath, [BIN, IID, '--format', 'junit', '--timeout', '600'], { env: awsEnv(server.url), cwd: ROOT });
+      const child = spawn(process.execPath, [BIN, IID, ...format, '--timeout', '600'], { env: awsEnv(server.url), cwd: ROOT });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -101,15 +101,28 @@ describe('a CI job cancelled mid-run (SIGTERM)', () => {
       await new Promise((r) => setTimeout(r, 300));
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-      expect(code).toBe(143);
-      expect(stderr).toContain('ssm-doctor: terminated');
-      const root = parseXml(stdout);
-      const [error] = all(root, 'error');
-      expect(error!.attrs.message).toBe('the run was terminated before its report');
-      expect(error!.attrs.type).toBe('terminated');
-      expect(error!.text).toContain('(ssm-doctor exit code 143)');
+      return { code, stdout, stderr };
     } finally {
       await server.close();
     }
+  }
+
+  it('--format junit still leaves a valid document saying the run was terminated; exit 143', async () => {
+    const { parseXml, all } = await import('../report/helpers.js');
+    const { code, stdout, stderr } = await terminated(['--format', 'junit']);
+    expect(code).toBe(143);
+    expect(stderr).toContain('ssm-doctor: terminated');
+    const root = parseXml(stdout);
+    const [error] = all(root, 'error');
+    expect(error!.attrs.message).toBe('the run was terminated before its report');
+    expect(error!.attrs.type).toBe('terminated');
+    expect(error!.text).toContain('(ssm-doctor exit code 143)');
+  });
+
+  it('--json still prints one document saying the run was terminated; exit 143', async () => {
+    const { code, stdout, stderr } = await terminated(['--json']);
+    expect(code).toBe(143);
+    expect(stderr).toContain('ssm-doctor: terminated');
+    expect(JSON.parse(stdout)).toMatchObject({ schemaVersion: 1, ok: false, error: { exitCode: 143, message: 'the run was terminated before its report' }, targets: [] });
   });
 });

@@ -47,8 +47,10 @@ describe('renderGithub (workflow commands)', () => {
   it('warnings that are no cause: one annotation per check, across instances', () => {
     const cmds = commands(renderGithub(fleetReport(3, () => 'transit-gateway-route')));
     const warnings = cmds.filter((c) => c.kind === 'warning');
+    // network.route's warning follows from ec2messages' but neither is a cause (nothing fails): both are warnings.
     expect(warnings.map((w) => w.props.title)).toEqual([
       'ssm-doctor: agent.version warning',
+      'ssm-doctor: network.route warning',
       'ssm-doctor: vpc-endpoint.ec2messages warning',
     ]);
     expect(warnings[0]!.message).toContain('3 instances: i-00000000000000000 (app-0), i-00000000000000001 (app-1), i-00000000000000002 (app-2)');

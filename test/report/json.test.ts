@@ -4,7 +4,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { jsonTarget, renderJson, writeJson } from '../../src/report/json.js';
 import type { Report } from '../../src/report/model.js';
-import { EXAMPLES, exampleFacts, reportOf } from './helpers.js';
+import { EXAMPLES, exampleFacts, fleetReport, reportOf } from './helpers.js';
 
 const documentOf = (r: Report, verbose = false): Report => ({
   ...r,
@@ -64,6 +64,46 @@ describe('the document', () => {
     const doc = JSON.parse(renderJson(several()));
     expect(doc.targets[0].paths).toBeUndefined();
     expect(doc.targets.slice(1).every((t: { paths?: unknown }) => t.paths === undefined || Array.isArray(t.paths))).toBe(true);
+  });
+});
+
+/** Every id the document refers to that it does not contain: explainedBy, the causes' targets, the plan's steps. */
+function danglingReferences(doc: Report): string[] {
+  const out: string[] = [];
+  const targets = new Set(doc.targets.map((t) => t.target));
+  const causes = new Map(doc.causes.map((c) => [c.id, c]));
+  for (const t of doc.targets) {
+    const own = new Set(t.diagnosis.causes.map((c) => c.id));
+    for (const c of t.checks) {
+      for (const id of c.explainedBy ?? []) if (!own.has(id)) out.push(`${t.target} ${c.id}: explainedBy ${id} is no cause of the target`);
+    }
+    for (const c of t.diagnosis.causes) {
+      if (!causes.get(c.id)?.targets.includes(t.target)) out.push(`${t.target}: cause ${c.id} missing from the report's causes`);
+    }
+  }
+  for (const c of doc.causes) {
+    for (const t of c.targets) if (!targets.has(t)) out.push(`cause ${c.id}: target ${t} is not in targets`);
+    for (const t of c.targets) {
+      if (!doc.targets.find((x) => x.target === t)?.diagnosis.causes.some((x) => x.id === c.id)) out.push(`cause ${c.id}: ${t} does not have it`);
+    }
+  }
+  for (const s of doc.plan.steps) {
+    if (s.cause !== undefined && !causes.has(s.cause)) out.push(`plan step names ${s.cause}, no cause of the report`);
+    for (const t of s.targets) if (!targets.has(t)) out.push(`plan step ${s.cause ?? 'then'}: target ${t} is not in targets`);
+  }
+  return out;
+}
+
+describe('every id the document refers to is in it', () => {
+  it.each(EXAMPLES.flatMap((n) => [[n, 'fail'] as const, [n, 'warn'] as const]))('%s, --fail-on %s', (name, failOn) => {
+    const doc = JSON.parse(renderJson(reportOf(name, { failOn }))) as Report;
+    expect(danglingReferences(doc)).toEqual([]);
+  });
+
+  it('a fleet of every example', () => {
+    const doc = JSON.parse(renderJson(fleetReport(EXAMPLES.length * 2, (n) => EXAMPLES[n % EXAMPLES.length]!))) as Report;
+    expect(doc.causes.length).toBeGreaterThan(0);
+    expect(danglingReferences(doc)).toEqual([]);
   });
 });
 
