@@ -89,7 +89,6 @@ function program(): Command {
     .addHelpText('after', EXAMPLES)
     // Wrap the descriptions on narrow terminals too (commander stops wrapping below a 40-column description).
     .configureHelp({ minWidthToWrap: 20 })
-    .showHelpAfterError('(run ssm-doctor --help for usage)')
     .exitOverride();
 }
 
@@ -109,8 +108,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   cmd.configureOutput({
     writeOut: (s) => io.stdout.write(s),
     writeErr: (s) => io.stderr.write(s),
-    // One prefix for every error line: commander's own start with `error: `.
-    outputError: (s, write) => write((commanderMessage = s.replace(/^error: /, 'ssm-doctor: '))),
+    // One line, one prefix for every error: commander's own start with `error: ` and may add a `(Did you mean ...?)` line.
+    outputError: (s, write) => write((commanderMessage = `${oneLineUsageError(s)}\n`)),
     getOutHelpWidth: () => helpWidth((io.stdout as { columns?: number }).columns, io.env),
   });
   // Under --json / --format junit / github a run that ends before its report still leaves a document
@@ -461,4 +460,10 @@ async function maybeReboot(report: Report, facts: Facts, opts: Options, timeoutM
     throw new CliError(`reboot of ${targets.join(', ')} failed: ${(e as Error).message}`, EXIT.FINDINGS);
   }
   io.stderr.write(`ssm-doctor: reboot requested for ${targets.join(', ')}. The agent should register within a few minutes.\n`);
+}
+
+/** commander's error as one `ssm-doctor:` line, pointing at --help unless it already suggests the fix. */
+function oneLineUsageError(s: string): string {
+  const line = s.replace(/^error: /, 'ssm-doctor: ').trim().split(/\s*\n\s*/).join(' ');
+  return /Did you mean/.test(line) ? line : `${line} (see ssm-doctor --help)`;
 }
