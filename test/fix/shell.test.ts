@@ -112,7 +112,7 @@ describe('fix commands as pasted', () => {
             expect(call.some((a) => a.replace(/\$\{aws:[A-Za-z]+\}/g, '').includes('$')), `unexpanded variable: ${where}`).toBe(false);
           }
           // Every command the lines start was called (the stand-ins record them all).
-          expect(calls.length, `${name} in ${shell}: ${lines.join('\n')}`).toBeGreaterThanOrEqual(lines.filter((l) => /^(aws|[A-Z_0-9]+=\$\(aws) /.test(l)).length);
+          expect(calls.length, `${name} in ${shell}: ${lines.join('\n')}`).toBeGreaterThanOrEqual(lines.filter((l) => /^(aws|[A-Z_][A-Za-z_0-9]*=\$\(aws) /.test(l)).length);
         }
       }
       expect(commands).toBeGreaterThan(100);
