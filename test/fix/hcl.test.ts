@@ -3,11 +3,14 @@
 // defining each resource once.
 import { parse } from '@cdktf/hcl2json';
 import { describe, expect, it } from 'vitest';
+import { agentVersion } from '../../checks/agent.version.js';
 import { allChecks } from '../../checks/index.js';
+import { runCheck } from '../../src/check/run.js';
 import type { Fix } from '../../src/check/kit.js';
 import { buildReport } from '../../src/report/model.js';
-import { consolidateTerraform, splitBlocks } from '../../src/fix/terraform.js';
+import { CONFLICT_NOTE, consolidateTerraform, splitBlocks } from '../../src/fix/terraform.js';
 import { fixCorpus } from '../fixtures/fix-worlds.js';
+import { IID, val, world } from '../fixtures/world.js';
 
 /** Arguments the AWS provider requires for each resource type ssm-doctor writes (a new type must be added here). */
 const REQUIRED: Record<string, string[]> = {
@@ -100,13 +103,47 @@ describe('Terraform through the HCL parser', () => {
 });
 
 describe('consolidateTerraform', () => {
-  it('keeps each block once, comments with their block, and reports an address defined two ways', () => {
+  it('keeps each block once, comments with their block, and shows an address defined two ways above the kept definition', async () => {
     const a = '# why\nresource "aws_eip" "x" {\n  domain = "vpc"\n}\n';
     const b = 'resource "aws_eip" "x" {\n  domain   = "vpc"\n}\n\nlocals {\n  s = <<-EOT\n    }{ not a brace\n  EOT\n}\n';
     const c = 'resource "aws_eip" "x" {\n  domain = "standard"\n}\n';
     expect(splitBlocks(b).map((x) => x.address)).toEqual(['aws_eip.x', 'locals:s']);
+    expect(consolidateTerraform([a, b])).toEqual({
+      terraform: '# why\nresource "aws_eip" "x" {\n  domain = "vpc"\n}\n\nlocals {\n  s = <<-EOT\n    }{ not a brace\n  EOT\n}\n',
+      conflicts: [],
+    });
     const r = consolidateTerraform([a, b, c]);
-    expect(r.terraform).toBe('# why\nresource "aws_eip" "x" {\n  domain = "vpc"\n}\n\nlocals {\n  s = <<-EOT\n    }{ not a brace\n  EOT\n}\n');
     expect(r.conflicts).toEqual(['aws_eip.x']);
+    expect(r.terraform).toBe(
+      `${CONFLICT_NOTE} aws_eip.x differently; only the definition below is written. The other one:\n` +
+        '#   resource "aws_eip" "x" {\n#     domain = "standard"\n#   }\n' +
+        '# why\nresource "aws_eip" "x" {\n  domain = "vpc"\n}\n\nlocals {\n  s = <<-EOT\n    }{ not a brace\n  EOT\n}\n',
+    );
+    // Still one valid file, and the note survives a second consolidation (a cause's merged fix inside the plan).
+    expect(problems((await parse('x.tf', r.terraform)) as Parsed)).toEqual([]);
+    const again = consolidateTerraform([a, r.terraform, c]);
+    expect(again.terraform.split(CONFLICT_NOTE).length - 1).toBe(1);
+    expect(again.conflicts).toEqual(['aws_eip.x']);
+  });
+
+  // agent.version's association for an old agent, targeting `ids`.
+  const update = (() => {
+    const facts = world((f) => (val(f.agents[IID])!.agentVersion = '2.3.50.0'));
+    return runCheck(agentVersion, { facts, id: IID, region: facts.region }).fix!.terraform!;
+  })();
+  const association = (ids: string[]) => update.replace(/values = \[.*\]/, `values = [${ids.map((i) => `"${i}"`).join(', ')}]`);
+
+  it('one association for many instances targets them all (each once, in order)', () => {
+    const r = consolidateTerraform([association(['i-1']), association(['i-2']), association(['i-1']), association(['i-3', 'i-2'])]);
+    expect(update).toContain(`values = ["${IID}"]`);
+    expect(r).toEqual({ terraform: `${association(['i-1', 'i-2', 'i-3']).trimEnd()}\n`, conflicts: [] });
+  });
+
+  it('gathers only the listed arguments, and only when nothing else differs', () => {
+    const other = association(['i-2']).replace('rate(14 days)', 'rate(7 days)');
+    expect(consolidateTerraform([association(['i-1']), other]).conflicts).toEqual(['aws_ssm_association.update_ssm_agent']);
+    const a = 'resource "aws_vpc_endpoint" "x" {\n  vpc_id          = "vpc-1"\n  route_table_ids = ["rtb-1"]\n}\n';
+    const b = 'resource "aws_vpc_endpoint" "x" {\n  vpc_id          = "vpc-1"\n  route_table_ids = ["rtb-2"]\n}\n';
+    expect(consolidateTerraform([a, b]).conflicts).toEqual(['aws_vpc_endpoint.x']);
   });
 });
