@@ -86,7 +86,7 @@ describe('agent.installed', () => {
       expect(r.detail).toContain(
         `scp -i ~/.ssh/ops-2026.pem -o ProxyCommand='aws ec2-instance-connect open-tunnel --instance-id ${IID} --region us-east-1' amazon-ssm-agent.rpm ec2-user@${IID}:/tmp/`,
       );
-      expect(r.fix!.terraform).toContain('resource "aws_vpc_endpoint" "s3"');
+      expect(r.fix!.terraform).toContain('resource "aws_vpc_endpoint" "s3_rtb_0main"');
       expect(r.fix!.terraform).toContain('prefix_list_ids   = [data.aws_prefix_list.s3_us_east_1.id]');
       expectRunnableCli(r.fix);
       expectValidHcl(r.fix!.terraform);
