@@ -268,6 +268,19 @@ describe('the plan of a fleet', () => {
     expect((association!.body.targets as { values: string[] }[])[0]!.values).toEqual([...new Set(updated)]);
   });
 
+  it("grants the session key to every agent role its policy omits, in one put-key-policy and one aws_kms_key_policy", async () => {
+    const r = report("fleet with two roles: the session key's policy names neither");
+    const puts = r.plan.cli.filter((c) => c.startsWith('aws kms put-key-policy'));
+    expect(puts).toHaveLength(1);
+    const grant = (policy: { Statement: { Sid?: string; Principal?: unknown }[] }) => policy.Statement.find((s) => s.Sid === 'AllowSessionManagerAgentDecrypt')!.Principal;
+    const roles = { AWS: ['arn:aws:iam::111122223333:role/fleet-role-0', 'arn:aws:iam::111122223333:role/fleet-role-1'] };
+    expect(grant(JSON.parse(/--policy '(.*)' --region/.exec(puts[0]!)![1]!))).toEqual(roles);
+    const doc = (await parse('plan.tf', r.plan.terraform!)) as Parsed;
+    const [policy] = resources(doc).filter((x) => x.type === 'aws_kms_key_policy');
+    expect(policy!.body.policy).toContain('fleet-role-0');
+    expect(policy!.body.policy).toContain('fleet-role-1');
+  });
+
   it('makes one EC2 Instance Connect Endpoint per VPC, its group letting SSH out only to the instances\' groups', async () => {
     const r = report('fleet in two VPCs: full disks, no EC2 Instance Connect Endpoint');
     const doc = (await parse('plan.tf', r.plan.terraform!)) as Parsed;
