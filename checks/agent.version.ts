@@ -85,6 +85,7 @@ export const agentVersion: Check = {
       fix: {
         summary: `Update the SSM Agent on ${inst.id} with the AWS-UpdateSSMAgent document, and keep it updated with a State Manager association.${offlineHint}`,
         cli: [updateCli],
+        // One association for every instance: a fleet's plan gathers their ids into its targets (src/fix/terraform.ts).
         terraform: [
           'resource "aws_ssm_association" "update_ssm_agent" {',
           '  name                = "AWS-UpdateSSMAgent"',

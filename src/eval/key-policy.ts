@@ -57,11 +57,12 @@ export function keyPolicyAnswer(policy: PolicyDocument, principalArn: string, ac
   return { kind: 'none' };
 }
 
-/** The key policy with one more statement granting `actions` to `principalArn` (for put-key-policy). */
-export function withGrant(policy: PolicyDocument, sid: string, principalArn: string, actions: string[]): PolicyDocument {
+/** The key policy with one more statement granting `actions` to `principalArns` (for put-key-policy). */
+export function withGrant(policy: PolicyDocument, sid: string, principalArns: string[], actions: string[]): PolicyDocument {
   const statements = statementsOf(policy).filter((s) => s.Sid !== sid);
+  const one = <T>(xs: T[]): T | T[] => (xs.length === 1 ? xs[0]! : xs);
   return {
     Version: policy.Version ?? '2012-10-17',
-    Statement: [...statements, { Sid: sid, Effect: 'Allow', Principal: { AWS: principalArn }, Action: actions.length === 1 ? actions[0]! : actions, Resource: '*' }],
+    Statement: [...statements, { Sid: sid, Effect: 'Allow', Principal: { AWS: one(principalArns) }, Action: one(actions), Resource: '*' }],
   };
 }

@@ -1,14 +1,14 @@
 // The session KMS key of the preferences: the key itself (exists in the region, Enabled, symmetric encryption),
 // and who may use it: the agent role kms:Decrypt and the person connecting kms:GenerateDataKey, where the key
 // policy decides first (allows the principal itself, or delegates to the account's IAM policies, or neither).
-import { need, type TargetContext } from '../check/kit.js';
+import { NeedFact, SkipCheck, need, type TargetContext } from '../check/kit.js';
 import type { Finding } from '../check/findings.js';
 import type { KmsKey, PolicyDocument, SessionPreferences } from '../facts/facts.js';
 import { arnAccountOf, kmsArnRegion, sessionKeyFact } from '../facts/session-targets.js';
 import { enableKeyFix, newSessionKeyFix, type KeyGrant } from '../fix/kms-key.js';
 import type { MissingPermission } from '../fix/role-policy.js';
 import { keyPolicyAnswer, type KeyPolicyAnswer } from './key-policy.js';
-import { roleDeny, rolePermission, type AgentRole } from './role-permission.js';
+import { agentRoleOf, roleDeny, rolePermission, type AgentRole } from './role-permission.js';
 
 /** The key as read, with a finding about its state; `key` undefined when it cannot be used at all. */
 export function sessionKeyState(ctx: TargetContext, prefs: SessionPreferences & { kmsKeyId: string }): { finding: Finding; key?: KmsKey } {
@@ -129,8 +129,16 @@ export function agentDecrypt(
           cli: [`aws kms get-key-policy --key-id ${key.keyId} --policy-name default --query Policy --output text --region ${ctx.region}`],
         },
       };
-    case 'none':
-      grants.push({ sid: 'AllowSessionManagerAgentDecrypt', principalArn: role.arn, actions: ['kms:Decrypt'], who: `role ${role.name}` });
+    case 'none': {
+      // put-key-policy replaces the whole policy, and the instances sharing the key share this finding and its fix:
+      // the statement names every agent role of the run the key policy says nothing about, not this one only.
+      const roles = rolesKeyPolicyOmits(ctx, key, policy, { arn: role.arn, name: role.name ?? role.arn });
+      grants.push({
+        sid: 'AllowSessionManagerAgentDecrypt',
+        principalArns: roles.map((r) => r.arn),
+        actions: ['kms:Decrypt'],
+        who: `role${roles.length > 1 ? 's' : ''} ${roles.map((r) => r.name).join(', ')}`,
+      });
       return {
         status: 'fail',
         method: 'key-policy',
@@ -139,7 +147,35 @@ export function agentDecrypt(
           `${label}: its key policy neither allows role ${role.name} kms:Decrypt nor delegates to the account's IAM policies, ` +
           'so no IAM policy can grant it: the agent cannot decrypt session data.',
       };
+    }
   }
+}
+
+/**
+ * The agent roles of the run's instances (target order, each once, `own` among them) whose kms:Decrypt the key
+ * policy neither allows nor delegates. An instance whose role cannot be told is left to its own verdict.
+ */
+function rolesKeyPolicyOmits(ctx: TargetContext, key: KmsKey, policy: PolicyDocument, own: { arn: string; name: string }): { arn: string; name: string }[] {
+  const out = new Map<string, string>();
+  // Instances with the same instance profile (or none: DHMC) have the same role: one look each (fleets are large).
+  const seen = new Set<string>();
+  for (const id of ctx.facts.targets) {
+    const f = ctx.facts.instances[id];
+    const via = f?.ok && f.value ? (f.value.instanceProfileArn ?? '') : `?${id}`;
+    if (seen.has(via)) continue;
+    let r: AgentRole;
+    try {
+      r = id === ctx.id ? own : agentRoleOf({ ...ctx, id });
+    } catch (e) {
+      // (a terminated instance, a hybrid node: not judged by session.kms-key)
+      if (e instanceof SkipCheck || e instanceof NeedFact) continue;
+      throw e;
+    }
+    seen.add(via);
+    if (r.arn && !out.has(r.arn) && keyPolicyAnswer(policy, r.arn, 'kms:Decrypt', key.arn).kind === 'none') out.set(r.arn, r.name ?? r.arn);
+  }
+  if (!out.has(own.arn)) out.set(own.arn, own.name);
+  return [...out].map(([arn, name]) => ({ arn, name }));
 }
 
 /**
@@ -172,7 +208,7 @@ export function callerDataKey(ctx: TargetContext, key: KmsKey, policy: PolicyDoc
         },
       };
     case 'none':
-      grants.push({ sid: 'AllowSessionManagerDataKeys', principalArn, actions: ['kms:GenerateDataKey'], who: principalArn });
+      grants.push({ sid: 'AllowSessionManagerDataKeys', principalArns: [principalArn], actions: ['kms:GenerateDataKey'], who: principalArn });
       return {
         status: 'fail',
         method: 'key-policy',

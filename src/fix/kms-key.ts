@@ -11,7 +11,8 @@ import { tfChange } from './terraform.js';
 
 export interface KeyGrant {
   sid: string;
-  principalArn: string;
+  /** Every principal the statement names (the agent roles of all the run's instances that need it). */
+  principalArns: string[];
   actions: string[];
   /** Who, for the summary ("role ssm-role", "you"). */
   who: string;
@@ -19,7 +20,7 @@ export interface KeyGrant {
 
 /** put-key-policy with the current key policy plus one statement per grant (aws_kms_key_policy in Terraform). */
 export function keyPolicyGrantFix(region: string, key: KmsKey, policy: PolicyDocument, grants: KeyGrant[]): Fix {
-  const next = grants.reduce((p, g) => withGrant(p, g.sid, g.principalArn, g.actions), policy);
+  const next = grants.reduce((p, g) => withGrant(p, g.sid, g.principalArns, g.actions), policy);
   return {
     summary:
       `Add ${grants.map((g) => `${g.actions.join(', ')} for ${g.who}`).join(' and ')} to the key policy of ${key.arn} ` +

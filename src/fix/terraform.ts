@@ -112,11 +112,29 @@ function blocksOf(kind: string, body: string, text: string): TfBlock[] {
 export interface Consolidated {
   /** All blocks, each address once, in first-seen order, separated by blank lines; ends with a newline. */
   terraform: string;
-  /** Addresses two snippets defined differently (the first definition was kept). */
+  /**
+   * Addresses two snippets defined differently. The first definition is kept; each other one is written above it as
+   * comments (CONFLICT_NOTE), so the file says so.
+   */
   conflicts: string[];
 }
 
-/** The snippets as one Terraform file: identical blocks once, an address defined twice differently reported. */
+/**
+ * List arguments that gather one value per instance in a resource made once for many instances, by resource type:
+ * two definitions that differ only in these lists are one resource listing every value (the agent update
+ * association of several instances targets them all).
+ */
+const GATHERED: Record<string, string[]> = {
+  aws_ssm_association: ['values'],
+};
+
+/** The first line of the comment that shows a definition consolidation could not write. */
+export const CONFLICT_NOTE = '# ssm-doctor: another fix defines';
+
+/**
+ * The snippets as one Terraform file: identical blocks once, gathered lists merged, an address defined twice
+ * differently reported, the other definition left in the file as a comment above the written one.
+ */
 export function consolidateTerraform(snippets: (string | undefined)[]): Consolidated {
   const seen = new Map<string, string>();
   const conflicts: string[] = [];
@@ -124,12 +142,88 @@ export function consolidateTerraform(snippets: (string | undefined)[]): Consolid
     if (!s) continue;
     for (const b of splitBlocks(s)) {
       const prev = seen.get(b.address);
-      if (prev === undefined) seen.set(b.address, b.text);
-      else if (normalise(prev) !== normalise(b.text) && !conflicts.includes(b.address)) conflicts.push(b.address);
+      if (prev === undefined) {
+        seen.set(b.address, b.text);
+        continue;
+      }
+      if (normalise(prev) === normalise(b.text)) {
+        // The same block, perhaps noting a conflict met in an earlier consolidation (a cause's merged fix): keep the note.
+        const notes = withoutNotes(b.text).notes.filter((n) => !prev.includes(n));
+        if (notes.length) seen.set(b.address, [...notes, prev].join('\n'));
+        continue;
+      }
+      const merged = gather(b.address, prev, b.text);
+      if (merged !== undefined) {
+        seen.set(b.address, merged);
+        continue;
+      }
+      if (!conflicts.includes(b.address)) conflicts.push(b.address);
+      const note = conflictNote(b.address, b.text);
+      if (!prev.includes(note)) seen.set(b.address, `${note}\n${prev}`);
     }
   }
   const terraform = [...seen.values()].map((t) => t.replace(/\s+$/, '')).join('\n\n');
   return { terraform: terraform ? `${terraform}\n` : '', conflicts };
+}
+
+/** A definition of an address that another one took the place of, as comments to write above the kept one. */
+function conflictNote(address: string, text: string): string {
+  const code = withoutNotes(text).code.replace(/\s+$/, '').split('\n');
+  return [`${CONFLICT_NOTE} ${address} differently; only the definition below is written. The other one:`, ...code.map((l) => `#   ${l}`)].join('\n');
+}
+
+/** The conflict notes at the top of a block's text, and the rest of it. */
+function withoutNotes(text: string): { notes: string[]; code: string } {
+  const lines = text.split('\n');
+  const notes: string[][] = [];
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith(CONFLICT_NOTE)) notes.push([line]);
+    else if (notes.length && line.startsWith('#   ')) notes.at(-1)!.push(line);
+    else break;
+  }
+  return { notes: notes.map((n) => n.join('\n')), code: lines.slice(i).join('\n') };
+}
+
+/**
+ * Two definitions of a resource that differ only in its gathered lists (GATHERED), as one: the first's text with
+ * each such list holding the values of both, in first-seen order. Undefined when they differ in anything else.
+ */
+function gather(address: string, a: string, b: string): string | undefined {
+  const keys = GATHERED[address.split('.')[0]!];
+  if (!keys) return undefined;
+  const code = (text: string) =>
+    text
+      .split('\n')
+      .map((line, index) => ({ line, index, norm: normaliseLine(line) }))
+      .filter((l) => l.norm && !l.line.trim().startsWith('#'));
+  const la = code(a);
+  const lb = code(b);
+  if (la.length !== lb.length) return undefined;
+  const out = a.split('\n');
+  for (let i = 0; i < la.length; i++) {
+    const x = la[i]!;
+    const y = lb[i]!;
+    if (x.norm === y.norm) continue;
+    const lx = LIST_LINE.exec(x.norm);
+    const ly = LIST_LINE.exec(y.norm);
+    if (!lx || !ly || lx[1] !== ly[1] || !keys.includes(lx[1]!)) return undefined;
+    const items = [stringItems(lx[2]!), stringItems(ly[2]!)];
+    if (!items[0] || !items[1]) return undefined;
+    const all = [...new Set([...items[0], ...items[1]])];
+    out[x.index] = x.line.replace(/\[.*\]/, `[${all.join(', ')}]`);
+  }
+  return out.join('\n');
+}
+
+/** `values = ["a", "b"]` on one line: the argument and the list's text. */
+const LIST_LINE = /^([A-Za-z_][A-Za-z0-9_-]*) = \[(.*)\]$/;
+
+/** The quoted strings of a list's text (`"a", "b"`), or undefined when it holds anything else. */
+function stringItems(list: string): string[] | undefined {
+  const items = list.match(/"(?:[^"\\]|\\.)*"/g) ?? [];
+  return list.replace(/"(?:[^"\\]|\\.)*"/g, '').replace(/[\s,]/g, '') === '' ? items : undefined;
 }
 
 /** Blocks compare equal when they differ only in comments and spacing. */
@@ -137,9 +231,14 @@ function normalise(text: string): string {
   return text
     .split('\n')
     .filter((l) => !l.trim().startsWith('#'))
-    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .map(normaliseLine)
     .filter(Boolean)
     .join('\n');
+}
+
+/** A line without its trailing comment, its spacing collapsed. */
+function normaliseLine(line: string): string {
+  return line.replace(/\s+#.*$/, '').trim().replace(/\s+/g, ' ');
 }
 
 /**

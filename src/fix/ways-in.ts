@@ -4,6 +4,7 @@ import type { TargetContext } from '../check/kit.js';
 import type { Instance, InstanceConnectEndpoint, SecurityGroup } from '../facts/facts.js';
 import { cidrCovers, sgGroupsAllow, sgRuleCoversTraffic } from '../eval/net.js';
 import { tfLabel } from '../eval/permissions.js';
+import { endpointSubnets, shellVar } from './endpoints.js';
 import { waitForState } from './retry.js';
 
 export interface WaysIn {
@@ -87,14 +88,14 @@ export function waysIn(ctx: TargetContext, inst: Instance, sshUser: string): Way
     if (ingress === false && sg && endpointSg) {
       notes.push(`security group ${sg} must admit ${what} from the endpoint's group ${endpointSg}`);
       cli.push(`aws ec2 authorize-security-group-ingress --group-id ${sg} --protocol tcp --port ${port} --source-group ${endpointSg} --region ${region}`);
-      tf.push(sgRuleTf(`${inst.id}_from_eice`, sg, endpointSg, port, 'ingress'));
+      tf.push(sgRuleTf(`${sg}_from_${endpointSg}_${port}`, sg, { group: endpointSg }, port, 'ingress'));
     }
     if (egress === false && sg && endpointSg) {
       notes.push(`the endpoint's group ${endpointSg} must allow ${what} out to ${sg}`);
       cli.push(
         `aws ec2 authorize-security-group-egress --group-id ${endpointSg} --ip-permissions 'IpProtocol=tcp,FromPort=${port},ToPort=${port},UserIdGroupPairs=[{GroupId=${sg}}]' --region ${region}`,
       );
-      tf.push(sgRuleTf(`eice_to_${inst.id}`, endpointSg, sg, port, 'egress'));
+      tf.push(sgRuleTf(`${endpointSg}_to_${sg}_${port}`, endpointSg, { group: sg }, port, 'egress'));
     }
     if (ingress === undefined || egress === undefined) notes.push('ssm-doctor could not read every security group involved to confirm the rules');
     return {
@@ -118,47 +119,56 @@ export function waysIn(ctx: TargetContext, inst: Instance, sshUser: string): Way
   const sg = inst.securityGroupIds[0];
   const unreadable = listed && !listed.ok ? ` (ssm-doctor could not list them: ${listed.error.api} ${listed.error.code})` : '';
   const pending = listed?.ok && listed.value.length ? ` (${listed.value.map((x) => `${x.id} is ${x.state}`).join(', ')})` : '';
+  // One endpoint per VPC (it reaches every subnet of it): the same subnet, group and shell variables for every
+  // instance of the VPC in this run, so a fleet's fixes merge into one endpoint per VPC.
+  const vpcId = inst.vpcId;
+  const subnetId = endpointSubnets(ctx, vpcId, inst.subnetId)[0]!;
+  const sgVar = shellVar('EICE_SG', vpcId);
+  const idVar = shellVar('EICE', vpcId);
+  const groupName = `ssm-doctor-eice-${vpcId}`;
+  // The group lets the endpoint open the port to the instance's group and nothing else: AWS gives a new group an
+  // allow-all egress rule, which the commands revoke (Terraform removes it by itself).
+  const to = sg ? `UserIdGroupPairs=[{GroupId=${sg}}]` : 'IpRanges=[{CidrIp=0.0.0.0/0}]';
   const cli = [
-    `EICE_SG=$(aws ec2 create-security-group --group-name ssm-doctor-eice-${inst.vpcId} --description "EC2 Instance Connect Endpoint" --vpc-id ${inst.vpcId} --query GroupId --output text --region ${region})`,
-    ...(sg ? [`aws ec2 authorize-security-group-ingress --group-id ${sg} --protocol tcp --port ${port} --source-group "$EICE_SG" --region ${region}`] : []),
-    `EICE_ID=$(aws ec2 create-instance-connect-endpoint --subnet-id ${inst.subnetId} --security-group-ids "$EICE_SG" --query InstanceConnectEndpoint.InstanceConnectEndpointId --output text --region ${region})`,
+    `${sgVar}=$(aws ec2 create-security-group --group-name ${groupName} --description "EC2 Instance Connect Endpoint" --vpc-id ${vpcId} --query GroupId --output text --region ${region})`,
+    `aws ec2 revoke-security-group-egress --group-id "$${sgVar}" --ip-permissions 'IpProtocol=-1,IpRanges=[{CidrIp=0.0.0.0/0}]' --region ${region}`,
+    `aws ec2 authorize-security-group-egress --group-id "$${sgVar}" --ip-permissions 'IpProtocol=tcp,FromPort=${port},ToPort=${port},${to}' --region ${region}`,
+    ...(sg ? [`aws ec2 authorize-security-group-ingress --group-id ${sg} --protocol tcp --port ${port} --source-group "$${sgVar}" --region ${region}`] : []),
+    `${idVar}=$(aws ec2 create-instance-connect-endpoint --subnet-id ${subnetId} --security-group-ids "$${sgVar}" --query InstanceConnectEndpoint.InstanceConnectEndpointId --output text --region ${region})`,
     // Bounded (10 minutes) and stopped at once by create-failed: an `until` loop would wait forever.
     waitForState({
-      variable: 'EICE_STATE',
-      stateCommand: `aws ec2 describe-instance-connect-endpoints --instance-connect-endpoint-ids "$EICE_ID" --query 'InstanceConnectEndpoints[0].State' --output text --region ${region}`,
+      variable: shellVar('EICE_STATE', vpcId),
+      stateCommand: `aws ec2 describe-instance-connect-endpoints --instance-connect-endpoint-ids "$${idVar}" --query 'InstanceConnectEndpoints[0].State' --output text --region ${region}`,
       done: 'create-complete',
       failed: 'create-failed',
-      what: 'EC2 Instance Connect Endpoint $EICE_ID',
+      what: `EC2 Instance Connect Endpoint $${idVar}`,
       attempts: 40,
       seconds: 15,
     }),
     connectCommand(inst, region, windows, sshUser),
   ];
-  const label = tfLabel(inst.vpcId);
+  const label = tfLabel(vpcId);
+  const group = `aws_security_group.eice_${label}.id`;
   const terraform = [
+    "# No egress block: Terraform removes the allow-all rule AWS adds; the group's only rules are the ones below.",
     `resource "aws_security_group" "eice_${label}" {`,
-    '  name        = "ssm-doctor-eice"',
+    `  name        = "${groupName}"`,
     '  description = "EC2 Instance Connect Endpoint"',
-    `  vpc_id      = "${inst.vpcId}"`,
-    '',
-    '  egress {',
-    `    from_port       = ${port}`,
-    `    to_port         = ${port}`,
-    '    protocol        = "tcp"',
-    sg ? `    security_groups = ["${sg}"]` : '    cidr_blocks     = ["0.0.0.0/0"]',
-    '  }',
+    `  vpc_id      = "${vpcId}"`,
     '}',
     '',
-    ...(sg ? [sgRuleTf(`${sg}_from_eice`, sg, `aws_security_group.eice_${label}.id`, port, 'ingress'), ''] : []),
+    sgRuleTf(`eice_${vpcId}_to_${sg ?? 'anywhere'}_${port}`, group, sg ? { group: sg } : { cidr: '0.0.0.0/0' }, port, 'egress'),
+    '',
+    ...(sg ? [sgRuleTf(`${sg}_from_eice_${port}`, sg, { group }, port, 'ingress'), ''] : []),
     `resource "aws_ec2_instance_connect_endpoint" "${label}" {`,
-    `  subnet_id          = "${inst.subnetId}"`,
-    `  security_group_ids = [aws_security_group.eice_${label}.id]`,
+    `  subnet_id          = "${subnetId}"`,
+    `  security_group_ids = [${group}]`,
     '}',
   ].join('\n');
   return {
     summary:
       `${inst.vpcId} has no usable EC2 Instance Connect Endpoint${unreadable}${pending}: create one (free, a few minutes) in ` +
-      `${inst.subnetId} whose security group may reach ${what} on the instance; ${connectNote(inst, windows)}; ` +
+      `${subnetId} whose security group may reach only ${what} on the instance; ${connectNote(inst, windows)}; ` +
       `${serialConsoleNote(inst, region, windows)}.`,
     cli,
     terraform,
@@ -166,17 +176,20 @@ export function waysIn(ctx: TargetContext, inst: Instance, sshUser: string): Way
   };
 }
 
-/** An aws_security_group_rule letting `port` in (ingress, from the other group) or out (egress, to it). */
-function sgRuleTf(name: string, groupId: string, otherGroup: string, port: number, direction: 'ingress' | 'egress'): string {
-  const other = otherGroup.startsWith('aws_') ? otherGroup : `"${otherGroup}"`;
+/**
+ * An aws_security_group_rule letting `port` in (ingress, from the other side) or out (egress, to it); the other side
+ * is a group (an id or a reference) or a CIDR. `groupId` may be a reference too.
+ */
+function sgRuleTf(name: string, groupId: string, other: { group: string } | { cidr: string }, port: number, direction: 'ingress' | 'egress'): string {
+  const value = (x: string) => (x.startsWith('aws_') ? x : `"${x}"`);
   return [
     `resource "aws_security_group_rule" "${tfLabel(name)}" {`,
     `  type                     = "${direction}"`,
-    `  security_group_id        = "${groupId}"`,
+    `  security_group_id        = ${value(groupId)}`,
     '  protocol                 = "tcp"',
     `  from_port                = ${port}`,
     `  to_port                  = ${port}`,
-    `  source_security_group_id = ${other}`,
+    'group' in other ? `  source_security_group_id = ${value(other.group)}` : `  cidr_blocks              = ["${other.cidr}"]`,
     `  description              = "${direction === 'ingress' ? 'SSH/RDP from EC2 Instance Connect Endpoint' : 'EC2 Instance Connect Endpoint to the instance'}"`,
     '}',
   ].join('\n');

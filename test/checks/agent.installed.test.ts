@@ -55,12 +55,12 @@ describe('agent.installed', () => {
     expect(onInstance).toContain('sudo systemctl enable --now amazon-ssm-agent');
     // No EC2 Instance Connect Endpoint in the VPC: how to create one (waiting until it is usable), then SSH through it.
     const cli = r.fix!.cli.join('\n');
-    expect(cli).toContain(`aws ec2 create-instance-connect-endpoint --subnet-id ${SUBNET} --security-group-ids "$EICE_SG"`);
+    expect(cli).toContain(`aws ec2 create-instance-connect-endpoint --subnet-id ${SUBNET} --security-group-ids "$EICE_SG_0a1b2c3d4e5f60718"`);
     expect(cli).toContain(
-      "EICE_STATE=; for attempt in $(seq 40); do EICE_STATE=$(aws ec2 describe-instance-connect-endpoints --instance-connect-endpoint-ids \"$EICE_ID\" --query 'InstanceConnectEndpoints[0].State' --output text --region us-east-1); " +
-        'case "$EICE_STATE" in create-complete|create-failed) break ;; esac; sleep 15; done; [ "$EICE_STATE" = create-complete ] || echo "EC2 Instance Connect Endpoint $EICE_ID is ${EICE_STATE:-unknown}, not create-complete" >&2',
+      "EICE_STATE_0a1b2c3d4e5f60718=; for attempt in $(seq 40); do EICE_STATE_0a1b2c3d4e5f60718=$(aws ec2 describe-instance-connect-endpoints --instance-connect-endpoint-ids \"$EICE_0a1b2c3d4e5f60718\" --query 'InstanceConnectEndpoints[0].State' --output text --region us-east-1); " +
+        'case "$EICE_STATE_0a1b2c3d4e5f60718" in create-complete|create-failed) break ;; esac; sleep 15; done; [ "$EICE_STATE_0a1b2c3d4e5f60718" = create-complete ] || echo "EC2 Instance Connect Endpoint $EICE_0a1b2c3d4e5f60718 is ${EICE_STATE_0a1b2c3d4e5f60718:-unknown}, not create-complete" >&2',
     );
-    expect(cli).toContain(`aws ec2 authorize-security-group-ingress --group-id ${SG_EC2} --protocol tcp --port 22 --source-group "$EICE_SG" --region us-east-1`);
+    expect(cli).toContain(`aws ec2 authorize-security-group-ingress --group-id ${SG_EC2} --protocol tcp --port 22 --source-group "$EICE_SG_0a1b2c3d4e5f60718" --region us-east-1`);
     expect(r.fix!.cli.at(-1)).toBe(`aws ec2-instance-connect ssh --instance-id ${IID} --connection-type eice --os-user ec2-user --private-key-file ~/.ssh/ops-2026.pem --region us-east-1`);
     expect(r.detail).toContain('aws ec2 enable-serial-console-access --region us-east-1');
     expect(r.detail).toContain('launch key pair ops-2026');
@@ -86,7 +86,7 @@ describe('agent.installed', () => {
       expect(r.detail).toContain(
         `scp -i ~/.ssh/ops-2026.pem -o ProxyCommand='aws ec2-instance-connect open-tunnel --instance-id ${IID} --region us-east-1' amazon-ssm-agent.rpm ec2-user@${IID}:/tmp/`,
       );
-      expect(r.fix!.terraform).toContain('resource "aws_vpc_endpoint" "s3"');
+      expect(r.fix!.terraform).toContain('resource "aws_vpc_endpoint" "s3_rtb_0main"');
       expect(r.fix!.terraform).toContain('prefix_list_ids   = [data.aws_prefix_list.s3_us_east_1.id]');
       expectRunnableCli(r.fix);
       expectValidHcl(r.fix!.terraform);
@@ -97,7 +97,7 @@ describe('agent.installed', () => {
       expect(viaGateway.fix!.cli.join('\n')).not.toMatch(/Gateway|PrefixList/);
       expect(viaGateway.detail).not.toContain('no way to S3');
       const viaNat = rhel(all(natRoute, httpsEgressAnywhere));
-      expect(viaNat.fix!.cli.join('\n')).not.toMatch(/create-vpc-endpoint|authorize-security-group-egress/);
+      expect(viaNat.fix!.cli.join('\n')).not.toMatch(/create-vpc-endpoint|authorize-security-group-egress --group-id sg-/);
       // A gateway endpoint the security group does not let HTTPS out to: only the egress rule is missing.
       const blocked = rhel(s3Gateway);
       expect(blocked.fix!.cli[0]).toBe(

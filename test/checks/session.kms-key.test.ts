@@ -163,7 +163,7 @@ describe('session.kms-key', () => {
       `aws ec2 create-vpc-endpoint --vpc-id ${VPC} --vpc-endpoint-type Interface --service-name com.amazonaws.us-east-1.kms ` +
         `--subnet-ids ${EP_SUBNET} --security-group-ids ${SG_VPCE} --private-dns-enabled --region us-east-1`,
     ]);
-    expect(r.fix?.terraform).toContain('resource "aws_vpc_endpoint" "kms"');
+    expect(r.fix?.terraform).toContain('resource "aws_vpc_endpoint" "kms_0a1b2c3d4e5f60718"');
   });
 
   it.each([

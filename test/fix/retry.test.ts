@@ -37,7 +37,7 @@ const hasZsh = spawnSync('sh', ['-c', 'command -v zsh']).status === 0;
 function paste(shell: 'bash' | 'zsh', line: string): { stderr: string; calls: number } {
   const argv = shell === 'bash' ? ['bash', '--norc', '--noprofile', '-s'] : ['zsh', '-f', '-s'];
   const r = spawnSync(argv[0]!, argv.slice(1), {
-    input: `${shell === 'bash' ? 'set -u' : 'setopt nounset'}\nEICE_ID=eice-0fake\n${line}\n`,
+    input: `${shell === 'bash' ? 'set -u' : 'setopt nounset'}\nEICE_0a1b2c3d4e5f60718=eice-0fake\n${line}\n`,
     env: { PATH: `${dir}:/usr/bin:/bin`, HOME: dir },
     encoding: 'utf8',
     timeout: 20_000,
@@ -51,7 +51,7 @@ const noProfile = () => {
 };
 const eiceWait = () => {
   const facts = world((f) => offline(f, { ami: { id: AMI_RHEL, image: IMAGE_RHEL }, console: consoleEvidence({ agentStarts: [] }) }));
-  return runCheck(agentInstalled, { facts, id: IID, region: facts.region }).fix!.cli.find((c) => c.startsWith('EICE_STATE='))!;
+  return runCheck(agentInstalled, { facts, id: IID, region: facts.region }).fix!.cli.find((c) => c.startsWith('EICE_STATE_'))!;
 };
 
 describe.each(['bash', 'zsh'] as const)('%s', (shell) => {

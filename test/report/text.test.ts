@@ -17,7 +17,7 @@ function printedCommands(out: string): string[] {
   const cmds: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!.trim();
-    if (!/^(aws |[A-Z_0-9]+=\$\(aws |sudo |npx ssm-doctor |for r in |for attempt in |if command|session-manager-plugin |Restart-Service )/.test(l)) continue;
+    if (!/^(aws |[A-Z_][A-Za-z_0-9]*=\$\(aws |sudo |npx ssm-doctor |for r in |for attempt in |if command|session-manager-plugin |Restart-Service )/.test(l)) continue;
     let cmd = l;
     while (cmd.endsWith(' \\') && i + 1 < lines.length) cmd = `${cmd.slice(0, -2)} ${lines[++i]!.trim()}`;
     cmds.push(cmd);
