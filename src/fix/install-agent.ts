@@ -26,7 +26,9 @@ export function installScript(installer: Installer, region: string, imageArchite
   const arch = agentArch(imageArchitecture) ?? ARCH;
   switch (installer) {
     case 'rpm':
-      return [`yum install -y ${download(region, 'linux', 'amazon-ssm-agent.rpm', arch)}`, 'systemctl enable --now amazon-ssm-agent'];
+      // Only the package from S3: a subnet whose way out is an S3 gateway endpoint cannot reach the distribution's
+      // own repositories, whose metadata yum/dnf would otherwise refresh first (and fail on).
+      return [`yum install -y --disablerepo='*' ${download(region, 'linux', 'amazon-ssm-agent.rpm', arch)}`, 'systemctl enable --now amazon-ssm-agent'];
     case 'deb':
       return [
         `curl -fsSL -o /tmp/amazon-ssm-agent.deb ${download(region, 'debian', 'amazon-ssm-agent.deb', arch)}`,
@@ -48,7 +50,7 @@ export function installScript(installer: Installer, region: string, imageArchite
       ];
     case 'generic':
       return [
-        `if command -v snap >/dev/null; then snap install amazon-ssm-agent --classic; elif command -v dpkg >/dev/null; then curl -fsSL -o /tmp/amazon-ssm-agent.deb ${download(region, 'debian', 'amazon-ssm-agent.deb', ARCH)} && dpkg -i /tmp/amazon-ssm-agent.deb; else yum install -y ${download(region, 'linux', 'amazon-ssm-agent.rpm', ARCH)}; fi`,
+        `if command -v snap >/dev/null; then snap install amazon-ssm-agent --classic; elif command -v dpkg >/dev/null; then curl -fsSL -o /tmp/amazon-ssm-agent.deb ${download(region, 'debian', 'amazon-ssm-agent.deb', ARCH)} && dpkg -i /tmp/amazon-ssm-agent.deb; else yum install -y --disablerepo='*' ${download(region, 'linux', 'amazon-ssm-agent.rpm', ARCH)}; fi`,
         'systemctl enable --now amazon-ssm-agent || snap start amazon-ssm-agent',
       ];
   }

@@ -51,7 +51,7 @@ describe('agent.installed', () => {
     expect(r.detail).toMatch(/does not ship the SSM Agent/);
     expect(r.detail).toMatch(/shows no agent start since the last boot/);
     const onInstance = r.fix!.onInstance!.join('\n');
-    expect(onInstance).toContain('sudo yum install -y https://s3.us-east-1.amazonaws.com/amazon-ssm-us-east-1/latest/linux_amd64/amazon-ssm-agent.rpm');
+    expect(onInstance).toContain("sudo yum install -y --disablerepo='*' https://s3.us-east-1.amazonaws.com/amazon-ssm-us-east-1/latest/linux_amd64/amazon-ssm-agent.rpm");
     expect(onInstance).toContain('sudo systemctl enable --now amazon-ssm-agent');
     // No EC2 Instance Connect Endpoint in the VPC: how to create one (waiting until it is usable), then SSH through it.
     const cli = r.fix!.cli.join('\n');
@@ -67,7 +67,7 @@ describe('agent.installed', () => {
     expectRunnableCli(r.fix);
     const tf = r.fix!.terraform!;
     expect(tf).toContain('locals {\n  ssm_agent_install_rhel = <<-EOT');
-    expect(tf).toContain('      if yum install -y https://s3.us-east-1.amazonaws.com/amazon-ssm-us-east-1/latest/linux_amd64/amazon-ssm-agent.rpm; then installed=yes; break; fi');
+    expect(tf).toContain("      if yum install -y --disablerepo='*' https://s3.us-east-1.amazonaws.com/amazon-ssm-us-east-1/latest/linux_amd64/amazon-ssm-agent.rpm; then installed=yes; break; fi");
     expect(tf).toContain('resource "aws_ec2_instance_connect_endpoint"');
     expectValidHcl(tf);
   });
