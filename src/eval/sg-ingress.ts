@@ -123,8 +123,8 @@ function explain(g: SecurityGroup, ipv6Only: boolean): string {
   const name = `${g.id}${g.name ? ` (${g.name})` : ''}`;
   if (g.ingress.length === 0) {
     return (
-      `${name} has no inbound rules at all. This is a classic Terraform mistake: an ingress block without cidr_blocks or ` +
-      'security_groups creates no rule, so nothing may connect to the endpoint.'
+      `${name} has no inbound rules at all, so nothing may connect to the endpoint. (A common cause: a Terraform ingress ` +
+      'block without cidr_blocks or security_groups, which creates no rule.)'
     );
   }
   if (g.name === 'default' && g.ingress.every((r) => r.groupIds.length > 0 && r.groupIds.every((x) => x === g.id) && !r.cidrs.length && !r.ipv6Cidrs.length)) {

@@ -17,6 +17,8 @@ export interface TfHttpsRule {
 /** `resource "aws_security_group_rule" ... { ... }` for TCP 443. */
 export function tfHttpsRule(r: TfHttpsRule): string {
   return (
+    // The AWS provider lets a group's rules be managed inline or as separate resources, never both.
+    `# If ${r.securityGroupId} is managed with inline ${r.type} blocks, add this rule as one of them instead.\n` +
     `resource "aws_security_group_rule" "${tfLabel(r.name)}" {\n` +
     `  type              = "${r.type}"\n` +
     `  security_group_id = "${r.securityGroupId}"\n` +
