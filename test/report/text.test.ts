@@ -98,6 +98,29 @@ describe('renderText, one target', () => {
     expect(printedCommands(out)[0]).toBe(`aws ec2 reboot-instances --instance-ids ${IID} --region us-east-1`);
   });
 
+  it('no sentence said twice, no key ARN repeated, no doubled "nowhere (nowhere"', () => {
+    const logging = reportOf('deleted-logging-bucket').targets[0]!.checks.find((x) => x.id === 'session.logging')!;
+    expect(logging.detail.match(/before (every|each) session/g)).toHaveLength(1);
+    const kms = reportOf('kms-without-decrypt');
+    const key = 'arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+    const cause = kms.targets[0]!.diagnosis.causes[0]!;
+    expect(cause.summary.split(key)).toHaveLength(2);
+    const detail = kms.targets[0]!.checks.find((x) => x.id === 'session.kms-key')!.detail;
+    expect(detail.split(key)).toHaveLength(2);
+    expect(detail).toContain('the subnet has no other way out: rtb-0main has no default route 0.0.0.0/0.');
+    expect(detail).not.toContain('nowhere (');
+    expect(detail).toContain('The key is Enabled and a symmetric encryption key. Its key policy delegates kms:GenerateDataKey');
+  });
+
+  it('the hybrid activation warning says what to run in sentences that parse', () => {
+    const out = plain(reportOf('hybrid-activation-expired')).replace(/\s+/g, ' ');
+    expect(out).toContain(
+      'Create a new activation (valid up to 30 days) and register the node again with it: on the node, set ACTIVATION_ID and ' +
+        'ACTIVATION_CODE to the two values create-activation prints, then stop the agent, register the node and start the agent again.',
+    );
+    expect(out).not.toContain('the agent stopped meanwhile');
+  });
+
   it('after a cause that took the agent offline, the restart is a later step, never the first', () => {
     const out = plain(reportOf('no-instance-profile'));
     const lines = out.split('\n');
