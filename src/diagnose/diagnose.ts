@@ -176,9 +176,13 @@ export function diagnose(input: DiagnoseInput): DiagnoseOutput {
         };
       }
       if (restartOnly && r === ping) {
+        // agent.late-fix passes when CloudTrail was read and shows no change since the agent gave up: no back-off then.
+        const noLateFix = results.find((x) => x.id === 'agent.late-fix')?.status === 'pass';
         const summary = idOf(r).endsWith(':just-launched')
           ? 'Launched minutes ago with the right configuration: the SSM Agent usually registers within a few minutes of boot.'
-          : 'The configuration is right, but the SSM Agent is not online: it backed off after a late fix, or it stopped or hung.';
+          : noLateFix
+            ? 'The configuration is right and CloudTrail shows no late fix, but the SSM Agent is not online: it stopped or hung on the instance.'
+            : 'The configuration is right, but the SSM Agent is not online: it backed off after a late fix, or it stopped or hung.';
         return { id: idOf(r), summary, status: 'fail', checks, fix: reboot };
       }
       const cid = idOf(r);

@@ -109,6 +109,19 @@ describe('diagnose', () => {
     expect(partial.rebootSuggested).toBe(false);
   });
 
+  it('the restart cause offers a late fix only when agent.late-fix has not ruled one out', () => {
+    const headline = (lateFix?: Status) => {
+      const extra = lateFix ? [res('agent.late-fix', lateFix)] : [];
+      const d = diagnose({ facts: offline, id: IID, results: [...results({ 'agent.ping': 'fail' }), ...extra], metas, configComplete: true, failOn: 'fail' });
+      return d.diagnosis.causes[0]!.summary;
+    };
+    // CloudTrail read and no change since the agent gave up: the headline must not offer a back-off after a late fix.
+    expect(headline('pass')).not.toMatch(/late fix, or/);
+    expect(headline('pass')).toBe('The configuration is right and CloudTrail shows no late fix, but the SSM Agent is not online: it stopped or hung on the instance.');
+    // Not read (skip) or unreadable (error): both remain possible.
+    for (const s of [undefined, 'skip', 'error'] as const) expect(headline(s)).toMatch(/backed off after a late fix, or it stopped or hung/);
+  });
+
   it('minutes after launch the restart cause says to wait', () => {
     const fresh = world((f) => {
       f.agents[IID] = ok(null);

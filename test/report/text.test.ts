@@ -94,8 +94,26 @@ describe('renderText, one target', () => {
   it('agent offline with the right configuration: the restart is the one cause', () => {
     const out = plain(reportOf('agent-offline-config-ok'));
     expect(out).toContain('NOT READY: 1 cause to fix.');
-    expect(out).toContain('The configuration is right, but the SSM Agent is not online');
+    expect(out.replace(/\s+/g, ' ')).toContain('The configuration is right and CloudTrail shows no late fix, but the SSM Agent is not online');
     expect(printedCommands(out)[0]).toBe(`aws ec2 reboot-instances --instance-ids ${IID} --region us-east-1`);
+  });
+
+  it('agent offline, CloudTrail shows no late fix: the headline does not offer one the fix below rules out', () => {
+    const out = plain(reportOf('agent-offline-config-ok')).replace(/\s+/g, ' ');
+    expect(out).toContain('so a late fix does not explain the offline agent');
+    expect(out).not.toMatch(/backed off after a late fix/);
+  });
+
+  it('an impaired instance: the console check does not send the reader to the passing iam and network checks', () => {
+    const r = reportOf('instance-impaired');
+    const out = plain(r, { verbose: true }).replace(/\s+/g, ' ');
+    const console_ = r.targets[0]!.checks.find((x) => x.id === 'agent.console')!;
+    expect(console_.status).toBe('pass');
+    expect(console_.detail).not.toMatch(/iam\.\*|credentials or its network path \(/);
+    expect(console_.detail).toMatch(/instance status check fails \(instance\.health\)/);
+    // The cause promises nothing the report does not show without --verbose.
+    expect(plain(r)).not.toMatch(/agent\.console quotes/);
+    expect(out).not.toMatch(/agent\.console quotes|\(agent\.console\) says why/);
   });
 
   it('no sentence said twice, no key ARN repeated, no doubled "nowhere (nowhere"', () => {
