@@ -3,6 +3,7 @@
 // by the checks themselves (`meta.explains`), never special cases here.
 import type { CheckMeta, CheckResult, Fix, Status } from '../check/kit.js';
 import type { Facts } from '../facts/facts.js';
+import { retryKindOf } from '../fix/late-fix.js';
 import { afterFixAdvice, notConnectedAdvice, rebootAdvice } from '../fix/reboot.js';
 import { rebootSuggested } from './offline.js';
 
@@ -205,7 +206,9 @@ export function diagnose(input: DiagnoseInput): DiagnoseOutput {
   const restartedByFix = pingCauses.length > 0 && pingCauses.every((r) => metas.get(r.id)?.fixRestartsAgent);
   const pingExplained = ping?.status === 'fail' && pingCauses.length > 0 && !restartOnly && !restartedByFix;
   const managedNode = id.startsWith('mi-');
-  const then = pingExplained && running(facts, id, managedNode) ? afterFixAdvice(facts, id, managedNode) : undefined;
+  // Which of the agent's retries the fixes wait for (its credentials, its connection), so the step says when it retries.
+  const retries = pingCauses.map((r) => retryKindOf(metas.get(r.id)));
+  const then = pingExplained && running(facts, id, managedNode) ? afterFixAdvice(facts, id, managedNode, retries) : undefined;
   return {
     diagnosis: { causes, ...(then ? { then } : {}) },
     results: out,

@@ -2,6 +2,7 @@
 // are one cause with one fix; and the plan that fixes them all, in order.
 import type { Fix } from '../check/kit.js';
 import { consolidateTerraform } from '../fix/terraform.js';
+import { retrySentence } from '../fix/late-fix.js';
 import { mergeFixes, uniqueInOrder } from '../fix/merge.js';
 import type { Cause, CauseStatus, Diagnosis } from './diagnose.js';
 
@@ -114,7 +115,7 @@ function afterStep(ids: string[], thens: Fix[], region: string): PlanStep {
   return {
     summary:
       `Restart the SSM Agent on, or reboot, those of the ${ids.length} instances still not Online 10 minutes after the fixes: ` +
-      'agents register by themselves within minutes, unless they backed off (up to an hour).',
+      `${retrySentence([])}, and notices the fixes only then.`,
     targets: ids,
     fix: {
       summary:

@@ -122,6 +122,14 @@ describe('diagnose', () => {
     for (const s of [undefined, 'skip', 'error'] as const) expect(headline(s)).toMatch(/backed off after a late fix, or it stopped or hung/);
   });
 
+  it('the step after the fixes says when the agent retries what they fixed, in agent.late-fix\'s words', () => {
+    const then = (over: Record<string, Status | Partial<CheckResult>>) => run({ ...over, 'agent.ping': 'fail' }).diagnosis.then!.summary;
+    expect(then({ 'iam.permissions': 'fail' })).toMatch(/the agent retries its credentials about every 30 minutes/);
+    expect(then({ 'iam.permissions': 'fail' })).not.toMatch(/within minutes|up to an hour/);
+    expect(then({ 'network.route': 'fail' })).toMatch(/retries its connection with a back-off that starts at 5 minutes and doubles up to 60/);
+    expect(then({ 'iam.permissions': 'fail', 'network.route': 'fail' })).toMatch(/credentials about every 30 minutes and its connection with a back-off/);
+  });
+
   it('minutes after launch the restart cause says to wait', () => {
     const fresh = world((f) => {
       f.agents[IID] = ok(null);
