@@ -283,25 +283,29 @@ function terraform(w: Writer, report: Report): void {
   }
 }
 
-/** The short plan the report ends with: numbered steps referring to the fixes above. */
+/**
+ * The plan the report ends with: numbered steps referring to the fixes above. A step is its fix's summary whole
+ * (every action of the fix, in its own sentences), without links; the commands are not repeated.
+ */
 function plan(w: Writer, report: Report): void {
   const steps = report.plan.steps;
   if (!steps.length) return;
   const c = w.c;
   w.push('', c.bold('Plan'));
-  // A step: what to do (the first sentence of its fix); the commands are above.
+  // The fix a step refers to names its instances (a fleet's cause says how many): the step does not repeat them.
   steps.forEach((s, i) => {
     const ref = s.cause ? `fix ${w.causeRef(s.cause)}` : 'then';
-    // The then step names its instances in its own words.
-    const who = report.targets.length > 1 && s.cause && !s.cause.startsWith('client.') ? `, ${plural(s.targets.length, 'instance')}` : '';
     const head = `${i + 1}. `;
-    // What to do: the first sentence up to its explanation (after ": "), without links: the fix above gives both.
-    const action = firstSentence(s.summary)
-      .replace(/: .*$/, '.')
-      .replace(/ \(https?:\/\/[^)\s]*\)/g, '')
-      .replace(/\.\.$/, '.');
-    w.text(`${head}${action} (${ref}${who})`, '  ', `  ${' '.repeat(head.length)}`);
+    w.text(`${head}${planAction(s.summary)} (${ref})`, '  ', `  ${' '.repeat(head.length)}`);
   });
+}
+
+/** A fix's summary as a plan step: every sentence kept, links dropped (the fix above gives them). */
+export function planAction(summary: string): string {
+  return summary
+    .replace(/ \(https?:\/\/[^)\s]*\)/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function renderOne(w: Writer, report: Report, t: TargetReport, opts: TextOptions): void {

@@ -38,6 +38,25 @@ function overflowing(out: string, width: number): string[] {
   );
 }
 
+/** The plan section (every line after the last "Plan" heading), whitespace removed: wrapping may cut a long id. */
+function planOf(out: string): string {
+  const lines = out.trimEnd().split('\n');
+  return lines.slice(lines.lastIndexOf('Plan') + 1).join('\n');
+}
+const squeeze = (s: string) => s.replace(/\s+/g, '');
+
+/** Every action of every step's fix is in the plan, in whole sentences (links aside), and no parenthesis is left open. */
+function expectWholePlan(r: Report, out: string): void {
+  const plan = planOf(out);
+  for (const step of r.plan.steps) expect(squeeze(plan), step.summary).toContain(squeeze(step.summary.replace(/ \(https?:\/\/[^)\s]*\)/g, '')));
+  let depth = 0;
+  for (const ch of plan) {
+    depth += ch === '(' ? 1 : ch === ')' ? -1 : 0;
+    expect(depth).toBeGreaterThanOrEqual(0);
+  }
+  expect(depth, 'parentheses balanced').toBe(0);
+}
+
 describe('renderText, one target', () => {
   it.each(EXAMPLES)('%s: fits 80 columns, each command printed once, no colour escapes', (name) => {
     const out = plain(reportOf(name));
@@ -74,6 +93,18 @@ describe('renderText, one target', () => {
       expect(out.trimEnd().split('\n').at(-1)).toMatch(/^ {2}(\d+\. | {3})/);
     },
   );
+
+  it.each(EXAMPLES.filter((n) => n !== 'healthy' && n !== 'transit-gateway-route'))('%s: the plan has every action of every fix, in whole sentences', (name) => {
+    const r = reportOf(name);
+    expectWholePlan(r, plain(r));
+  });
+
+  it('the plan keeps what the first sentence of a fix leaves out: a second change, the rest after a colon', () => {
+    const plan = (name: string) => planOf(plain(reportOf(name))).replace(/\s+/g, ' ');
+    expect(plan('console-disk-full')).toContain('(or grow its root EBS volume: aws ec2 modify-volume, then growpart and xfs_growfs or resize2fs), then restart the agent.');
+    expect(plan('deleted-logging-bucket')).toContain('Allow outbound TCP 443 from sg-0ec2ec2ec2ec2ec20 to the s3 prefix list');
+    expect(plan('kms-without-decrypt')).toContain('Create an interface endpoint for com.amazonaws.us-east-1.kms in vpc-0a1b2c3d4e5f60718');
+  });
 
   it('healthy: says so at once, then the evidence; no plan', () => {
     const out = plain(reportOf('healthy'));
@@ -148,7 +179,9 @@ describe('renderText, one target', () => {
     expect(create).toBeGreaterThan(0);
     expect(afterwards).toBeGreaterThan(create);
     expect(reboot).toBeGreaterThan(afterwards);
-    expect(out.replace(/\s+/g, ' ')).toMatch(/ 2\. If i-0123456789abcdef0 is not Online 10 minutes after the fixes, restart its SSM Agent or reboot it\. \(then\)/);
+    expect(out.replace(/\s+/g, ' ')).toMatch(
+      / 2\. If i-0123456789abcdef0 is not Online 10 minutes after the fixes, restart its SSM Agent or reboot it: the agent retries its credentials about every 30 minutes, and notices the fixes only then\. \(then\)/,
+    );
   });
 
   it('endpoints as the path: what they cost, one ℹ line under Network with --verbose', () => {
@@ -217,6 +250,17 @@ describe('renderText, several targets', () => {
     expect(overflowing(out, 120)).toEqual([]);
   });
 
+  it('the plan has every action of every fix: a cause whose instances need two rules names both', () => {
+    const r = fleet();
+    const out = plain(r, { width: 120 });
+    expectWholePlan(r, out);
+    const two = r.causes.find((c) => c.id.startsWith('security-group.endpoint-ingress:'))!;
+    const rules = two.fix!.cli.filter((c) => c.includes('authorize-security-group-ingress'));
+    expect(rules).toHaveLength(2);
+    const step = planOf(out).replace(/\s+/g, ' ');
+    for (const cmd of rules) expect(step).toContain(/--source-group (sg-[0-9a-f]+)/.exec(cmd)![1]);
+  });
+
   it('the instance table fits 80 columns and names each instance\'s causes by number', () => {
     const out = plain(fleet(), { width: 80 });
     const lines = out.split('\n');
@@ -233,7 +277,8 @@ describe('renderText, several targets', () => {
     const out = plain(r, { verbose: true, width: 120 });
     expect(out.match(/^i-[0-9a-f]{17} \(fleet-\d+\) · /gm)).toHaveLength(30);
     expect(out).toContain('Terraform (every fix above, each resource once)');
-    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^ {2}10\. Restart the SSM Agent on, or reboot, those of the 16 instances still not Online 10 minutes after the fixes\. \(then\)$/);
+    const plan = planOf(out).replace(/\s+/g, ' ');
+    expect(plan).toMatch(/ 10\. Restart the SSM Agent on, or reboot, those of the 16 instances still not Online 10 minutes after the fixes: .* \(then\)$/);
   });
 
   it('the fleet names the union of missing permissions once', () => {
