@@ -129,8 +129,8 @@ function targetHeading(t: TargetReport): string {
 function conclusion(w: Writer, t: TargetReport, omitted?: number): void {
   const c = w.c;
   const causes = t.diagnosis.causes;
-  // The warnings the report lists (those folded under another are counted with it).
-  const warns = t.checks.filter((r) => r.status === 'warn' && !r.explainedBy).length;
+  // Checks that warn, as the last line counts them (the Warnings list folds those one warning explains under it).
+  const warns = t.checks.filter((r) => r.status === 'warn').length;
   if (t.ok && causes.length === 0) {
     const left = omitted ?? 0;
     const s = left
@@ -149,12 +149,23 @@ function conclusion(w: Writer, t: TargetReport, omitted?: number): void {
   w.text(`${SYMBOL.fail} ${lead}`, '', '  ', (l) => c.red.bold(l));
 }
 
+/**
+ * What a cause that is no certain failure is: a warning that is the likeliest reason for a failure it explains, a
+ * warning that is a cause because warnings fail (--fail-on warn), or a fact that could not be read.
+ */
+function causeLabel(report: Report, rc: ReportCause): string {
+  if (rc.status === 'error') return '(could not be checked) ';
+  if (rc.status !== 'warn') return '';
+  const explainsFailure = report.targets.some((t) => t.checks.some((r) => r.status === 'fail' && r.explainedBy?.includes(rc.id)));
+  return explainsFailure ? '(likely cause) ' : '(warning) ';
+}
+
 /** One numbered cause: what is wrong, what it explains, its fix. */
-function cause(w: Writer, rc: ReportCause, targetCount?: number, t?: TargetReport): void {
+function cause(w: Writer, report: Report, rc: ReportCause, targetCount?: number, t?: TargetReport): void {
   const c = w.c;
   const n = w.causeRef(rc.id);
   const mark = paint(c, rc.status, SYMBOL[rc.status]);
-  const what = rc.status === 'warn' ? '(cannot be proven from here) ' : rc.status === 'error' ? '(could not be checked) ' : '';
+  const what = causeLabel(report, rc);
   const lines = wrap(terminalSafe(`${what}${rc.summary}`), w.width, `${n.padStart(2)}. ${SYMBOL[rc.status]} `, '      ');
   w.push(...lines.map((l, i) => (i === 0 ? l.replace(SYMBOL[rc.status], mark).replace(`${n}.`, c.bold(`${n}.`)) : l)));
   if (targetCount !== undefined) {
@@ -186,7 +197,9 @@ function warnings(w: Writer, t: TargetReport, verbose?: boolean): void {
   for (const r of warns) {
     w.text(`${SYMBOL.warn} ${r.summary ?? r.detail}`, '  ', '    ', (l) => l.replace(SYMBOL.warn, c.yellow(SYMBOL.warn)));
     const folded = t.checks.filter((x) => x.explainedBy?.includes(`${r.id}:${r.subject ?? t.target}`));
-    if (folded.length) w.text(`Also: ${folded.map((x) => x.id).join(', ')}`, '    ', '      ', c.dim);
+    // Said as a cause says it: the checks it explains, warnings named as such (they are in the count above).
+    const list = folded.map((x) => (x.status === 'warn' ? `${x.id} (warning)` : x.id));
+    if (folded.length) w.text(`Explains: ${list.join(', ')}`, '    ', '      ', c.dim);
     // What to do if the warning turns out to matter: the summary here, the commands with --verbose and in --json.
     if (r.fix && verbose) w.fix(r.fix, '    ', `the ${r.id} warning`);
     else if (r.fix) w.text(`If it matters: ${r.fix.summary} (commands: --verbose)`, '    ', '      ', c.dim);
@@ -315,7 +328,7 @@ function renderOne(w: Writer, report: Report, t: TargetReport, opts: TextOptions
   const byId = new Map(report.causes.map((rc) => [rc.id, rc]));
   for (const dc of t.diagnosis.causes) {
     w.push('');
-    cause(w, byId.get(dc.id) ?? { ...dc, targets: [t.target] }, undefined, t);
+    cause(w, report, byId.get(dc.id) ?? { ...dc, targets: [t.target] }, undefined, t);
   }
   if (t.diagnosis.then) afterwards(w, t.diagnosis.then, 'the "Then" step');
   warnings(w, t, opts.verbose);
@@ -358,7 +371,7 @@ function renderFleet(w: Writer, report: Report, opts: TextOptions): void {
     w.push('', c.bold(`Causes${report.causes.length > 1 ? ', in the order to fix them' : ''}`));
     for (const rc of report.causes) {
       w.push('');
-      cause(w, rc, rc.targets.length);
+      cause(w, report, rc, rc.targets.length);
     }
   }
   // The step after the fixes, when it has commands to show (its sentence is in the plan).

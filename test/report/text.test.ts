@@ -170,6 +170,17 @@ describe('renderText, one target', () => {
     expect(out).not.toContain('the agent stopped meanwhile');
   });
 
+  it('warnings are counted the same at the top and at the end; a warning cause is labelled as what it is', () => {
+    const out = plain(reportOf('transit-gateway-route'));
+    const top = /OK with (\d+) warnings?/.exec(out)![1];
+    const end = /^OK {2}(\d+) warnings?/m.exec(out)![1];
+    expect(top).toBe(end);
+    expect(out).toContain('Explains: network.route (warning)');
+    const gated = plain(reportOf('transit-gateway-route', { failOn: 'warn' }));
+    expect(gated).not.toContain('(cannot be proven from here)');
+    expect(gated).toMatch(/ 1\. ⚠ \(warning\) 3\.2\.2303\.0 is not the latest SSM Agent release\./);
+  });
+
   it('after a cause that took the agent offline, the restart is a later step, never the first', () => {
     const out = plain(reportOf('no-instance-profile'));
     const lines = out.split('\n');
