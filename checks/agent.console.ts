@@ -91,12 +91,15 @@ function judge(ctx: TargetContext, inst: Instance, c: ConsoleEvidence): Verdict 
   }
   if (c.empty) skip(`the serial console output of ${inst.id} is empty (EC2 has none yet)`);
   if (started) {
+    const lastStart = `The SSM Agent started on ${inst.id}${since} ("${c.agentStarts[c.agentStarts.length - 1]}") and the console shows no failure`;
+    // A failing status check means the OS or its host stopped answering after that start: not the agent's credentials or path.
+    const impaired = impairedCheck(ctx, inst.id);
     return {
       status: 'pass',
-      detail:
-        `The SSM Agent started on ${inst.id}${since} ("${c.agentStarts[c.agentStarts.length - 1]}") and the console shows no failure: ` +
-        'the agent runs but cannot connect, so the cause is its credentials or its network path (the iam.* and network checks), ' +
-        'or its back-off after a late fix (restart it or reboot).',
+      detail: impaired
+        ? `${lastStart}, but the ${impaired} status check fails (instance.health): that, not the agent's credentials or network path, keeps it offline.`
+        : `${lastStart}: the agent runs but cannot connect, so the cause is its credentials or its network path (the iam.* and network checks), ` +
+          'or its back-off after a late fix (restart it or reboot).',
       data,
     };
   }
@@ -117,6 +120,13 @@ function judge(ctx: TargetContext, inst: Instance, c: ConsoleEvidence): Verdict 
       `it is not installed, not enabled at boot, or fails before it starts${c.latest ? '' : ' (or the output predates the last boot: this instance type only keeps the boot-time output)'}.`,
     data,
   };
+}
+
+/** Which EC2 status check of the instance fails (`system`: its host; `instance`: its OS), when it was read. */
+function impairedCheck(ctx: TargetContext, id: string): 'system' | 'instance' | undefined {
+  const f = ctx.facts.instanceStatus[id];
+  const s = f?.ok ? f.value : undefined;
+  return s?.systemStatus === 'impaired' ? 'system' : s?.instanceStatus === 'impaired' ? 'instance' : undefined;
 }
 
 /** What is known of the Windows version: the agent's platform name, else the AMI's name. */

@@ -135,9 +135,9 @@ function newActivation(node: AgentInfo, a: Activation | null, region: string): F
   const windows = node.platformType?.toLowerCase() === 'windows';
   return {
     summary:
-      `Create a new activation (valid up to 30 days) and register the node again with it, the agent stopped meanwhile (as ACTIVATION_ID and ACTIVATION_CODE, ` +
-      `the two values create-activation prints); if the node comes back under a new id, deregister ${node.instanceId} ` +
-      `(aws ssm deregister-managed-instance).`,
+      'Create a new activation (valid up to 30 days) and register the node again with it: on the node, set ACTIVATION_ID and ' +
+      'ACTIVATION_CODE to the two values create-activation prints, then stop the agent, register the node and start the agent again. ' +
+      `If the node comes back under a new id, deregister ${node.instanceId} (aws ssm deregister-managed-instance).`,
     cli: [`aws ssm create-activation --iam-role ${role} --registration-limit 10 --region ${region} --query '[ActivationId,ActivationCode]' --output text`],
     // The id and code create-activation prints, set on the node as ACTIVATION_ID and ACTIVATION_CODE.
     // The agent must be stopped while it registers (the AWS procedure: stop, register, start).

@@ -6,6 +6,7 @@ import { awsManagedPolicyArn, shellJson } from '../src/eval/permissions.js';
 import { tfChange } from '../src/fix/terraform.js';
 import { shellVar } from '../src/fix/endpoints.js';
 import { retrying } from '../src/fix/retry.js';
+import { retrySentence } from '../src/fix/late-fix.js';
 import { MIN_AGENT } from '../src/facts/requirements.js';
 import { compareVersions } from '../src/eval/version.js';
 
@@ -211,7 +212,7 @@ function addRoleFix(ctx: TargetContext, profileName: string): Fix {
   return {
     summary:
       `Add a role with AmazonSSMManagedInstanceCore (trusting ec2.amazonaws.com) to instance profile ${profileName}; ` +
-      'then restart the SSM Agent or reboot (it may back off up to an hour).',
+      `then restart the SSM Agent or reboot: ${retrySentence(['credentials'])}.`,
     cli: [
       `aws iam create-role --role-name ssm-role --assume-role-policy-document ${shellJson(EC2_TRUST_POLICY)}`,
       `aws iam attach-role-policy --role-name ssm-role --policy-arn ${policyArn}`,

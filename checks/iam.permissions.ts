@@ -7,13 +7,14 @@ import { compareVersions } from '../src/eval/version.js';
 import { isNoSuchEntity } from '../src/facts/facts.js';
 import { actionProvenByAgent } from '../src/eval/path.js';
 import { denyFix } from '../src/fix/deny.js';
+import { retrySentence } from '../src/fix/late-fix.js';
 
-/** After a fix the agent may back off; how to restart it depends on the OS (PowerShell on Windows). */
+/** After a fix the agent notices it at its next credentials retry; how to restart it depends on the OS (PowerShell on Windows). */
 function backoff(ctx: TargetContext): string {
   const inst = ctx.facts.instances[ctx.id];
   const windows = inst?.ok === true && inst.value?.platform === 'windows';
   const restart = windows ? 'Restart-Service AmazonSSMAgent in PowerShell as Administrator' : 'sudo systemctl restart amazon-ssm-agent';
-  return `After fixing it, the SSM Agent may back off for up to an hour: restart it (${restart}) or reboot the instance.`;
+  return `After fixing it, restart the SSM Agent (${restart}) or reboot the instance: ${retrySentence(['credentials'])}.`;
 }
 
 export const iamPermissions: Check = {

@@ -75,9 +75,9 @@ function judge(s: InstanceStatus, id: string, region: string, launchTime: string
       detail:
         `The instance status check of ${id} fails${s.instanceImpairedSince ? ` since ${s.instanceImpairedSince}` : ''}: the operating ` +
         'system does not answer (kernel panic, full disk or memory, failed boot, broken network configuration), so the ' +
-        `SSM Agent cannot run or reach AWS. agent.console quotes what the serial console shows.${eventNote}`,
+        `SSM Agent cannot run or reach AWS.${eventNote}`,
       fix: {
-        summary: `Reboot ${id}; if the check still fails after it, the console output (agent.console) says why the OS does not come up.`,
+        summary: `Reboot ${id}; if the check still fails after it, read its console output (get-console-output) for why the OS does not come up.`,
         cli: [`aws ec2 reboot-instances --instance-ids ${id} --region ${region}`, `aws ec2 get-console-output --instance-id ${id} --latest --output text --region ${region}`],
       },
       data,

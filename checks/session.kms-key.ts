@@ -78,6 +78,8 @@ export const sessionKmsKey: Check = {
         methods: [...new Set(findings.all.flatMap((f) => (f.method ? [f.method] : [])))],
       },
       fixes,
+      // Every part is about the key: its ARN once, then "the key".
+      key ? { name: `KMS key ${key.arn}`, again: 'the key' } : undefined,
     );
   },
 };

@@ -8,6 +8,9 @@ import { instanceOf } from '../src/facts/lookup.js';
 import { CLOUDWATCH_LOG_ACTIONS, SESSION_PREFERENCES_DOCUMENT, logGroupArn, s3LogObjectArn } from '../src/facts/requirements.js';
 import { rolePolicyFix, type MissingPermission } from '../src/fix/role-policy.js';
 
+/** Why the encryption read and the way to S3 matter: said once in a detail, however many parts give it. */
+const S3_VALIDATION = "The agent reads the bucket's encryption before every session and refuses the sessions it cannot validate.";
+
 export const sessionLogging: Check = {
   meta: {
     id: 'session.logging',
@@ -70,7 +73,7 @@ export const sessionLogging: Check = {
               label: `S3 logging encryption check on ${bucket}`,
               actions: ['s3:GetEncryptionConfiguration'],
               resource: `arn:aws:s3:::${bucket}`,
-              extra: ' The agent reads the bucket encryption before each session and refuses the session when it cannot.',
+              extra: S3_VALIDATION,
             },
             missing,
           ),
@@ -104,7 +107,7 @@ export const sessionLogging: Check = {
           what: 'S3 (session logs)',
           consequence:
             p.s3EncryptionEnabled === true
-              ? "The agent reads the bucket's encryption before every session and refuses the sessions it cannot validate."
+              ? S3_VALIDATION
               : 'Sessions start, but their logs are lost when the agent uploads them at the end.',
         }),
       );

@@ -7,6 +7,8 @@ import { mergeFixes, uniqueInOrder } from '../fix/merge.js';
 export interface Finding {
   status: Status;
   text: string;
+  /** A sentence after `text` saying why it matters, said once per verdict: two parts may give the same reason. */
+  note?: string;
   fix?: Fix;
   /** How a permission was decided (`simulation`, `policy-documents`, `key-policy`...). */
   method?: string;
@@ -14,6 +16,31 @@ export interface Finding {
   subject?: string;
   /** The failed read of an `error` finding (copied to the verdict's data, so missingPermissions names it). */
   apiError?: { api: string; code: string; kind: string };
+}
+
+/** The resource every part names (`KMS key arn:…`): named in full once in a detail, then `again` (`the key`). */
+export interface Naming {
+  name: string;
+  again: string;
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const capital = (s: string) => `${s[0]!.toUpperCase()}${s.slice(1)}`;
+
+/**
+ * Every mention of `name` after the first becomes `again`; one that opens a sentence as "<name>: its …" becomes
+ * "Its …".
+ */
+export function nameOnce(text: string, { name, again }: Naming): string {
+  const i = text.indexOf(name);
+  if (i < 0) return text;
+  const end = i + name.length;
+  const n = escape(name);
+  const rest = text
+    .slice(end)
+    .replace(new RegExp(`(?<=[.!?] )${n}(: its )?`, 'g'), (_m, its: string | undefined) => (its ? 'Its ' : capital(again)))
+    .replace(new RegExp(n, 'g'), again);
+  return `${text.slice(0, end)}${rest}`;
 }
 
 const RANK: Record<Status, number> = { pass: 0, skip: 0, warn: 1, error: 2, fail: 3 };
@@ -50,13 +77,20 @@ export class Findings {
   }
 
   /**
-   * The verdict: worst status; detail = non-passing findings, then passing ones, then `tail`; the fixes of the
+   * The verdict: worst status; detail = non-passing findings, then passing ones (each note once), then `tail`; the fixes of the
    * failing and warning findings merged (plus `extraFixes` first); subject of the first failing finding.
    */
-  verdict(tail: string, data: Record<string, unknown>, extraFixes: Fix[] = []): Verdict {
+  verdict(tail: string, data: Record<string, unknown>, extraFixes: Fix[] = [], naming?: Naming): Verdict {
     const status = worst(this.all.map((f) => f.status));
     const bad = this.all.filter((f) => f.status !== 'pass' && f.status !== 'skip');
-    const detail = [...bad.map((f) => f.text), ...this.all.filter((f) => !bad.includes(f)).map((f) => f.text), tail].filter(Boolean).join(' ');
+    const said = new Set<string>();
+    const say = (f: Finding) => {
+      const note = f.note && !said.has(f.note) ? ` ${f.note}` : '';
+      if (f.note) said.add(f.note);
+      return `${f.text}${note}`;
+    };
+    const joined = [...bad.map(say), ...this.all.filter((f) => !bad.includes(f)).map(say), tail].filter(Boolean).join(' ');
+    const detail = naming ? nameOnce(joined, naming) : joined;
     const denied = this.all.find((f) => f.apiError);
     const full = { ...data, ...(denied?.apiError && status === 'error' ? denied.apiError : {}) };
     if (status === 'pass' || status === 'skip') return { status, detail, data: full };

@@ -3,6 +3,7 @@
 // by the checks themselves (`meta.explains`), never special cases here.
 import type { CheckMeta, CheckResult, Fix, Status } from '../check/kit.js';
 import type { Facts } from '../facts/facts.js';
+import { retryKindOf } from '../fix/late-fix.js';
 import { afterFixAdvice, notConnectedAdvice, rebootAdvice } from '../fix/reboot.js';
 import { rebootSuggested } from './offline.js';
 
@@ -183,9 +184,13 @@ export function diagnose(input: DiagnoseInput): DiagnoseOutput {
         };
       }
       if (restartOnly && r === ping) {
+        // agent.late-fix passes when CloudTrail was read and shows no change since the agent gave up: no back-off then.
+        const noLateFix = results.find((x) => x.id === 'agent.late-fix')?.status === 'pass';
         const summary = idOf(r).endsWith(':just-launched')
           ? 'Launched minutes ago with the right configuration: the SSM Agent usually registers within a few minutes of boot.'
-          : 'The configuration is right, but the SSM Agent is not online: it backed off after a late fix, or it stopped or hung.';
+          : noLateFix
+            ? 'The configuration is right and CloudTrail shows no late fix, but the SSM Agent is not online: it stopped or hung on the instance.'
+            : 'The configuration is right, but the SSM Agent is not online: it backed off after a late fix, or it stopped or hung.';
         return { id: idOf(r), summary, status: 'fail', checks, fix: reboot };
       }
       const cid = idOf(r);
@@ -208,7 +213,9 @@ export function diagnose(input: DiagnoseInput): DiagnoseOutput {
   const restartedByFix = pingCauses.length > 0 && pingCauses.every((r) => metas.get(r.id)?.fixRestartsAgent);
   const pingExplained = ping?.status === 'fail' && pingCauses.length > 0 && !restartOnly && !restartedByFix;
   const managedNode = id.startsWith('mi-');
-  const then = pingExplained && running(facts, id, managedNode) ? afterFixAdvice(facts, id, managedNode) : undefined;
+  // Which of the agent's retries the fixes wait for (its credentials, its connection), so the step says when it retries.
+  const retries = pingCauses.map((r) => retryKindOf(metas.get(r.id)));
+  const then = pingExplained && running(facts, id, managedNode) ? afterFixAdvice(facts, id, managedNode, retries) : undefined;
   return {
     diagnosis: { causes, ...(then ? { then } : {}) },
     results: out,

@@ -2,6 +2,7 @@
 // are one cause with one fix; and the plan that fixes them all, in order.
 import type { Fix } from '../check/kit.js';
 import { consolidateTerraform } from '../fix/terraform.js';
+import { retrySentence } from '../fix/late-fix.js';
 import { mergeFixes, uniqueInOrder } from '../fix/merge.js';
 import type { Cause, CauseStatus, Diagnosis } from './diagnose.js';
 
@@ -75,12 +76,13 @@ export function groupCauses(targets: Diagnosed[]): ReportCause[] {
 
 /**
  * What a cause's fix says when its instances need different changes of the same kind (each instance's own
- * security group as the source, say): both when two, else the first and how many more like it, whose commands follow.
+ * security group as the source, say): both when two, else the first and how many more like it (the commands make them
+ * all; the plan repeats this summary, so it names no place in the report).
  */
 function groupSummary(summaries: string[]): string | undefined {
   const distinct = uniqueInOrder(summaries);
   if (distinct.length <= 2) return distinct.length ? distinct.join(' ') : undefined;
-  return `${distinct[0]} And ${distinct.length - 1} more changes like it (the commands below).`;
+  return `${distinct[0]} The commands make ${distinct.length - 1} more changes like it.`;
 }
 
 /** Re-checks these targets until they are ready (none for a long list: run the same selection again with --wait). */
@@ -114,7 +116,7 @@ function afterStep(ids: string[], thens: Fix[], region: string): PlanStep {
   return {
     summary:
       `Restart the SSM Agent on, or reboot, those of the ${ids.length} instances still not Online 10 minutes after the fixes: ` +
-      'agents register by themselves within minutes, unless they backed off (up to an hour).',
+      `${retrySentence([])}, and notices the fixes only then.`,
     targets: ids,
     fix: {
       summary:

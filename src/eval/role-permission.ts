@@ -45,7 +45,7 @@ export interface PermissionAsk {
   label: string;
   actions: string[];
   resource: string;
-  /** A sentence appended to the finding. */
+  /** A sentence appended to the finding (its note: said once per verdict). */
   extra?: string;
   /** The grant to add when missing (default: these actions on this resource). */
   grant?: MissingPermission;
@@ -62,7 +62,8 @@ export function decidedBy(method: PermissionAnswer['method'] | undefined): strin
  */
 export function rolePermission(ctx: TargetContext, role: AgentRole, ask: PermissionAsk, missing: MissingPermission[]): Finding {
   const { label, actions, resource } = ask;
-  const extra = ask.extra ?? '';
+  const note = ask.extra?.trim() ? { note: ask.extra.trim() } : {};
+  const on = onResource(ask);
   if (!role.arn) {
     return {
       status: 'warn',
@@ -83,7 +84,8 @@ export function rolePermission(ctx: TargetContext, role: AgentRole, ask: Permiss
       status: 'fail',
       method,
       subject,
-      text: `${label}: role ${role.name} is not allowed ${implicit.map((a) => a.action).join(', ')} on ${resource} (${by}).${extra}`,
+      text: `${label}: role ${role.name} is not allowed ${implicit.map((a) => a.action).join(', ')} ${on} (${by}).`,
+      ...note,
     };
   }
   if (conditional.length > 0) {
@@ -91,11 +93,17 @@ export function rolePermission(ctx: TargetContext, role: AgentRole, ask: Permiss
       status: 'warn',
       method,
       text:
-        `${label}: role ${role.name} is allowed ${actions.join(', ')} on ${resource} only depending on a condition or permissions ` +
-        `boundary that could not be evaluated (${by}).${extra}`,
+        `${label}: role ${role.name} is allowed ${actions.join(', ')} ${on} only depending on a condition or permissions ` +
+        `boundary that could not be evaluated (${by}).`,
+      ...note,
     };
   }
-  return { status: 'pass', method, text: `${label}: role ${role.name} may ${actions.join(', ')} (${by}).${extra}` };
+  return { status: 'pass', method, text: `${label}: role ${role.name} may ${actions.join(', ')} (${by}).`, ...note };
+}
+
+/** `on <resource>`, or `on it` when the label names the resource already ("KMS key arn:…"). */
+function onResource(ask: PermissionAsk): string {
+  return ask.label.includes(ask.resource) ? 'on it' : `on ${ask.resource}`;
 }
 
 /** `fail` with the Deny's fix when some answer is a certain explicit Deny; undefined otherwise. */
@@ -107,7 +115,8 @@ function denyFinding(ctx: TargetContext, role: AgentRole & { arn: string }, ask:
     status: 'fail',
     method: denied[0]!.method,
     subject: role.name,
-    text: `${ask.label}: role ${role.name} is explicitly denied ${names} on ${ask.resource}${denied[0]!.via ? ` (by ${denied[0]!.via})` : ''} (${decidedBy(denied[0]!.method)}).${ask.extra ?? ''}`,
+    text: `${ask.label}: role ${role.name} is explicitly denied ${names} ${onResource(ask)}${denied[0]!.via ? ` (by ${denied[0]!.via})` : ''} (${decidedBy(denied[0]!.method)}).`,
+    ...(ask.extra?.trim() ? { note: ask.extra.trim() } : {}),
     fix: denyFix(ctx.facts, { name: role.name ?? role.arn.split('/').pop()!, arn: role.arn }, denied),
   };
 }

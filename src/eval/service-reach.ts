@@ -116,10 +116,15 @@ function interfaceRoute(ctx: TargetContext, s: SessionService, ssm: AgentPath): 
     finding: {
       status: 'fail',
       subject: vpcId,
-      text: `The agent uses interface endpoints but the VPC has no ${name} endpoint for ${what}, and the subnet has no other way out (${describePath(route)}).`,
+      text: `The agent uses interface endpoints but the VPC has no ${name} endpoint for ${what}, and the subnet has no other way out: ${noWayOut(route)}.`,
       fix: create(),
     },
   };
+}
+
+/** Why a default route is no way out, as a clause: "rtb-0a has no default route 0.0.0.0/0", "its default route goes to …". */
+function noWayOut(route: AgentPath): string {
+  return route.kind === 'none' ? `${route.routeTableId} has no default route 0.0.0.0/0` : `its default route goes ${describePath(route)}`;
 }
 
 /** The S3 gateway endpoint on the instance's route table (available), with its prefix list when it was read. */
@@ -196,7 +201,7 @@ function s3Route(ctx: TargetContext, s: SessionService, ssm: AgentPath | undefin
     finding: {
       status: 'fail',
       subject: vpcId,
-      text: `${usesBut} no S3 endpoint for ${purpose}, and the subnet has no other way out (${describePath(route)}).`,
+      text: `${usesBut} no S3 endpoint for ${purpose}, and the subnet has no other way out: ${noWayOut(route)}.`,
       fix,
     },
   };
@@ -291,7 +296,8 @@ function asFinding(label: string, consequence: string, judge: () => Verdict): Fi
   if (v.status === 'pass' || v.status === 'skip') return { status: 'pass', text: `${label}: ${v.detail}` };
   return {
     status: v.status,
-    text: `${label}: ${v.detail}${v.status === 'fail' ? ` ${consequence}` : ''}`,
+    text: `${label}: ${v.detail}`,
+    ...(v.status === 'fail' && consequence ? { note: consequence } : {}),
     ...(v.fix ? { fix: v.fix } : {}),
     ...(v.subject ? { subject: v.subject } : {}),
   };

@@ -3,7 +3,8 @@
 // times only (a snapshot read later gives the same diagnosis); how long ago, and whether the retry is overdue,
 // are said in the check's detail, which is about the moment of the run.
 import type { DatedChange, LateFix } from '../eval/late-fix.js';
-import { AGENT_RETRY } from '../facts/late-fix.js';
+import type { CheckMeta } from '../check/kit.js';
+import { AGENT_RETRY, type RetryKind } from '../facts/late-fix.js';
 
 /** `2026-11-29 09:52 UTC`; only `09:52 UTC` when on the same day as `sameDayAs`. */
 export function clock(iso: string, sameDayAs?: string): string {
@@ -44,6 +45,28 @@ const RETRY_SENTENCE: Record<DatedChange['retry'], string> = {
     `the agent retries its connection with a back-off that starts at ${AGENT_RETRY.networkFirstMinutes} minutes and ` +
     `doubles up to ${AGENT_RETRY.networkMaxMinutes}`,
 };
+
+/**
+ * When an agent that gave up notices a fix by itself, for the kinds of fix made (an unknown kind, or none: both).
+ * The words of agent.late-fix, so the "Then" step after a fix and the check say the same thing.
+ */
+export function retrySentence(kinds: readonly (RetryKind | undefined)[]): string {
+  const k = new Set(kinds);
+  const only = [...k][0];
+  if (k.size === 1 && only) return RETRY_SENTENCE[only];
+  return (
+    `the agent retries its credentials about every ${AGENT_RETRY.credentialsMinutes} minutes and its connection with a ` +
+    `back-off that starts at ${AGENT_RETRY.networkFirstMinutes} minutes and doubles up to ${AGENT_RETRY.networkMaxMinutes}`
+  );
+}
+
+/** Which of the agent's retries a fix of this check waits for: its credentials (IAM, IMDS, a hybrid activation) or its connection (network). */
+export function retryKindOf(meta: Pick<CheckMeta, 'id' | 'group'> | undefined): RetryKind | undefined {
+  if (!meta) return undefined;
+  if (meta.group === 'iam' || meta.id === 'instance.metadata' || meta.id === 'hybrid.activation') return 'credentials';
+  if (meta.group === 'network') return 'network';
+  return undefined;
+}
 
 /** "launch 09:15 UTC" / "last ping 09:20 UTC", on the day of `sameDayAs`. */
 export function gaveUpAt(ev: LateFix, sameDayAs?: string): string {

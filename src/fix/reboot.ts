@@ -4,7 +4,8 @@ import type { Fix } from '../check/kit.js';
 import type { Facts } from '../facts/facts.js';
 import { isManagedNode } from '../cli/args.js';
 import { lateFixOf } from '../eval/late-fix.js';
-import { clock, lateFixSummary } from './late-fix.js';
+import type { RetryKind } from '../facts/late-fix.js';
+import { clock, lateFixSummary, retrySentence } from './late-fix.js';
 
 /** The command that restarts the SSM Agent on the instance (deb/rpm service, or the Ubuntu snap). */
 export function agentRestartOnInstance(platform: 'windows' | 'linux' | undefined): string {
@@ -119,16 +120,16 @@ export function notConnectedAdvice(facts: Facts, id: string): Fix {
 }
 
 /**
- * After the causes of an offline agent are fixed: the agent registers within minutes, unless it backed off
- * (up to an hour); then a restart or reboot brings it back at once.
+ * After the causes of an offline agent are fixed: by itself the agent notices them only at its next retry of what
+ * they fixed (`retries`: its credentials, its connection; one unknown, or none: both); a restart or reboot brings it back at once.
  */
-export function afterFixAdvice(facts: Facts, id: string, managedNode: boolean): Fix {
+export function afterFixAdvice(facts: Facts, id: string, managedNode: boolean, retries: readonly (RetryKind | undefined)[] = []): Fix {
   const inst = instanceOf(facts, id);
   const restart = agentRestartCommands(inst?.platform, id, facts.region, managedNode);
   return {
     summary:
-      `If ${id} is not Online 10 minutes after the fixes, restart its SSM Agent or reboot it: the agent registers by itself ` +
-      'within minutes, unless it backed off (up to an hour).',
+      `If ${id} is not Online 10 minutes after the fixes, restart its SSM Agent or reboot it: ${retrySentence(retries)}, ` +
+      'and notices the fixes only then.',
     cli: [...restart.cli, recheckCommand(id, facts.region)],
     onInstance: restart.onInstance,
   };

@@ -129,8 +129,8 @@ function targetHeading(t: TargetReport): string {
 function conclusion(w: Writer, t: TargetReport, omitted?: number): void {
   const c = w.c;
   const causes = t.diagnosis.causes;
-  // The warnings the report lists (those folded under another are counted with it).
-  const warns = t.checks.filter((r) => r.status === 'warn' && !r.explainedBy).length;
+  // Checks that warn, as the last line counts them (the Warnings list folds those one warning explains under it).
+  const warns = t.checks.filter((r) => r.status === 'warn').length;
   if (t.ok && causes.length === 0) {
     const left = omitted ?? 0;
     const s = left
@@ -149,12 +149,23 @@ function conclusion(w: Writer, t: TargetReport, omitted?: number): void {
   w.text(`${SYMBOL.fail} ${lead}`, '', '  ', (l) => c.red.bold(l));
 }
 
+/**
+ * What a cause that is no certain failure is: a warning that is the likeliest reason for a failure it explains, a
+ * warning that is a cause because warnings fail (--fail-on warn), or a fact that could not be read.
+ */
+function causeLabel(report: Report, rc: ReportCause): string {
+  if (rc.status === 'error') return '(could not be checked) ';
+  if (rc.status !== 'warn') return '';
+  const explainsFailure = report.targets.some((t) => t.checks.some((r) => r.status === 'fail' && r.explainedBy?.includes(rc.id)));
+  return explainsFailure ? '(likely cause) ' : '(warning) ';
+}
+
 /** One numbered cause: what is wrong, what it explains, its fix. */
-function cause(w: Writer, rc: ReportCause, targetCount?: number, t?: TargetReport): void {
+function cause(w: Writer, report: Report, rc: ReportCause, targetCount?: number, t?: TargetReport): void {
   const c = w.c;
   const n = w.causeRef(rc.id);
   const mark = paint(c, rc.status, SYMBOL[rc.status]);
-  const what = rc.status === 'warn' ? '(cannot be proven from here) ' : rc.status === 'error' ? '(could not be checked) ' : '';
+  const what = causeLabel(report, rc);
   const lines = wrap(terminalSafe(`${what}${rc.summary}`), w.width, `${n.padStart(2)}. ${SYMBOL[rc.status]} `, '      ');
   w.push(...lines.map((l, i) => (i === 0 ? l.replace(SYMBOL[rc.status], mark).replace(`${n}.`, c.bold(`${n}.`)) : l)));
   if (targetCount !== undefined) {
@@ -281,25 +292,29 @@ function terraform(w: Writer, report: Report): void {
   }
 }
 
-/** The short plan the report ends with: numbered steps referring to the fixes above. */
+/**
+ * The plan the report ends with: numbered steps referring to the fixes above. A step is its fix's summary whole
+ * (every action of the fix, in its own sentences), without links; the commands are not repeated.
+ */
 function plan(w: Writer, report: Report): void {
   const steps = report.plan.steps;
   if (!steps.length) return;
   const c = w.c;
   w.push('', c.bold('Plan'));
-  // A step: what to do (the first sentence of its fix); the commands are above.
+  // The fix a step refers to names its instances (a fleet's cause says how many): the step does not repeat them.
   steps.forEach((s, i) => {
     const ref = s.cause ? `fix ${w.causeRef(s.cause)}` : 'then';
-    // The then step names its instances in its own words.
-    const who = report.targets.length > 1 && s.cause && !s.cause.startsWith('client.') ? `, ${plural(s.targets.length, 'instance')}` : '';
     const head = `${i + 1}. `;
-    // What to do: the first sentence up to its explanation (after ": "), without links: the fix above gives both.
-    const action = firstSentence(s.summary)
-      .replace(/: .*$/, '.')
-      .replace(/ \(https?:\/\/[^)\s]*\)/g, '')
-      .replace(/\.\.$/, '.');
-    w.text(`${head}${action} (${ref}${who})`, '  ', `  ${' '.repeat(head.length)}`);
+    w.text(`${head}${planAction(s.summary)} (${ref})`, '  ', `  ${' '.repeat(head.length)}`);
   });
+}
+
+/** A fix's summary as a plan step: every sentence kept, links dropped (the fix above gives them). */
+export function planAction(summary: string): string {
+  return summary
+    .replace(/ \(https?:\/\/[^)\s]*\)/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function renderOne(w: Writer, report: Report, t: TargetReport, opts: TextOptions): void {
@@ -309,7 +324,7 @@ function renderOne(w: Writer, report: Report, t: TargetReport, opts: TextOptions
   const byId = new Map(report.causes.map((rc) => [rc.id, rc]));
   for (const dc of t.diagnosis.causes) {
     w.push('');
-    cause(w, byId.get(dc.id) ?? { ...dc, targets: [t.target] }, undefined, t);
+    cause(w, report, byId.get(dc.id) ?? { ...dc, targets: [t.target] }, undefined, t);
   }
   if (t.diagnosis.then) afterwards(w, t.diagnosis.then, 'the "Then" step');
   warnings(w, t, opts.verbose);
@@ -352,7 +367,7 @@ function renderFleet(w: Writer, report: Report, opts: TextOptions): void {
     w.push('', c.bold(`Causes${report.causes.length > 1 ? ', in the order to fix them' : ''}`));
     for (const rc of report.causes) {
       w.push('');
-      cause(w, rc, rc.targets.length);
+      cause(w, report, rc, rc.targets.length);
     }
   }
   // The step after the fixes, when it has commands to show (its sentence is in the plan).

@@ -125,7 +125,7 @@ describe('session.logging', () => {
     const denyCheck = all(S3(true), bucket(), sim(['s3:PutObject'], S3_OBJ), sim(['s3:GetEncryptionConfiguration'], S3_BUCKET, 'implicitDeny'), s3Gateway, s3Egress);
     const r = run(denyCheck);
     expect(r.status).toBe('fail');
-    expect(r.detail).toMatch(/refuses the session when it cannot/);
+    expect(r.detail).toMatch(/refuses the sessions it cannot validate/);
     expect(run(all(S3(false), bucket(), sim(['s3:PutObject'], S3_OBJ), s3Gateway, s3Egress)).status).toBe('pass');
   });
 

@@ -124,6 +124,27 @@ describe('diagnose', () => {
     expect(partial.rebootSuggested).toBe(false);
   });
 
+  it('the restart cause offers a late fix only when agent.late-fix has not ruled one out', () => {
+    const headline = (lateFix?: Status) => {
+      const extra = lateFix ? [res('agent.late-fix', lateFix)] : [];
+      const d = diagnose({ facts: offline, id: IID, results: [...results({ 'agent.ping': 'fail' }), ...extra], metas, configComplete: true, failOn: 'fail' });
+      return d.diagnosis.causes[0]!.summary;
+    };
+    // CloudTrail read and no change since the agent gave up: the headline must not offer a back-off after a late fix.
+    expect(headline('pass')).not.toMatch(/late fix, or/);
+    expect(headline('pass')).toBe('The configuration is right and CloudTrail shows no late fix, but the SSM Agent is not online: it stopped or hung on the instance.');
+    // Not read (skip) or unreadable (error): both remain possible.
+    for (const s of [undefined, 'skip', 'error'] as const) expect(headline(s)).toMatch(/backed off after a late fix, or it stopped or hung/);
+  });
+
+  it('the step after the fixes says when the agent retries what they fixed, in agent.late-fix\'s words', () => {
+    const then = (over: Record<string, Status | Partial<CheckResult>>) => run({ ...over, 'agent.ping': 'fail' }).diagnosis.then!.summary;
+    expect(then({ 'iam.permissions': 'fail' })).toMatch(/the agent retries its credentials about every 30 minutes/);
+    expect(then({ 'iam.permissions': 'fail' })).not.toMatch(/within minutes|up to an hour/);
+    expect(then({ 'network.route': 'fail' })).toMatch(/retries its connection with a back-off that starts at 5 minutes and doubles up to 60/);
+    expect(then({ 'iam.permissions': 'fail', 'network.route': 'fail' })).toMatch(/credentials about every 30 minutes and its connection with a back-off/);
+  });
+
   it('minutes after launch the restart cause says to wait', () => {
     const fresh = world((f) => {
       f.agents[IID] = ok(null);

@@ -86,7 +86,7 @@ describe('renderJunit', () => {
     const xml = renderJunit(reportOf('agent-offline-config-ok'));
     const suite = suites(xml)[0]!;
     const out = suite.children.filter((c) => c.name === 'system-out').map((e) => e.text).join('\n');
-    expect(out).toContain('Diagnosis: fix in this order\n1. The configuration is right, but the SSM Agent is not online');
+    expect(out).toContain('Diagnosis: fix in this order\n1. The configuration is right and CloudTrail shows no late fix, but the SSM Agent is not online');
     expect(all(caseOf(xml, 'agent.ping'), 'failure')[0]!.text).toContain('aws ec2 reboot-instances');
   });
 

@@ -38,6 +38,25 @@ function overflowing(out: string, width: number): string[] {
   );
 }
 
+/** The plan section (every line after the last "Plan" heading), whitespace removed: wrapping may cut a long id. */
+function planOf(out: string): string {
+  const lines = out.trimEnd().split('\n');
+  return lines.slice(lines.lastIndexOf('Plan') + 1).join('\n');
+}
+const squeeze = (s: string) => s.replace(/\s+/g, '');
+
+/** Every action of every step's fix is in the plan, in whole sentences (links aside), and no parenthesis is left open. */
+function expectWholePlan(r: Report, out: string): void {
+  const plan = planOf(out);
+  for (const step of r.plan.steps) expect(squeeze(plan), step.summary).toContain(squeeze(step.summary.replace(/ \(https?:\/\/[^)\s]*\)/g, '')));
+  let depth = 0;
+  for (const ch of plan) {
+    depth += ch === '(' ? 1 : ch === ')' ? -1 : 0;
+    expect(depth).toBeGreaterThanOrEqual(0);
+  }
+  expect(depth, 'parentheses balanced').toBe(0);
+}
+
 describe('renderText, one target', () => {
   it.each(EXAMPLES)('%s: fits 80 columns, each command printed once, no colour escapes', (name) => {
     const out = plain(reportOf(name));
@@ -75,6 +94,18 @@ describe('renderText, one target', () => {
     },
   );
 
+  it.each(EXAMPLES.filter((n) => n !== 'healthy' && n !== 'transit-gateway-route'))('%s: the plan has every action of every fix, in whole sentences', (name) => {
+    const r = reportOf(name);
+    expectWholePlan(r, plain(r));
+  });
+
+  it('the plan keeps what the first sentence of a fix leaves out: a second change, the rest after a colon', () => {
+    const plan = (name: string) => planOf(plain(reportOf(name))).replace(/\s+/g, ' ');
+    expect(plan('console-disk-full')).toContain('(or grow its root EBS volume: aws ec2 modify-volume, then growpart and xfs_growfs or resize2fs), then restart the agent.');
+    expect(plan('deleted-logging-bucket')).toContain('Allow outbound TCP 443 from sg-0ec2ec2ec2ec2ec20 to the s3 prefix list');
+    expect(plan('kms-without-decrypt')).toContain('Create an interface endpoint for com.amazonaws.us-east-1.kms in vpc-0a1b2c3d4e5f60718');
+  });
+
   it('healthy: says so at once, then the evidence; no plan', () => {
     const out = plain(reportOf('healthy'));
     expect(out.split('\n')[4]).toBe('OK: nothing blocks a session.');
@@ -94,8 +125,61 @@ describe('renderText, one target', () => {
   it('agent offline with the right configuration: the restart is the one cause', () => {
     const out = plain(reportOf('agent-offline-config-ok'));
     expect(out).toContain('NOT READY: 1 cause to fix.');
-    expect(out).toContain('The configuration is right, but the SSM Agent is not online');
+    expect(out.replace(/\s+/g, ' ')).toContain('The configuration is right and CloudTrail shows no late fix, but the SSM Agent is not online');
     expect(printedCommands(out)[0]).toBe(`aws ec2 reboot-instances --instance-ids ${IID} --region us-east-1`);
+  });
+
+  it('agent offline, CloudTrail shows no late fix: the headline does not offer one the fix below rules out', () => {
+    const out = plain(reportOf('agent-offline-config-ok')).replace(/\s+/g, ' ');
+    expect(out).toContain('so a late fix does not explain the offline agent');
+    expect(out).not.toMatch(/backed off after a late fix/);
+  });
+
+  it('an impaired instance: the console check does not send the reader to the passing iam and network checks', () => {
+    const r = reportOf('instance-impaired');
+    const out = plain(r, { verbose: true }).replace(/\s+/g, ' ');
+    const console_ = r.targets[0]!.checks.find((x) => x.id === 'agent.console')!;
+    expect(console_.status).toBe('pass');
+    expect(console_.detail).not.toMatch(/iam\.\*|credentials or its network path \(/);
+    expect(console_.detail).toMatch(/instance status check fails \(instance\.health\)/);
+    // The cause promises nothing the report does not show without --verbose.
+    expect(plain(r)).not.toMatch(/agent\.console quotes/);
+    expect(out).not.toMatch(/agent\.console quotes|\(agent\.console\) says why/);
+  });
+
+  it('no sentence said twice, no key ARN repeated, no doubled "nowhere (nowhere"', () => {
+    const logging = reportOf('deleted-logging-bucket').targets[0]!.checks.find((x) => x.id === 'session.logging')!;
+    expect(logging.detail.match(/before (every|each) session/g)).toHaveLength(1);
+    const kms = reportOf('kms-without-decrypt');
+    const key = 'arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+    const cause = kms.targets[0]!.diagnosis.causes[0]!;
+    expect(cause.summary.split(key)).toHaveLength(2);
+    const detail = kms.targets[0]!.checks.find((x) => x.id === 'session.kms-key')!.detail;
+    expect(detail.split(key)).toHaveLength(2);
+    expect(detail).toContain('the subnet has no other way out: rtb-0main has no default route 0.0.0.0/0.');
+    expect(detail).not.toContain('nowhere (');
+    expect(detail).toContain('The key is Enabled and a symmetric encryption key. Its key policy delegates kms:GenerateDataKey');
+  });
+
+  it('the hybrid activation warning says what to run in sentences that parse', () => {
+    const out = plain(reportOf('hybrid-activation-expired')).replace(/\s+/g, ' ');
+    expect(out).toContain(
+      'Create a new activation (valid up to 30 days) and register the node again with it: on the node, set ACTIVATION_ID and ' +
+        'ACTIVATION_CODE to the two values create-activation prints, then stop the agent, register the node and start the agent again.',
+    );
+    expect(out).not.toContain('the agent stopped meanwhile');
+  });
+
+  it('warnings are counted the same at the top and at the end; a warning cause is labelled as what it is', () => {
+    const out = plain(reportOf('transit-gateway-route'));
+    const top = /OK with (\d+) warnings?/.exec(out)![1];
+    const end = /^OK {2}(\d+) warnings?/m.exec(out)![1];
+    expect(top).toBe(end);
+    // A warning that is not a cause folds nothing: network.route is a warning of its own.
+    expect(out).not.toContain('Explains: network.route');
+    const gated = plain(reportOf('transit-gateway-route', { failOn: 'warn' }));
+    expect(gated).not.toContain('(cannot be proven from here)');
+    expect(gated).toMatch(/ 1\. ⚠ \(warning\) 3\.2\.2303\.0 is not the latest SSM Agent release\./);
   });
 
   it('after a cause that took the agent offline, the restart is a later step, never the first', () => {
@@ -107,7 +191,9 @@ describe('renderText, one target', () => {
     expect(create).toBeGreaterThan(0);
     expect(afterwards).toBeGreaterThan(create);
     expect(reboot).toBeGreaterThan(afterwards);
-    expect(out.replace(/\s+/g, ' ')).toMatch(/ 2\. If i-0123456789abcdef0 is not Online 10 minutes after the fixes, restart its SSM Agent or reboot it\. \(then\)/);
+    expect(out.replace(/\s+/g, ' ')).toMatch(
+      / 2\. If i-0123456789abcdef0 is not Online 10 minutes after the fixes, restart its SSM Agent or reboot it: the agent retries its credentials about every 30 minutes, and notices the fixes only then\. \(then\)/,
+    );
   });
 
   it('endpoints as the path: what they cost, one ℹ line under Network with --verbose', () => {
@@ -176,6 +262,17 @@ describe('renderText, several targets', () => {
     expect(overflowing(out, 120)).toEqual([]);
   });
 
+  it('the plan has every action of every fix: a cause whose instances need two rules names both', () => {
+    const r = fleet();
+    const out = plain(r, { width: 120 });
+    expectWholePlan(r, out);
+    const two = r.causes.find((c) => c.id.startsWith('security-group.endpoint-ingress:'))!;
+    const rules = two.fix!.cli.filter((c) => c.includes('authorize-security-group-ingress'));
+    expect(rules).toHaveLength(2);
+    const step = planOf(out).replace(/\s+/g, ' ');
+    for (const cmd of rules) expect(step).toContain(/--source-group (sg-[0-9a-f]+)/.exec(cmd)![1]);
+  });
+
   it('the instance table fits 80 columns and names each instance\'s causes by number', () => {
     const out = plain(fleet(), { width: 80 });
     const lines = out.split('\n');
@@ -192,7 +289,8 @@ describe('renderText, several targets', () => {
     const out = plain(r, { verbose: true, width: 120 });
     expect(out.match(/^i-[0-9a-f]{17} \(fleet-\d+\) · /gm)).toHaveLength(30);
     expect(out).toContain('Terraform (every fix above, each resource once)');
-    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^ {2}10\. Restart the SSM Agent on, or reboot, those of the 16 instances still not Online 10 minutes after the fixes\. \(then\)$/);
+    const plan = planOf(out).replace(/\s+/g, ' ');
+    expect(plan).toMatch(/ 10\. Restart the SSM Agent on, or reboot, those of the 16 instances still not Online 10 minutes after the fixes: .* \(then\)$/);
   });
 
   it('the fleet names the union of missing permissions once', () => {
