@@ -106,6 +106,10 @@ describe('renderGithub (workflow commands)', () => {
 });
 
 describe('renderGithubSummary (job summary)', () => {
+  // GitHub aborts the upload of a summary over 1 MiB of UTF-8 (1,048,576 bytes), whatever its length in characters.
+  const MIB = 1024 * 1024;
+  const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
+
   it('the causes first, each fix once, then every instance, the plan, and the evidence of those not OK', () => {
     const a = reportOf('missing-ssmmessages-endpoint');
     const h = reportOf('healthy');
@@ -150,10 +154,46 @@ describe('renderGithubSummary (job summary)', () => {
   it('500 failing targets stay under the job summary size limit', () => {
     const report = fleetReport(500, () => 'missing-ssmmessages-endpoint');
     const md = renderGithubSummary(report);
-    expect(md.length).toBeLessThan(1024 * 1024);
-    expect(md.length).toBeLessThanOrEqual(SUMMARY_BUDGET + 10_000);
+    expect(utf8(md)).toBeLessThanOrEqual(SUMMARY_BUDGET);
     expect(md.split('\n').filter((l) => l.startsWith('| `i-'))).toHaveLength(500);
     // One cause shared by the 500: its fix once.
     expect(md.match(/```sh\naws ec2 create-vpc-endpoint/g)).toHaveLength(1);
+  });
+
+  it('3000 instances with Japanese Name tags: under the limit in bytes, the instances left out counted', () => {
+    const report = fleetReport(3000, (n) => (n % 2 ? 'missing-ssmmessages-endpoint' : 'transit-gateway-route'), (n) => `本番環境アプリケーションサーバー東京リージョン第${n}号機`);
+    const md = renderGithubSummary(report);
+    expect(utf8(md)).toBeLessThan(MIB);
+    expect(utf8(md)).toBeLessThanOrEqual(SUMMARY_BUDGET);
+    expect(md).toMatch(/^… and \d+ more instances not OK \(the job summary has a size limit: all of them are in the JSON report/m);
+    expect(md).toContain('### Plan');
+  });
+
+  it('15000 instances: the table is cut too, saying how many rows are left out; causes and plan stay', () => {
+    // Shallow copies of one instance (fleetReport's grouping is slow at this size).
+    const one = reportOf('missing-ssmmessages-endpoint');
+    const t = one.targets[0]!;
+    const targets = Array.from({ length: 15_000 }, (_, n) => ({ ...t, target: `i-${n.toString(16).padStart(17, '0')}`, instance: { ...t.instance, name: `web-frontend-production-${n}` } }));
+    const report: Report = { ...one, targets, causes: one.causes.map((c) => ({ ...c, targets: targets.map((x) => x.target) })) };
+    const md = renderGithubSummary(report);
+    expect(utf8(md)).toBeLessThan(MIB);
+    expect(utf8(md)).toBeLessThanOrEqual(SUMMARY_BUDGET);
+    const rows = md.split('\n').filter((l) => l.startsWith('| `i-')).length;
+    expect(rows).toBeLessThan(15_000);
+    expect(md).toContain(`\n\n… ${15_000 - rows} more instances (the job summary has a size limit: all of them are in the JSON report, --json-file or --format json).\n`);
+    for (let i = 1; i <= report.causes.length; i++) expect(md).toMatch(new RegExp(`^\\*\\*${i}\\. `, 'm'));
+    expect(md).toContain('### Plan');
+  });
+
+  it('a fix with a command per instance of a large fleet: its first commands whole, how many more, within the limit', () => {
+    const report = reportOf('no-instance-profile');
+    const cli = Array.from({ length: 20_000 }, (_, n) => `aws ec2 associate-iam-instance-profile --instance-id i-${n.toString(16).padStart(17, '0')} --iam-instance-profile Name=ssm-profile --region us-east-1`);
+    report.causes[0]!.fix = { summary: 'Associate the profile.', cli, terraform: 'resource "x" "y" {}\n' };
+    const md = renderGithubSummary(report);
+    expect(utf8(md)).toBeLessThan(MIB);
+    const block = /```sh\n([^`]*)\n```/.exec(md)![1]!.split('\n');
+    expect(block).toEqual(cli.slice(0, block.length));
+    expect(md).toContain(`… ${cli.length - block.length} more commands (the job summary has a size limit`);
+    expect(md).toContain('Terraform: left out');
   });
 });
