@@ -23,7 +23,31 @@ function who(t: TargetReport): string {
 }
 
 function command(kind: 'error' | 'warning' | 'notice', title: string, message: string): string {
-  return `::${kind} title=${escapeProperty(title)}::${escapeData(message)}`;
+  return `::${kind} title=${escapeProperty(title)}::${escapeData(fitMessage(message))}`;
+}
+
+/**
+ * The runner cuts an annotation's message to 4096 characters (actions/runner `_maxIssueMessageLength`), in the
+ * middle of a command if it must. Messages stay under it, counted escaped (longer than decoded) to be safe.
+ */
+export const ANNOTATION_MESSAGE_MAX = 4096;
+
+/** The message, or its first lines (whole ones) that fit and one more line saying how many are left out and where. */
+export function fitMessage(message: string): string {
+  const fits = (s: string) => escapeData(s).length < ANNOTATION_MESSAGE_MAX;
+  if (fits(message)) return message;
+  const lines = message.split('\n');
+  const more = (n: number) => `… ${n ? `${n} more line${n === 1 ? '' : 's'}` : 'the rest'}: see the job summary (or the JSON report, --json-file or --format json).`;
+  let kept = 0;
+  let size = 0;
+  for (; kept < lines.length; kept++) {
+    const next = size + escapeData(lines[kept]!).length + '%0A'.length;
+    if (next + escapeData(more(lines.length - kept - 1)).length >= ANNOTATION_MESSAGE_MAX) break;
+    size = next;
+  }
+  // (a first line too long for the message: its start)
+  const head = kept ? lines.slice(0, kept) : [`${lines[0]!.slice(0, ANNOTATION_MESSAGE_MAX / 4)}…`];
+  return [...head, more(lines.length - head.length)].join('\n');
 }
 
 function fixLines(fix: Fix): string {
@@ -68,10 +92,10 @@ export function withinLimits(all: Annotation[]): Annotation[] {
     out.push(...kept, {
       kind,
       title: `ssm-doctor: ${rest} more ${kind === 'error' ? 'causes' : kind === 'warning' ? 'warnings' : 'notices'}`,
-      message:
-        `GitHub shows ${ANNOTATIONS_PER_KIND} ${kind} annotations per step: ${rest} more are in the job summary ` +
-        '(and in --format json / junit): ' +
-        of.slice(kept.length).map((a) => a.title.replace(/^ssm-doctor: /, '')).join('; '),
+      message: [
+        `GitHub shows ${ANNOTATIONS_PER_KIND} ${kind} annotations per step: ${rest} more are in the job summary (and in --format json / junit):`,
+        ...of.slice(kept.length).map((a) => `- ${a.title.replace(/^ssm-doctor: /, '')}`),
+      ].join('\n'),
     });
   }
   return out;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allChecks } from '../../checks/index.js';
-import { ANNOTATIONS_PER_KIND, escapeData, escapeProperty, mdText, renderGithub, renderGithubSummary, SUMMARY_BUDGET, withinLimits } from '../../src/report/github.js';
+import { ANNOTATION_MESSAGE_MAX, ANNOTATIONS_PER_KIND, escapeData, fitMessage, escapeProperty, mdText, renderGithub, renderGithubSummary, SUMMARY_BUDGET, withinLimits } from '../../src/report/github.js';
 import { buildReport } from '../../src/report/model.js';
 import { brokenFleet } from '../fixtures/broken-fleet.js';
 import type { Report } from '../../src/report/model.js';
@@ -71,8 +71,29 @@ describe('renderGithub (workflow commands)', () => {
     expect(errors).toHaveLength(10);
     expect(errors[9]!.title).toBe('ssm-doctor: 5 more causes');
     expect(errors[9]!.message).toContain('job summary');
-    expect(errors[9]!.message).toContain('cause 10; cause 11; cause 12; cause 13; cause 14');
+    expect(errors[9]!.message).toContain(':\n- cause 10\n- cause 11\n- cause 12\n- cause 13\n- cause 14');
     expect(kept.filter((a) => a.kind === 'warning')).toHaveLength(1);
+  });
+
+  it('no message past the runner\'s 4096 characters (escaped or not): whole lines, then how many more and where', () => {
+    const report = reportOf('no-instance-profile');
+    const cli = Array.from({ length: 60 }, (_, n) => `for attempt in $(seq 6); do aws ec2 associate-iam-instance-profile --instance-id i-${n.toString(16).padStart(17, '0')} --iam-instance-profile Name=ssm-profile --region us-east-1 && break; sleep 10; done`);
+    report.causes[0]!.fix = { summary: 'Associate the profile: 100% of them.', cli };
+    // 60 more causes than GitHub shows, each with a long title: the last annotation lists them one a line.
+    for (let i = 0; i < 60; i++) report.causes.push({ ...report.causes[0]!, id: `x:${i}`, summary: `${'a long summary '.repeat(15)}${i}` });
+    const out = renderGithub(report);
+    const lines = out.split('\n').filter((l) => l.startsWith('::'));
+    for (const line of lines) expect(line.slice(line.indexOf('::', 2) + 2).length).toBeLessThan(ANNOTATION_MESSAGE_MAX);
+    const cmds = commands(out);
+    for (const c of cmds) expect(c.message.length).toBeLessThan(ANNOTATION_MESSAGE_MAX);
+    const first = cmds[0]!.message.split('\n');
+    expect(first.filter((l) => l.startsWith('$ ')).map((l) => l.slice(2))).toEqual(cli.slice(0, first.filter((l) => l.startsWith('$ ')).length));
+    expect(first.at(-1)).toMatch(/^… \d+ more lines: see the job summary/);
+    const more = cmds.filter((c) => c.kind === 'error').at(-1)!;
+    expect(more.props.title).toBe('ssm-doctor: 52 more causes');
+    expect(more.message.split('\n').slice(1, -1).every((l) => /^- a long summary .* \d+$/.test(l))).toBe(true);
+    expect(more.message.split('\n').at(-1)).toMatch(/^… \d+ more lines: see the job summary/);
+    expect(fitMessage('short\nmessage')).toBe('short\nmessage');
   });
 
   it('--fail-on warn turns warnings into errors', () => {
