@@ -77,7 +77,7 @@ export function groupCauses(targets: Diagnosed[]): ReportCause[] {
  * What a cause's fix says when its instances need different changes of the same kind (each instance's own
  * security group as the source, say): both when two, else the first and how many more like it, whose commands follow.
  */
-function groupSummary(summaries: string[]): string | undefined {
+export function groupSummary(summaries: string[]): string | undefined {
   const distinct = uniqueInOrder(summaries);
   if (distinct.length <= 2) return distinct.length ? distinct.join(' ') : undefined;
   return `${distinct[0]} And ${distinct.length - 1} more changes like it (the commands below).`;

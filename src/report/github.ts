@@ -2,6 +2,8 @@
 // stdout, and the Markdown job summary that the CLI appends to $GITHUB_STEP_SUMMARY. Pure functions of the Report.
 import { Chalk } from 'chalk';
 import type { CheckResult, Fix } from '../check/kit.js';
+import { groupSummary } from '../diagnose/fleet.js';
+import { mergeFixes } from '../fix/merge.js';
 import { isBlocking, waitTimedOutText, type Report, type TargetReport } from './model.js';
 import { fleetRows, fleetSummary, problemIds, terminalSafe, truncate, verdictOf, type Verdict } from './table.js';
 
@@ -117,22 +119,25 @@ export function renderGithub(report: Report): string {
       message: [`Cause ${i + 1} of ${report.causes.length} (${c.id})`, c.summary, instancesLine(c.targets, byId), ...(c.fix ? [fixLines(c.fix)] : [])].join('\n'),
     });
   });
-  // Warnings that are not causes, grouped by check across instances.
+  // Warnings that are not causes, grouped by check across instances; their fixes merged (as a cause's are), so the
+  // fix covers every instance named.
   const inCauses = new Set(report.targets.flatMap((t) => t.diagnosis.causes.flatMap((c) => c.checks.map((id) => `${t.target} ${id}`))));
-  const warns = new Map<string, { r: CheckResult; targets: string[] }>();
+  const warns = new Map<string, { r: CheckResult; targets: string[]; fixes: Fix[] }>();
   for (const t of report.targets) {
     for (const r of t.checks) {
       if (r.status !== 'warn' || r.explainedBy || inCauses.has(`${t.target} ${r.id}`)) continue;
-      const w = warns.get(r.id);
-      if (w) w.targets.push(t.target);
-      else warns.set(r.id, { r, targets: [t.target] });
+      let w = warns.get(r.id);
+      if (!w) warns.set(r.id, (w = { r, targets: [], fixes: [] }));
+      w.targets.push(t.target);
+      if (r.fix) w.fixes.push(r.fix);
     }
   }
-  for (const { r, targets } of warns.values()) {
+  for (const { r, targets, fixes } of warns.values()) {
+    const fix = mergeFixes(fixes, groupSummary(fixes.map((f) => f.summary)));
     all.push({
       kind: report.failOn === 'warn' ? 'error' : 'warning',
       title: `ssm-doctor: ${r.id} warning`,
-      message: [r.summary ?? r.detail, instancesLine(targets, byId), ...(r.fix ? [fixLines(r.fix)] : [])].join('\n'),
+      message: [r.summary ?? r.detail, instancesLine(targets, byId), ...(fix ? [fixLines(fix)] : [])].join('\n'),
     });
   }
   const after = report.plan.steps.find((s) => !s.cause && s.fix);

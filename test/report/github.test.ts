@@ -54,6 +54,23 @@ describe('renderGithub (workflow commands)', () => {
     expect(warnings[0]!.message).toContain('3 instances: i-00000000000000000 (app-0), i-00000000000000001 (app-1), i-00000000000000002 (app-2)');
   });
 
+  it('a warning across instances: its fix covers every instance it names (the fixes merged, each command once)', () => {
+    const report = fleetReport(4, () => 'transit-gateway-route');
+    for (const t of report.targets) {
+      const r = t.checks.find((c) => c.id === 'agent.version')!;
+      r.fix = { summary: `Update the SSM Agent on ${t.target}.`, cli: [`aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values=${t.target}`] };
+    }
+    const w = commands(renderGithub(report)).find((c) => c.props.title === 'ssm-doctor: agent.version warning')!;
+    expect(w.message).toContain('4 instances: ');
+    for (const t of report.targets) expect(w.message).toContain(`$ aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values=${t.target}`);
+    expect(w.message).toContain('Fix: Update the SSM Agent on i-00000000000000000. And 3 more changes like it (the commands below).');
+    // The same fix for all: once.
+    const same = commands(renderGithub(fleetReport(3, () => 'transit-gateway-route'))).find((c) => c.props.title === 'ssm-doctor: agent.version warning')!;
+    const fix = reportOf('transit-gateway-route').targets[0]!.checks.find((c) => c.id === 'agent.version')!.fix!;
+    expect(fix.cli.length).toBeGreaterThan(0);
+    expect(same.message.split('\n').filter((l) => l.startsWith('$ '))).toEqual(fix.cli.map((c) => `$ ${c}`));
+  });
+
   it('a 30-instance fleet: one error per cause naming its instances, never past 10 per kind without saying so', () => {
     const report = buildReport(brokenFleet(), allChecks, { tool: TOOL, source: 'aws' });
     const cmds = commands(renderGithub(report));
