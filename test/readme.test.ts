@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { allChecks } from '../checks/index.js';
 import { buildPlan, groupCauses } from '../src/diagnose/fleet.js';
 import { buildReport, type Report } from '../src/report/model.js';
+import { EXIT } from '../src/cli/exit-codes.js';
+import { SIGNAL_EXIT } from '../src/cli/interrupt.js';
 import { withChecksTable } from '../src/report/readme-table.js';
 import { fixCorpus } from './fixtures/fix-worlds.js';
 
@@ -21,6 +23,11 @@ describe('README', () => {
       expect(c.meta.description, c.meta.id).toBeTruthy();
       expect(c.meta.fixes, c.meta.id).toBeTruthy();
     }
+  });
+
+  it('the exit code table lists every code the CLI exits with (the signals too)', () => {
+    const table = readme.slice(readme.indexOf('## Exit codes'), readme.indexOf('## JSON output'));
+    for (const code of [...Object.values(EXIT), ...Object.values(SIGNAL_EXIT)]) expect(table).toMatch(new RegExp(`^\\| ${code} \\| \\S`, 'm'));
   });
 
   it('.ci/run calls the README test command', () => {

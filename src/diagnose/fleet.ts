@@ -79,7 +79,7 @@ export function groupCauses(targets: Diagnosed[]): ReportCause[] {
  * security group as the source, say): both when two, else the first and how many more like it (the commands make them
  * all; the plan repeats this summary, so it names no place in the report).
  */
-function groupSummary(summaries: string[]): string | undefined {
+export function groupSummary(summaries: string[]): string | undefined {
   const distinct = uniqueInOrder(summaries);
   if (distinct.length <= 2) return distinct.length ? distinct.join(' ') : undefined;
   return `${distinct[0]} The commands make ${distinct.length - 1} more changes like it.`;

@@ -2,6 +2,8 @@
 // stdout, and the Markdown job summary that the CLI appends to $GITHUB_STEP_SUMMARY. Pure functions of the Report.
 import { Chalk } from 'chalk';
 import type { CheckResult, Fix } from '../check/kit.js';
+import { groupSummary } from '../diagnose/fleet.js';
+import { mergeFixes } from '../fix/merge.js';
 import { isBlocking, waitTimedOutText, type Report, type TargetReport } from './model.js';
 import { fleetRows, fleetSummary, problemIds, terminalSafe, truncate, verdictOf, type Verdict } from './table.js';
 
@@ -23,7 +25,31 @@ function who(t: TargetReport): string {
 }
 
 function command(kind: 'error' | 'warning' | 'notice', title: string, message: string): string {
-  return `::${kind} title=${escapeProperty(title)}::${escapeData(message)}`;
+  return `::${kind} title=${escapeProperty(title)}::${escapeData(fitMessage(message))}`;
+}
+
+/**
+ * The runner cuts an annotation's message to 4096 characters (actions/runner `_maxIssueMessageLength`), in the
+ * middle of a command if it must. Messages stay under it, counted escaped (longer than decoded) to be safe.
+ */
+export const ANNOTATION_MESSAGE_MAX = 4096;
+
+/** The message, or its first lines (whole ones) that fit and one more line saying how many are left out and where. */
+export function fitMessage(message: string): string {
+  const fits = (s: string) => escapeData(s).length < ANNOTATION_MESSAGE_MAX;
+  if (fits(message)) return message;
+  const lines = message.split('\n');
+  const more = (n: number) => `… ${n ? `${n} more line${n === 1 ? '' : 's'}` : 'the rest'}: see the job summary (or the JSON report, --json-file or --format json).`;
+  let kept = 0;
+  let size = 0;
+  for (; kept < lines.length; kept++) {
+    const next = size + escapeData(lines[kept]!).length + '%0A'.length;
+    if (next + escapeData(more(lines.length - kept - 1)).length >= ANNOTATION_MESSAGE_MAX) break;
+    size = next;
+  }
+  // (a first line too long for the message: its start)
+  const head = kept ? lines.slice(0, kept) : [`${lines[0]!.slice(0, ANNOTATION_MESSAGE_MAX / 4)}…`];
+  return [...head, more(lines.length - head.length)].join('\n');
 }
 
 function fixLines(fix: Fix): string {
@@ -68,10 +94,10 @@ export function withinLimits(all: Annotation[]): Annotation[] {
     out.push(...kept, {
       kind,
       title: `ssm-doctor: ${rest} more ${kind === 'error' ? 'causes' : kind === 'warning' ? 'warnings' : 'notices'}`,
-      message:
-        `GitHub shows ${ANNOTATIONS_PER_KIND} ${kind} annotations per step: ${rest} more are in the job summary ` +
-        '(and in --format json / junit): ' +
-        of.slice(kept.length).map((a) => a.title.replace(/^ssm-doctor: /, '')).join('; '),
+      message: [
+        `GitHub shows ${ANNOTATIONS_PER_KIND} ${kind} annotations per step: ${rest} more are in the job summary (and in --format json / junit):`,
+        ...of.slice(kept.length).map((a) => `- ${a.title.replace(/^ssm-doctor: /, '')}`),
+      ].join('\n'),
     });
   }
   return out;
@@ -93,22 +119,25 @@ export function renderGithub(report: Report): string {
       message: [`Cause ${i + 1} of ${report.causes.length} (${c.id})`, c.summary, instancesLine(c.targets, byId), ...(c.fix ? [fixLines(c.fix)] : [])].join('\n'),
     });
   });
-  // Warnings that are not causes, grouped by check across instances.
+  // Warnings that are not causes, grouped by check across instances; their fixes merged (as a cause's are), so the
+  // fix covers every instance named.
   const inCauses = new Set(report.targets.flatMap((t) => t.diagnosis.causes.flatMap((c) => c.checks.map((id) => `${t.target} ${id}`))));
-  const warns = new Map<string, { r: CheckResult; targets: string[] }>();
+  const warns = new Map<string, { r: CheckResult; targets: string[]; fixes: Fix[] }>();
   for (const t of report.targets) {
     for (const r of t.checks) {
       if (r.status !== 'warn' || r.explainedBy || inCauses.has(`${t.target} ${r.id}`)) continue;
-      const w = warns.get(r.id);
-      if (w) w.targets.push(t.target);
-      else warns.set(r.id, { r, targets: [t.target] });
+      let w = warns.get(r.id);
+      if (!w) warns.set(r.id, (w = { r, targets: [], fixes: [] }));
+      w.targets.push(t.target);
+      if (r.fix) w.fixes.push(r.fix);
     }
   }
-  for (const { r, targets } of warns.values()) {
+  for (const { r, targets, fixes } of warns.values()) {
+    const fix = mergeFixes(fixes, groupSummary(fixes.map((f) => f.summary)));
     all.push({
       kind: report.failOn === 'warn' ? 'error' : 'warning',
       title: `ssm-doctor: ${r.id} warning`,
-      message: [r.summary ?? r.detail, instancesLine(targets, byId), ...(r.fix ? [fixLines(r.fix)] : [])].join('\n'),
+      message: [r.summary ?? r.detail, instancesLine(targets, byId), ...(fix ? [fixLines(fix)] : [])].join('\n'),
     });
   }
   const after = report.plan.steps.find((s) => !s.cause && s.fix);
@@ -166,35 +195,88 @@ function code(text: string, lang: string): string {
 const ICON: Record<Verdict, string> = { OK: '✅ OK', WARN: '⚠️ WARN', 'NOT READY': '❌ NOT READY' };
 const STATUS_ICON: Record<string, string> = { fail: '❌', error: '❗', warn: '⚠️' };
 
-/** GitHub refuses step summaries over 1 MiB; instance sections stop before this many characters. */
+/**
+ * GitHub refuses a step summary over 1 MiB (1,048,576 bytes of UTF-8: "upload aborted, supports content up to a size
+ * of 1024k"); this one stays under this many bytes, saying what it left out.
+ */
 export const SUMMARY_BUDGET = 900_000;
+/** One fix's share: a fix longer than this (a command per instance of a large fleet) is cut at whole commands. */
+const FIX_BUDGET = 50_000;
+/** The headings, table header and left-out notes, counted before the parts that are cut to fit. */
+const FRAME_BYTES = 4_000;
 
-/** A fix in Markdown: summary, commands (in a sh block), commands on the instance, Terraform (folded). */
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+
+/** Where what the summary leaves out is: the JSON report has every cause, fix, instance and finding. */
+const ELSEWHERE = 'the job summary has a size limit: all of them are in the JSON report, --json-file or --format json';
+
+/** The items (each a line or block, counted with its newline) that fit in `budget` bytes, in order; stops at the first that does not. */
+function fit(items: Iterable<string>, budget: number): { kept: string[]; used: number } {
+  const kept: string[] = [];
+  let used = 0;
+  for (const item of items) {
+    const b = bytes(item) + 1;
+    if (used + b > budget) break;
+    kept.push(item);
+    used += b;
+  }
+  return { kept, used };
+}
+
+/** `… 3 more causes (...)`, or nothing when none was left out. */
+function leftOut(n: number, what: string): string[] {
+  return n > 0 ? [`… ${n} more ${what}${n === 1 ? '' : 's'} (${ELSEWHERE}).`, ''] : [];
+}
+
+/**
+ * A fix in Markdown: summary, commands (in a sh block), commands on the instance, Terraform (folded). A fix over
+ * FIX_BUDGET bytes keeps its first commands whole and says how many more there are; its Terraform is left out then.
+ */
 function fixMd(fix: Fix): string[] {
   const out = [`**Fix:** ${cell(fix.summary)}`, ''];
-  if (fix.cli.length) out.push(code(fix.cli.join('\n'), 'sh'), '');
-  if (fix.onInstance?.length) out.push('On the instance itself:', '', code(fix.onInstance.join('\n'), 'sh'), '');
-  if (fix.terraform) out.push('<details><summary>Terraform</summary>', '', code(fix.terraform, 'hcl'), '', '</details>', '');
+  const whole = [...out];
+  if (fix.cli.length) whole.push(code(fix.cli.join('\n'), 'sh'), '');
+  if (fix.onInstance?.length) whole.push('On the instance itself:', '', code(fix.onInstance.join('\n'), 'sh'), '');
+  if (fix.terraform) whole.push('<details><summary>Terraform</summary>', '', code(fix.terraform, 'hcl'), '', '</details>', '');
+  if (bytes(whole.join('\n')) <= FIX_BUDGET) return whole;
+  const room = FIX_BUDGET - FRAME_BYTES / 4 - bytes(out.join('\n'));
+  const cli = fit(fix.cli, room);
+  const onInstance = fit(fix.onInstance ?? [], room - cli.used);
+  if (cli.kept.length) out.push(code(cli.kept.join('\n'), 'sh'), '');
+  if (onInstance.kept.length) out.push('On the instance itself:', '', code(onInstance.kept.join('\n'), 'sh'), '');
+  out.push(...leftOut(fix.cli.length - cli.kept.length + (fix.onInstance?.length ?? 0) - onInstance.kept.length, 'command'));
+  if (fix.terraform) out.push(`Terraform: left out (${ELSEWHERE}).`, '');
   return out;
 }
 
 const tick = (s: string) => `\`${s.replace(/`/g, '')}\``;
 
-function causesMd(report: Report): string[] {
-  if (!report.causes.length) return [];
+/** Each cause once, as one block: its instances (the first few), what it explains, its fix. */
+function* causeBlocks(report: Report): Generator<string> {
   const byId = new Map(report.targets.map((t) => [t.target, t]));
-  const out = [`### Causes${report.causes.length > 1 ? ', in the order to fix them' : ''}`, ''];
-  report.causes.forEach((c, i) => {
+  for (const [i, c] of report.causes.entries()) {
     const ids = c.targets.slice(0, NAMED_INSTANCES).map((id) => `${tick(id)}${byId.get(id)?.instance?.name ? ` ${cell(byId.get(id)!.instance!.name!)}` : ''}`);
     const more = c.targets.length > NAMED_INSTANCES ? ` +${c.targets.length - NAMED_INSTANCES} more` : '';
-    out.push(`**${i + 1}. ${STATUS_ICON[c.status]} ${cell(c.summary)}** ${tick(c.id)}`, '');
+    const out = [`**${i + 1}. ${STATUS_ICON[c.status]} ${cell(c.summary)}** ${tick(c.id)}`, ''];
     out.push(`${c.targets.length === 1 ? 'Instance' : `${c.targets.length} instances`}: ${ids.join(', ')}${more}`, '');
     if (c.checks.length > 1) out.push(`Explains: ${c.checks.slice(1).map(tick).join(', ')}`, '');
     if (c.fix) out.push(...fixMd(c.fix));
-  });
+    yield out.join('\n');
+  }
+}
+
+/** What to do after the causes are fixed. */
+function thenMd(report: Report): string[] {
   const after = report.plan.steps.find((s) => !s.cause && s.fix);
-  if (after?.fix) out.push(`**Then:** ${cell(after.summary)}`, '', ...fixMd(after.fix));
-  return out;
+  return report.causes.length && after?.fix ? [`**Then:** ${cell(after.summary)}`, '', ...fixMd(after.fix)] : [];
+}
+
+/** One instance in the table: its causes by number (or its findings). */
+function row(t: TargetReport, report: Report, num: (id: string) => string): string {
+  const causes = t.diagnosis.causes.map((c) => num(c.id)).sort((a, b) => Number(a) - Number(b));
+  const ids = causes.length ? causes.map((n) => `cause ${n}`) : problemIds(t, report.failOn).map(tick);
+  const list = ids.length > 6 ? [...ids.slice(0, 5), `+${ids.length - 5} more`] : ids;
+  return `| ${tick(t.target)} | ${cell(truncate(t.instance?.name ?? '', 40))} | ${ICON[verdictOf(t)]} | ${list.join(', ')} |`;
 }
 
 /** One instance's evidence: its failing, unreadable and warning checks, each naming its cause. */
@@ -224,44 +306,51 @@ function section(t: TargetReport, report: Report, num: (id: string) => string, s
 
 /**
  * The job summary: the causes (each once, with its instances and its fix), a table of every instance, the plan,
- * then the evidence of each instance that is not OK (warnings included), within GitHub's size limit.
+ * then the evidence of each instance that is not OK (warnings included). Within SUMMARY_BUDGET bytes: the causes
+ * get up to half of it, then the plan, the table and the evidence what is left, in that order; each part cut says so.
  */
 export function renderGithubSummary(report: Report): string {
   const num = causeNumbers(report);
   const summary = `${fleetSummary(report)}${report.causes.length ? ` · ${report.causes.length} cause${report.causes.length === 1 ? '' : 's'}` : ''}`;
   const waited = waitTimedOutText(report);
-  const out = [`## ssm-doctor · ${cell(report.region)} · ${summary}`, '', ...(waited ? [`**⏱ ${cell(waited)}**`, ''] : []), ...causesMd(report), '### Instances', '', '| instance | Name | verdict | findings |', '| --- | --- | --- | --- |'];
-  for (const t of report.targets) {
-    const causes = t.diagnosis.causes.map((c) => num(c.id)).sort((a, b) => Number(a) - Number(b));
-    const ids = causes.length ? causes.map((n) => `cause ${n}`) : problemIds(t, report.failOn).map(tick);
-    const list = ids.length > 6 ? [...ids.slice(0, 5), `+${ids.length - 5} more`] : ids;
-    out.push(`| ${tick(t.target)} | ${cell(truncate(t.instance?.name ?? '', 40))} | ${ICON[verdictOf(t)]} | ${list.join(', ')} |`);
-  }
-  out.push('');
-  if (report.plan.steps.length) {
-    out.push('### Plan', '');
-    report.plan.steps.forEach((s, i) => out.push(`${i + 1}. ${s.cause ? `Fix ${num(s.cause)}` : 'Then'}: ${cell(s.summary)}`));
-    out.push('');
-  }
-  if (report.omittedChecks?.length) out.push(`Checks left out (--only/--skip): ${report.omittedChecks.map(tick).join(', ')}`, '');
+  const head = [`## ssm-doctor · ${cell(report.region)} · ${summary}`, '', ...(waited ? [`**⏱ ${cell(waited)}**`, ''] : [])];
+  const then = thenMd(report);
+  const extras: string[] = [];
+  if (report.omittedChecks?.length) extras.push(`Checks left out (--only/--skip): ${report.omittedChecks.map(tick).join(', ')}`, '');
   if (report.missingPermissions?.length) {
-    out.push(`**Permissions to add** (to the identity running ssm-doctor): ${report.missingPermissions.map(tick).join(', ')}`, '');
+    extras.push(`**Permissions to add** (to the identity running ssm-doctor): ${report.missingPermissions.map(tick).join(', ')}`, '');
   }
+  let left = SUMMARY_BUDGET - FRAME_BYTES - bytes([...head, ...then, ...extras].join('\n'));
+  const causes = fit(causeBlocks(report), left / 2);
+  left -= causes.used;
+  const steps = fit(report.plan.steps.map((s, i) => `${i + 1}. ${s.cause ? `Fix ${num(s.cause)}` : 'Then'}: ${cell(s.summary)}`), left);
+  left -= steps.used;
+  const rows = fit(report.targets.map((t) => row(t, report, num)), left);
+  left -= rows.used;
   const detailed = report.targets.filter((t) => verdictOf(t) !== 'OK');
-  if (detailed.length) out.push('### Evidence', '');
-  let size = out.join('\n').length;
-  let shown = 0;
   const seenFixes = new Map<string, string>();
-  for (const t of detailed) {
-    const s = section(t, report, num, seenFixes);
-    if (size + s.length > SUMMARY_BUDGET) break;
-    out.push(s);
-    size += s.length + 1;
-    shown++;
+  const evidence = fit(
+    (function* () {
+      for (const t of detailed) yield section(t, report, num, seenFixes);
+    })(),
+    left,
+  );
+
+  const out = [...head];
+  if (report.causes.length) {
+    out.push(`### Causes${report.causes.length > 1 ? ', in the order to fix them' : ''}`, '', ...causes.kept);
+    out.push(...leftOut(report.causes.length - causes.kept.length, 'cause'), ...then);
   }
-  if (shown < detailed.length) {
-    const n = detailed.length - shown;
-    out.push(`… and ${n} more instance${n === 1 ? '' : 's'} not OK (the summary has a size limit; use --format json or --format junit for all of them).`, '');
+  out.push('### Instances', '', '| instance | Name | verdict | findings |', '| --- | --- | --- | --- |', ...rows.kept, '');
+  out.push(...leftOut(report.targets.length - rows.kept.length, 'instance'));
+  if (report.plan.steps.length) {
+    out.push('### Plan', '', ...steps.kept, '', ...leftOut(report.plan.steps.length - steps.kept.length, 'step'));
+  }
+  out.push(...extras);
+  if (detailed.length) out.push('### Evidence', '', ...evidence.kept);
+  if (evidence.kept.length < detailed.length) {
+    const n = detailed.length - evidence.kept.length;
+    out.push(`… and ${n} more instance${n === 1 ? '' : 's'} not OK (${ELSEWHERE}).`, '');
   }
   return `${out.join('\n')}\n`;
 }

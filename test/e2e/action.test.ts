@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/cli/exit-codes.js';
+import { SIGNAL_EXIT } from '../../src/cli/interrupt.js';
 import { ok } from '../../src/facts/facts.js';
 import { healthyFacts, IID, VPC, val, world } from '../fixtures/world.js';
 import { startAwsServer } from './aws-server.js';
@@ -176,6 +178,11 @@ describe('action.yml', () => {
       if (m.option) expect(help, `${input} -> ${m.option}`).toMatch(new RegExp(`(^|[\\s,])${m.option.replace(/[.[\]]/g, '\\$&')}(\\s|$)`, 'm'));
       expect(action.inputs[input]!.description, input).toBeTruthy();
     }
+  });
+
+  it('the exit-code output names every code the CLI exits with (the signals too)', () => {
+    const said = action.outputs['exit-code']!.description;
+    for (const code of [...Object.values(EXIT), ...Object.values(SIGNAL_EXIT)]) expect(said).toMatch(new RegExp(`\\b${code} [a-z]`));
   });
 
   it('defaults: --format github, --skip client, and the JSON report in $RUNNER_TEMP', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allChecks } from '../../checks/index.js';
-import { ANNOTATIONS_PER_KIND, escapeData, escapeProperty, mdText, renderGithub, renderGithubSummary, SUMMARY_BUDGET, withinLimits } from '../../src/report/github.js';
+import { ANNOTATION_MESSAGE_MAX, ANNOTATIONS_PER_KIND, escapeData, fitMessage, escapeProperty, mdText, renderGithub, renderGithubSummary, SUMMARY_BUDGET, withinLimits } from '../../src/report/github.js';
 import { buildReport } from '../../src/report/model.js';
 import { brokenFleet } from '../fixtures/broken-fleet.js';
 import type { Report } from '../../src/report/model.js';
@@ -56,6 +56,23 @@ describe('renderGithub (workflow commands)', () => {
     expect(warnings[0]!.message).toContain('3 instances: i-00000000000000000 (app-0), i-00000000000000001 (app-1), i-00000000000000002 (app-2)');
   });
 
+  it('a warning across instances: its fix covers every instance it names (the fixes merged, each command once)', () => {
+    const report = fleetReport(4, () => 'transit-gateway-route');
+    for (const t of report.targets) {
+      const r = t.checks.find((c) => c.id === 'agent.version')!;
+      r.fix = { summary: `Update the SSM Agent on ${t.target}.`, cli: [`aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values=${t.target}`] };
+    }
+    const w = commands(renderGithub(report)).find((c) => c.props.title === 'ssm-doctor: agent.version warning')!;
+    expect(w.message).toContain('4 instances: ');
+    for (const t of report.targets) expect(w.message).toContain(`$ aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values=${t.target}`);
+    expect(w.message).toContain('Fix: Update the SSM Agent on i-00000000000000000. The commands make 3 more changes like it.');
+    // The same fix for all: once.
+    const same = commands(renderGithub(fleetReport(3, () => 'transit-gateway-route'))).find((c) => c.props.title === 'ssm-doctor: agent.version warning')!;
+    const fix = reportOf('transit-gateway-route').targets[0]!.checks.find((c) => c.id === 'agent.version')!.fix!;
+    expect(fix.cli.length).toBeGreaterThan(0);
+    expect(same.message.split('\n').filter((l) => l.startsWith('$ '))).toEqual(fix.cli.map((c) => `$ ${c}`));
+  });
+
   it('a 30-instance fleet: one error per cause naming its instances, never past 10 per kind without saying so', () => {
     const report = buildReport(brokenFleet(), allChecks, { tool: TOOL, source: 'aws' });
     const cmds = commands(renderGithub(report));
@@ -73,8 +90,29 @@ describe('renderGithub (workflow commands)', () => {
     expect(errors).toHaveLength(10);
     expect(errors[9]!.title).toBe('ssm-doctor: 5 more causes');
     expect(errors[9]!.message).toContain('job summary');
-    expect(errors[9]!.message).toContain('cause 10; cause 11; cause 12; cause 13; cause 14');
+    expect(errors[9]!.message).toContain(':\n- cause 10\n- cause 11\n- cause 12\n- cause 13\n- cause 14');
     expect(kept.filter((a) => a.kind === 'warning')).toHaveLength(1);
+  });
+
+  it('no message past the runner\'s 4096 characters (escaped or not): whole lines, then how many more and where', () => {
+    const report = reportOf('no-instance-profile');
+    const cli = Array.from({ length: 60 }, (_, n) => `for attempt in $(seq 6); do aws ec2 associate-iam-instance-profile --instance-id i-${n.toString(16).padStart(17, '0')} --iam-instance-profile Name=ssm-profile --region us-east-1 && break; sleep 10; done`);
+    report.causes[0]!.fix = { summary: 'Associate the profile: 100% of them.', cli };
+    // 60 more causes than GitHub shows, each with a long title: the last annotation lists them one a line.
+    for (let i = 0; i < 60; i++) report.causes.push({ ...report.causes[0]!, id: `x:${i}`, summary: `${'a long summary '.repeat(15)}${i}` });
+    const out = renderGithub(report);
+    const lines = out.split('\n').filter((l) => l.startsWith('::'));
+    for (const line of lines) expect(line.slice(line.indexOf('::', 2) + 2).length).toBeLessThan(ANNOTATION_MESSAGE_MAX);
+    const cmds = commands(out);
+    for (const c of cmds) expect(c.message.length).toBeLessThan(ANNOTATION_MESSAGE_MAX);
+    const first = cmds[0]!.message.split('\n');
+    expect(first.filter((l) => l.startsWith('$ ')).map((l) => l.slice(2))).toEqual(cli.slice(0, first.filter((l) => l.startsWith('$ ')).length));
+    expect(first.at(-1)).toMatch(/^… \d+ more lines: see the job summary/);
+    const more = cmds.filter((c) => c.kind === 'error').at(-1)!;
+    expect(more.props.title).toBe('ssm-doctor: 52 more causes');
+    expect(more.message.split('\n').slice(1, -1).every((l) => /^- a long summary .* \d+$/.test(l))).toBe(true);
+    expect(more.message.split('\n').at(-1)).toMatch(/^… \d+ more lines: see the job summary/);
+    expect(fitMessage('short\nmessage')).toBe('short\nmessage');
   });
 
   it('--fail-on warn turns warnings into errors', () => {
@@ -108,6 +146,10 @@ describe('renderGithub (workflow commands)', () => {
 });
 
 describe('renderGithubSummary (job summary)', () => {
+  // GitHub aborts the upload of a summary over 1 MiB of UTF-8 (1,048,576 bytes), whatever its length in characters.
+  const MIB = 1024 * 1024;
+  const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
+
   it('the causes first, each fix once, then every instance, the plan, and the evidence of those not OK', () => {
     const a = reportOf('missing-ssmmessages-endpoint');
     const h = reportOf('healthy');
@@ -152,10 +194,46 @@ describe('renderGithubSummary (job summary)', () => {
   it('500 failing targets stay under the job summary size limit', () => {
     const report = fleetReport(500, () => 'missing-ssmmessages-endpoint');
     const md = renderGithubSummary(report);
-    expect(md.length).toBeLessThan(1024 * 1024);
-    expect(md.length).toBeLessThanOrEqual(SUMMARY_BUDGET + 10_000);
+    expect(utf8(md)).toBeLessThanOrEqual(SUMMARY_BUDGET);
     expect(md.split('\n').filter((l) => l.startsWith('| `i-'))).toHaveLength(500);
     // One cause shared by the 500: its fix once.
     expect(md.match(/```sh\naws ec2 create-vpc-endpoint/g)).toHaveLength(1);
+  });
+
+  it('3000 instances with Japanese Name tags: under the limit in bytes, the instances left out counted', () => {
+    const report = fleetReport(3000, (n) => (n % 2 ? 'missing-ssmmessages-endpoint' : 'transit-gateway-route'), (n) => `本番環境アプリケーションサーバー東京リージョン第${n}号機`);
+    const md = renderGithubSummary(report);
+    expect(utf8(md)).toBeLessThan(MIB);
+    expect(utf8(md)).toBeLessThanOrEqual(SUMMARY_BUDGET);
+    expect(md).toMatch(/^… and \d+ more instances not OK \(the job summary has a size limit: all of them are in the JSON report/m);
+    expect(md).toContain('### Plan');
+  });
+
+  it('15000 instances: the table is cut too, saying how many rows are left out; causes and plan stay', () => {
+    // Shallow copies of one instance (fleetReport's grouping is slow at this size).
+    const one = reportOf('missing-ssmmessages-endpoint');
+    const t = one.targets[0]!;
+    const targets = Array.from({ length: 15_000 }, (_, n) => ({ ...t, target: `i-${n.toString(16).padStart(17, '0')}`, instance: { ...t.instance, name: `web-frontend-production-${n}` } }));
+    const report: Report = { ...one, targets, causes: one.causes.map((c) => ({ ...c, targets: targets.map((x) => x.target) })) };
+    const md = renderGithubSummary(report);
+    expect(utf8(md)).toBeLessThan(MIB);
+    expect(utf8(md)).toBeLessThanOrEqual(SUMMARY_BUDGET);
+    const rows = md.split('\n').filter((l) => l.startsWith('| `i-')).length;
+    expect(rows).toBeLessThan(15_000);
+    expect(md).toContain(`\n\n… ${15_000 - rows} more instances (the job summary has a size limit: all of them are in the JSON report, --json-file or --format json).\n`);
+    for (let i = 1; i <= report.causes.length; i++) expect(md).toMatch(new RegExp(`^\\*\\*${i}\\. `, 'm'));
+    expect(md).toContain('### Plan');
+  });
+
+  it('a fix with a command per instance of a large fleet: its first commands whole, how many more, within the limit', () => {
+    const report = reportOf('no-instance-profile');
+    const cli = Array.from({ length: 20_000 }, (_, n) => `aws ec2 associate-iam-instance-profile --instance-id i-${n.toString(16).padStart(17, '0')} --iam-instance-profile Name=ssm-profile --region us-east-1`);
+    report.causes[0]!.fix = { summary: 'Associate the profile.', cli, terraform: 'resource "x" "y" {}\n' };
+    const md = renderGithubSummary(report);
+    expect(utf8(md)).toBeLessThan(MIB);
+    const block = /```sh\n([^`]*)\n```/.exec(md)![1]!.split('\n');
+    expect(block).toEqual(cli.slice(0, block.length));
+    expect(md).toContain(`… ${cli.length - block.length} more commands (the job summary has a size limit`);
+    expect(md).toContain('Terraform: left out');
   });
 });
