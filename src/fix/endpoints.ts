@@ -84,8 +84,9 @@ export function endpointSubnets(ctx: TargetContext, vpcId: string, subnetId: str
 
 /**
  * The fix "create interface endpoints for these services" in the instance's VPC, mirroring the article's
- * `aws_vpc_endpoint` resources. Reuses the security groups of the VPC's existing agent endpoints; otherwise
- * creates one that admits HTTPS from the VPC CIDR (with a source: a rule without one is no rule). Turns on the
+ * `aws_vpc_endpoint` resources: in the subnets and with the security groups of the VPC's existing agent endpoints
+ * (else the subnets of endpointSubnets, and a new group that admits HTTPS from the VPC CIDR, with a source: a rule
+ * without one is no rule). Turns on the
  * VPC DNS attributes first when they are known to be off (private DNS needs both). The same for every instance
  * of the VPC in this run, so a fleet's fixes merge.
  */
@@ -97,7 +98,10 @@ export function createEndpointsFix(
 ): Fix {
   const { vpcId } = target;
   const r = ctx.region;
-  const subnets = endpointSubnets(ctx, vpcId, target.subnetId);
+  // Next to the VPC's existing agent endpoints when it has some (often dedicated endpoint subnets).
+  const live = agentEndpointsOfVpc(ctx, vpcId).filter((e) => !['deleted', 'deleting', 'failed', 'rejected', 'expired'].includes(e.state.toLowerCase()));
+  const theirs = [...new Set(live.flatMap((e) => e.subnetIds))];
+  const subnets = theirs.length > 0 ? theirs : endpointSubnets(ctx, vpcId, target.subnetId);
   const existingSgs = [...new Set(agentEndpointsOfVpc(ctx, vpcId).flatMap((e) => e.securityGroupIds))];
   const vpc = ctx.facts.vpcs[vpcId];
   const vpcCidr = (vpc?.ok ? vpc.value.cidrs[0] : undefined) ?? subnetCidr(ctx, target.subnetId);

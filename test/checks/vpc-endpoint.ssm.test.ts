@@ -55,16 +55,18 @@ describe('vpc-endpoint.ssm', () => {
     expect(r.detail).toContain('vpc-endpoint.private-dns');
   });
 
-  it('fix creates the endpoint in the instance subnet with the existing endpoint SG, CLI and Terraform', () => {
+  it('fix creates the endpoint next to the existing ones (their subnets and security group), CLI and Terraform', () => {
     const r = run(dropSsm);
     expect(r.fix?.cli).toEqual([
-      `aws ec2 create-vpc-endpoint --vpc-id ${VPC} --vpc-endpoint-type Interface --service-name com.amazonaws.us-east-1.ssm --subnet-ids ${SUBNET} --security-group-ids ${SG_VPCE} --private-dns-enabled --region us-east-1`,
+      `aws ec2 create-vpc-endpoint --vpc-id ${VPC} --vpc-endpoint-type Interface --service-name com.amazonaws.us-east-1.ssm --subnet-ids ${EP_SUBNET} --security-group-ids ${SG_VPCE} --private-dns-enabled --region us-east-1`,
     ]);
     expect(r.fix?.terraform).toContain('resource "aws_vpc_endpoint" "ssm_0a1b2c3d4e5f60718"');
     expect(r.fix?.terraform).toContain(`vpc_id              = "${VPC}"`);
     expect(r.subject).toBe(VPC);
-    expect(r.fix?.terraform).toContain(`subnet_ids          = ["${SUBNET}"]`);
+    expect(r.fix?.terraform).toContain(`subnet_ids          = ["${EP_SUBNET}"]`);
     expect(r.fix?.terraform).toContain('private_dns_enabled = true');
+    // Without endpoints to stand next to: the instance's subnet.
+    expect(run(dropAll).fix?.cli.join('\n')).toContain(`--subnet-ids ${SUBNET} `);
   });
 
   it('fix creates a security group with a source when no endpoint SG exists, and turns on DNS attributes first', () => {
