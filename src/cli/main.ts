@@ -109,7 +109,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     writeOut: (s) => io.stdout.write(s),
     writeErr: (s) => io.stderr.write(s),
     // One line, one prefix for every error: commander's own start with `error: ` and may add a `(Did you mean ...?)` line.
-    outputError: (s, write) => write((commanderMessage = `${oneLineUsageError(s)}\n`)),
+    outputError: (s, write) => {
+      commanderMessage = s.replace(/^error: /, '').trim().split(/\s*\n\s*/).join(' ');
+      write(`${oneLineUsageError(commanderMessage)}\n`);
+    },
     getOutHelpWidth: () => helpWidth((io.stdout as { columns?: number }).columns, io.env),
   });
   // Under --json / --format junit / github a run that ends before its report still leaves a document
@@ -148,7 +151,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // help and version end with exitCode 0; everything else commander rejects is a usage error.
-      return e.exitCode === 0 ? EXIT.OK : fatal(commanderMessage.replace(/^ssm-doctor: /, '').trim() || e.message, EXIT.USAGE);
+      return e.exitCode === 0 ? EXIT.OK : fatal(commanderMessage || e.message, EXIT.USAGE);
     }
     if (e instanceof CliError) {
       io.stderr.write(`ssm-doctor: ${e.message}\n`);
@@ -462,8 +465,7 @@ async function maybeReboot(report: Report, facts: Facts, opts: Options, timeoutM
   io.stderr.write(`ssm-doctor: reboot requested for ${targets.join(', ')}. The agent should register within a few minutes.\n`);
 }
 
-/** commander's error as one `ssm-doctor:` line, pointing at --help unless it already suggests the fix. */
-function oneLineUsageError(s: string): string {
-  const line = s.replace(/^error: /, 'ssm-doctor: ').trim().split(/\s*\n\s*/).join(' ');
-  return /Did you mean/.test(line) ? line : `${line} (see ssm-doctor --help)`;
+/** commander's error (made one line) as the `ssm-doctor:` line, pointing at --help unless it already suggests the fix. */
+function oneLineUsageError(message: string): string {
+  return /Did you mean/.test(message) ? `ssm-doctor: ${message}` : `ssm-doctor: ${message} (see ssm-doctor --help)`;
 }
