@@ -1,8 +1,8 @@
 // Guards: the person connecting may ssm:StartSession on the instance and the session document (and kms:GenerateDataKey with KMS).
-import { NeedFact, need, type Check, type Fix } from '../src/check/kit.js';
+import { NeedFact, need, type Check, type Fix, type TargetContext } from '../src/check/kit.js';
 import { instanceOf } from '../src/facts/lookup.js';
 import { decide, shellJson, type PermissionAnswer } from '../src/eval/permissions.js';
-import { clientQuestions } from '../src/facts/requirements.js';
+import { clientQuestions, instanceArn } from '../src/facts/requirements.js';
 import { callerPrincipal, type Principal } from '../src/eval/caller.js';
 import { dataKeyLeftToIam } from '../src/eval/session-key.js';
 import { resolvedTargets } from '../src/facts/session-targets.js';
@@ -56,7 +56,7 @@ export const clientPermissions: Check = {
       return {
         status: 'fail',
         detail: `${head}; you may not ${describe(missing)} (decided by ${by}).${accountNote}${prefsNote}`,
-        fix: fixFor(who, missing),
+        fix: fixFor(who, forEveryTarget(ctx, instanceAccount, missing)),
         data,
       };
     }
@@ -77,6 +77,23 @@ export const clientPermissions: Check = {
     return { status: 'pass', detail: `${head}; you may ${what} (decided by ${by}).`, data };
   },
 };
+
+/** Above this many instances, the statement names every instance of the account and region (a role's inline policies are limited to 10,240 characters). */
+const MAX_LISTED_INSTANCES = 20;
+
+/**
+ * The missing StartSession on this instance, asked for every instance of this run in the same account: each target's
+ * fix is then the same one policy (a fleet's `put-role-policy` commands would otherwise replace each other).
+ */
+function forEveryTarget(ctx: TargetContext, account: string, missing: PermissionAnswer[]): PermissionAnswer[] {
+  const own = instanceArn(ctx.region, account, ctx.id);
+  const ids = ctx.facts.targets.filter((id) => {
+    const f = ctx.facts.instances[id];
+    return id.startsWith('i-') && f?.ok === true && f.value !== null && (f.value.ownerId ?? account) === account;
+  });
+  const arns = ids.length > MAX_LISTED_INSTANCES ? [instanceArn(ctx.region, account, '*')] : ids.map((id) => instanceArn(ctx.region, account, id));
+  return missing.flatMap((a) => (a.action === 'ssm:StartSession' && a.resource === own ? arns.map((resource) => ({ ...a, resource })) : [a]));
+}
 
 /** The explicit Denies among the answers (a grant made elsewhere stands unless denied); none when undecidable. */
 function denialsOnly(answers: () => PermissionAnswer[]): PermissionAnswer[] {

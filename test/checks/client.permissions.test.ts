@@ -160,3 +160,35 @@ describe('client.permissions', () => {
     expect(r.detail).toContain('sts:GetCallerIdentity');
   });
 });
+
+describe('client.permissions across a fleet', () => {
+  const OTHER = 'i-0fedcba9876543210';
+  const fleet = (n: number) => (f: Facts) => {
+    const base = val(f.instances[IID])!;
+    const extra = n === 2 ? [OTHER] : Array.from({ length: n - 1 }, (_, k) => `i-0${String(k).padStart(16, '0')}`);
+    for (const id of extra) f.instances[id] = ok({ ...base, id });
+    f.targets = [IID, ...extra];
+  };
+  const runOn = (id: string, edit: (f: Facts) => void) => {
+    const facts = world(edit);
+    return runCheck(clientPermissions, { facts, id, region: facts.region });
+  };
+
+  it('gives every instance the same one policy naming all of them, so the fleet gets one put-role-policy (not one replacing the other)', () => {
+    const edit = all(fleet(2), sim({ instance: 'implicitDeny' }), (f) => {
+      val(f.simulations[ADMIN_ARN]).push({ action: 'ssm:StartSession', resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/${OTHER}`, decision: 'implicitDeny' });
+    });
+    const a = run(edit);
+    const b = runOn(OTHER, edit);
+    expect(a.status).toBe('fail');
+    expect(a.fix!.cli).toEqual(b.fix!.cli);
+    expect(a.fix!.cli[0]).toContain(`instance/${IID}`);
+    expect(a.fix!.cli[0]).toContain(`instance/${OTHER}`);
+  });
+
+  it('names every instance of the account with a wildcard past 20 (inline policies are limited in size)', () => {
+    const r = run(all(fleet(25), sim({ instance: 'implicitDeny' })));
+    expect(r.fix!.cli[0]).toContain(`arn:aws:ec2:us-east-1:${ACCOUNT}:instance/*`);
+    expect(r.fix!.cli[0]).not.toContain(IID);
+  });
+});
