@@ -3,7 +3,7 @@
 import { need, skip, type TargetContext, type Verdict } from '../check/kit.js';
 import type { EndpointInterface, Instance, NetworkAcl, SecurityGroupRule, VpcEndpoint } from '../facts/facts.js';
 import { vpcIdOf } from '../facts/lookup.js';
-import { agentPath, describePath, reachOf, type AgentPath } from './path.js';
+import { describePath, reachOf, trafficPath, type AgentPath } from './path.js';
 import { AGENT_SERVICES } from '../facts/requirements.js';
 import { normalizeProtocol, parseIp, type PortRange } from './net.js';
 
@@ -13,9 +13,9 @@ export interface ServicePath {
   path: AgentPath;
 }
 
-/** The path of every agent service (ssm, ssmmessages, ec2messages). */
+/** The path the traffic of every agent service (ssm, ssmmessages, ec2messages) takes. */
 export function agentPaths(ctx: TargetContext): ServicePath[] {
-  return AGENT_SERVICES.map((service) => ({ service, path: agentPath(ctx, service) }));
+  return AGENT_SERVICES.map((service) => ({ service, path: trafficPath(ctx, service) }));
 }
 
 /** A service reached through a gateway endpoint on the instance's route table (S3): its addresses are its prefix list's. */

@@ -31,6 +31,18 @@ export function agentPath(ctx: TargetContext, service: string): AgentPath {
 }
 
 /**
+ * The way the agent's traffic to `service` takes now, for the security-group and NACL judgements: its interface
+ * endpoints when one is usable (available, private DNS on); endpoints that are all bypassed leave the agent on the
+ * public name, so the subnet's default route when it leads somewhere (as network.route judges it).
+ */
+export function trafficPath(ctx: TargetContext, service: string): AgentPath {
+  const path = agentPath(ctx, service);
+  if (path.kind !== 'endpoint' || path.endpoints.some((e) => e.state.toLowerCase() === 'available' && e.privateDnsEnabled)) return path;
+  const fallback = tryDefaultRoute(ctx, service);
+  return fallback && reachOf(fallback) !== 'none' ? fallback : path;
+}
+
+/**
  * What proves, from outside, that the agent's HTTPS to `service` gets through whatever the route table says
  * (a transit gateway, a firewall, a private NAT gateway, a proxy): its heartbeat reaches ssm while Systems Manager
  * lists it Online, and its control channel is open on ssmmessages while Session Manager reports it connected.

@@ -145,3 +145,14 @@ describe('security-group.endpoint-ingress', () => {
     expect(r.detail).toContain('ec2:DescribeVpcEndpoints');
   });
 });
+
+describe('security-group.endpoint-ingress: endpoints with private DNS off are bypassed', () => {
+  it('does not fail on an endpoint the agent does not use (its traffic goes over the NAT gateway)', () => {
+    const r = run((f) => {
+      val(f.endpoints[VPC]).forEach((e) => (e.privateDnsEnabled = false));
+      natPath(f);
+      ingress()(f);
+    });
+    expect(r.status).not.toBe('fail');
+  });
+});

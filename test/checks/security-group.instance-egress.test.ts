@@ -142,3 +142,13 @@ describe('security-group.instance-egress', () => {
     expect(r.detail).toContain('ec2:DescribeSecurityGroups');
   });
 });
+
+describe('security-group.instance-egress: endpoints with private DNS off are bypassed', () => {
+  it('judges the way the traffic really takes (the NAT gateway), not the unused endpoint ENIs', () => {
+    const dnsOff = (f: Facts) => val(f.endpoints[VPC]).forEach((e) => (e.privateDnsEnabled = false));
+    const r = run((f) => (dnsOff(f), natPath(f), egress(rule({ cidrs: ['10.0.0.0/16'] }))(f)));
+    expect(r.status).toBe('fail');
+    expect(r.detail).toMatch(/internet/);
+    expect(run((f) => (dnsOff(f), natPath(f), egress(ALL)(f))).status).toBe('pass');
+  });
+});
