@@ -66,7 +66,7 @@ mkdirSync(fake);
 writeFileSync(join(fake, 'package.json'), JSON.stringify({ name: 'ssm-doctor', version: '0.0.0-fake', bin: { 'ssm-doctor': 'bin.js' } }));
 writeFileSync(
   join(fake, 'bin.js'),
-  "#!/usr/bin/env node\nrequire('fs').writeFileSync(process.env.FAKE_ARGV, JSON.stringify(process.argv.slice(2)));\nprocess.exitCode = Number(process.env.FAKE_EXIT ?? 0);\n",
+  "#!/usr/bin/env node\nif (process.argv[2] === '--version') { console.log('0.0.0-fake'); process.exit(0); }\nrequire('fs').writeFileSync(process.env.FAKE_ARGV, JSON.stringify(process.argv.slice(2)));\nprocess.exitCode = Number(process.env.FAKE_EXIT ?? 0);\n",
   { mode: 0o755 },
 );
 
@@ -234,6 +234,11 @@ describe('action.yml', () => {
     const failing = await runAction({ version: fake, 'instance-ids': IID }, { PATH: process.env.PATH, HOME: work, FAKE_ARGV: join(work, 'x.json'), FAKE_EXIT: '1' });
     expect(failing.code).toBe(1);
     expect(failing.outputs).toMatchObject({ ok: 'false', 'exit-code': '1' });
+    // A package npx cannot get is "could not run" (3) with an ::error saying so, never "findings" (1).
+    const missing = await runAction({ version: join(work, 'no-such-package.tgz'), 'instance-ids': IID }, { PATH: process.env.PATH, HOME: work });
+    expect(missing.code).toBe(3);
+    expect(missing.outputs).toMatchObject({ ok: 'false', 'exit-code': '3' });
+    expect(missing.stdout).toContain('::error title=ssm-doctor action::npx could not install and run');
     for (const name of Object.keys(action.outputs)) expect(action.outputs[name]!.value).toBe(`\${{ steps.${runStep.id}.outputs.${name} }}`);
   });
 });
