@@ -73,11 +73,13 @@ function judge(ctx: TargetContext, inst: Instance, c: ConsoleEvidence): Verdict 
   const fatal = c.findings.filter((f) => FATAL.includes(f.kind));
   if (fatal.length) {
     const kind = fatal[0]!.kind;
+    const { fix, waysInNote } = fatalFix(ctx, inst, kind);
     return {
       status: 'fail',
       summary: `The serial console of ${inst.id} shows that ${MEANING[kind].split(':')[0]}.`,
-      detail: `The serial console of ${inst.id} shows that ${MEANING[kind]}: ${quote(fatal)}.${startNote}`,
-      fix: fatalFix(ctx, inst, kind),
+      // How to get in goes to the detail: the fix's summary stays short, so its first command is on the first screen.
+      detail: `The serial console of ${inst.id} shows that ${MEANING[kind]}: ${quote(fatal)}.${startNote}${waysInNote ? ` ${waysInNote}` : ''}`,
+      fix,
       data,
     };
   }
@@ -136,41 +138,51 @@ function windowsName(ctx: TargetContext, inst: Instance): string {
   return `${a?.ok ? (a.value?.platformName ?? '') : ''} ${img?.ok ? (img.value?.name ?? '') : ''}`;
 }
 
-function fatalFix(ctx: TargetContext, inst: Instance, kind: ConsoleFindingKind): Fix {
+/** The fix of a fatal console finding, and (for the detail) how to get onto the instance without Session Manager. */
+function fatalFix(ctx: TargetContext, inst: Instance, kind: ConsoleFindingKind): { fix: Fix; waysInNote?: string } {
   const windows = inst.platform === 'windows';
   const w = waysIn(ctx, inst, windows ? 'Administrator' : 'ec2-user');
   const region = ctx.region;
   const restart = agentRestartOnInstance(inst.platform);
+  const waysInNote = w.summary.trim();
   switch (kind) {
     case 'disk-full':
       return {
-        summary:
-          `Free space on ${inst.id}'s full file system (or grow its root EBS volume: aws ec2 modify-volume, then growpart and ` +
-          `xfs_growfs or resize2fs), then restart the agent. ${w.summary}`,
-        cli: w.cli,
-        onInstance: ['df -h', 'sudo du -xh / --max-depth=3 2>/dev/null | sort -h | tail -20', 'sudo journalctl --vacuum-size=200M', restart],
-        terraform: w.terraform,
+        fix: {
+          summary:
+            `Free space on ${inst.id}'s full file system from a shell on it${w.cli.length ? ', which the commands open' : ''}, or grow its root ` +
+            'EBS volume (aws ec2 modify-volume, then growpart and xfs_growfs or resize2fs); then restart the agent.',
+          cli: w.cli,
+          onInstance: ['df -h', 'sudo du -xh / --max-depth=3 2>/dev/null | sort -h | tail -20', 'sudo journalctl --vacuum-size=200M', restart],
+          terraform: w.terraform,
+        },
+        waysInNote,
       };
     case 'oom-agent':
       return {
-        summary:
-          `${inst.id} ran out of memory and the kernel killed the SSM Agent: reboot it to get the agent back now, then find what ` +
-          `uses the memory or move to a larger instance type (aws ec2 modify-instance-attribute --instance-type, while stopped). ${w.summary}`,
-        cli: [`aws ec2 reboot-instances --instance-ids ${inst.id} --region ${region}`, ...w.cli],
-        onInstance: ['ps aux --sort=-rss | head -15', restart],
-        terraform: w.terraform,
+        fix: {
+          summary:
+            `${inst.id} ran out of memory and the kernel killed the SSM Agent: reboot it to get the agent back now, then find what ` +
+            'uses the memory or move to a larger instance type (aws ec2 modify-instance-attribute --instance-type, while stopped).',
+          cli: [`aws ec2 reboot-instances --instance-ids ${inst.id} --region ${region}`, ...w.cli],
+          onInstance: ['ps aux --sort=-rss | head -15', restart],
+          terraform: w.terraform,
+        },
+        waysInNote,
       };
     case 'kernel-panic':
     case 'emergency-mode':
     default:
       return {
-        summary:
-          (kind === 'emergency-mode'
-            ? `${inst.id} boots into emergency mode: fix the failing /etc/fstab entry (add nofail to non-root volumes) from the EC2 serial console, `
-            : `${inst.id}'s kernel panics at boot: choose the previous kernel in the boot menu on the EC2 serial console, `) +
-          'or detach its root volume, repair it from another instance and attach it back. No network service runs until then, so ' +
-          'EC2 Instance Connect cannot help.',
-        cli: [`aws ec2 enable-serial-console-access --region ${region}`, `aws ec2 get-console-output --instance-id ${inst.id} --latest --output text --region ${region}`],
+        fix: {
+          summary:
+            (kind === 'emergency-mode'
+              ? `${inst.id} boots into emergency mode: fix the failing /etc/fstab entry (add nofail to non-root volumes) from the EC2 serial console, `
+              : `${inst.id}'s kernel panics at boot: choose the previous kernel in the boot menu on the EC2 serial console, `) +
+            'or detach its root volume, repair it from another instance and attach it back. No network service runs until then, so ' +
+            'EC2 Instance Connect cannot help.',
+          cli: [`aws ec2 enable-serial-console-access --region ${region}`, `aws ec2 get-console-output --instance-id ${inst.id} --latest --output text --region ${region}`],
+        },
       };
   }
 }
