@@ -101,7 +101,7 @@ describe('renderText, one target', () => {
 
   it('the plan keeps what the first sentence of a fix leaves out: a second change, the rest after a colon', () => {
     const plan = (name: string) => planOf(plain(reportOf(name))).replace(/\s+/g, ' ');
-    expect(plan('console-disk-full')).toContain('(or grow its root EBS volume: aws ec2 modify-volume, then growpart and xfs_growfs or resize2fs), then restart the agent.');
+    expect(plan('console-disk-full')).toContain('or grow its root EBS volume (aws ec2 modify-volume, then growpart and xfs_growfs or resize2fs); then restart the agent.');
     expect(plan('deleted-logging-bucket')).toContain('Allow outbound TCP 443 from sg-0ec2ec2ec2ec2ec20 to the s3 prefix list');
     expect(plan('kms-without-decrypt')).toContain('Create an interface endpoint for com.amazonaws.us-east-1.kms in vpc-0a1b2c3d4e5f60718');
   });
