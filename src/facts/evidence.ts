@@ -19,6 +19,18 @@ export const INSTANCE_STATUS_CHUNK = 100;
 
 /** Running EC2 targets whose agent is known not to be Online, in target order: they get the evidence reads. */
 export function offlineEc2Targets(facts: Facts, ids: string[] = facts.targets): Instance[] {
+  // Every target's agent.console asks for the whole run's list: computed once per facts (a fleet was quadratic).
+  const whole = ids === facts.targets;
+  const hit = whole ? offlineCache.get(facts) : undefined;
+  if (hit && hit.targets === facts.targets && hit.agents === facts.agents && hit.instances === facts.instances) return hit.value;
+  const out = offlineOf(facts, ids);
+  if (whole) offlineCache.set(facts, { targets: facts.targets, agents: facts.agents, instances: facts.instances, value: out });
+  return out;
+}
+
+const offlineCache = new WeakMap<Facts, { targets: string[]; agents: Facts['agents']; instances: Facts['instances']; value: Instance[] }>();
+
+function offlineOf(facts: Facts, ids: string[]): Instance[] {
   const out: Instance[] = [];
   for (const id of ids) {
     if (isManagedNode(id) || !agentKnownOffline(facts, id)) continue;

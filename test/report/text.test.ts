@@ -348,5 +348,25 @@ describe('table helpers', () => {
     expect(fitList(['aaaa', 'bbbb', 'cccc'], 12)).toBe('aaaa +2 more');
     expect(fitList(['aaaaaaaaaaaa', 'b'], 10).length).toBeLessThanOrEqual(10);
     expect(terminalSafe('a\u001bb\u009bc\nd')).toBe('a?b?c?d');
+    // The longest prefix that fits with its "+N more", as trying every prefix from the longest would give.
+    const reference = (items: string[], width: number) => {
+      if (displayWidth(items.join(', ')) <= width) return items.join(', ');
+      for (let n = items.length - 1; n >= 1; n--) {
+        const s = `${items.slice(0, n).join(', ')} +${items.length - n} more`;
+        if (displayWidth(s) <= width) return s;
+      }
+      return undefined;
+    };
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let k = 0; k < 300; k++) {
+      const items = Array.from({ length: 1 + rnd(12) }, () => (rnd(4) === 0 ? '日本' : 'i-0abc').repeat(1 + rnd(3)));
+      const width = 5 + rnd(60);
+      const want = reference(items, width);
+      if (want !== undefined) expect(fitList(items, width)).toBe(want);
+    }
+    // A cause of many instances costs what is shown, not the whole list.
+    const many = Array.from({ length: 200_000 }, (_, i) => `i-${String(i).padStart(17, '0')}`);
+    expect(fitList(many, 60)).toMatch(/^i-0{17}, i-0{16}1 \+199998 more$/);
   });
 });
