@@ -2,7 +2,7 @@
 import { skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check/kit.js';
 import { agentRoleArn, agentRoleName, credentialSource } from '../src/facts/lookup.js';
 import { awsManagedPolicyArn, decide, tfLabel, type PermissionAnswer } from '../src/eval/permissions.js';
-import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, MIN_AGENT } from '../src/facts/requirements.js';
+import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, MIN_AGENT, instanceArn } from '../src/facts/requirements.js';
 import { compareVersions } from '../src/eval/version.js';
 import { isNoSuchEntity } from '../src/facts/facts.js';
 import { actionProvenByAgent } from '../src/eval/path.js';
@@ -47,7 +47,7 @@ export const iamPermissions: Check = {
     const managed = dhmc ? 'AmazonSSMManagedEC2InstanceDefaultPolicy' : 'AmazonSSMManagedInstanceCore';
     const whose = `${dhmc ? 'DHMC role' : 'Role'} ${roleName}`;
 
-    const core = decide(ctx.facts, roleArn, roleName, [...AGENT_CORE_ACTIONS], '*');
+    const core = heartbeatOnInstance(ctx, roleArn, roleName, decide(ctx.facts, roleArn, roleName, [...AGENT_CORE_ACTIONS], '*'));
     const ec2 = decide(ctx.facts, roleArn, roleName, [...AGENT_EC2MESSAGES_ACTIONS], '*');
     const method = methodOf([...core, ...ec2]);
     const data = { roleArn, method, answers: [...core, ...ec2] };
@@ -136,6 +136,20 @@ export const iamPermissions: Check = {
     };
   },
 };
+
+/**
+ * Evaluated locally, ssm:UpdateInstanceInformation is asked about the instance itself (its resource type is the
+ * instance): a statement scoped to `arn:aws:ec2:*:*:instance/*` decides it, which a request on `*` would miss.
+ * (The simulation is asked on `*` by the collector, once per role for the whole fleet.)
+ */
+function heartbeatOnInstance(ctx: TargetContext, roleArn: string, roleName: string, core: PermissionAnswer[]): PermissionAnswer[] {
+  if (!core.some((a) => a.method === 'policy-documents') || !ctx.id.startsWith('i-')) return core;
+  const inst = ctx.facts.instances[ctx.id];
+  const account = (inst?.ok ? inst.value?.ownerId : undefined) ?? (ctx.facts.caller.ok ? ctx.facts.caller.value.account : undefined);
+  if (!account) return core;
+  const [onInstance] = decide(ctx.facts, roleArn, roleName, ['ssm:UpdateInstanceInformation'], instanceArn(ctx.region, account, ctx.id));
+  return core.map((a) => (a.action === 'ssm:UpdateInstanceInformation' && onInstance ? onInstance : a));
+}
 
 /** With DHMC on, an instance profile role that may not heartbeat is passed over for the DHMC role. */
 function dhmcFallback(ctx: TargetContext, kind: string): string {

@@ -239,3 +239,18 @@ describe('iam.permissions', () => {
     expect(r.detail).toContain('iam:GetInstanceProfile');
   });
 });
+
+describe('iam.permissions: ssm:UpdateInstanceInformation is about the instance (local evaluation)', () => {
+  const CORE = inline('core', { Effect: 'Allow', Action: ['ssm:UpdateInstanceInformation', ...MESSAGES], Resource: '*' });
+  it('fails a Deny scoped to instance ARNs, which a question on * would miss', () => {
+    const deny = inline('guard', { Sid: 'NoEc2', Effect: 'Deny', Action: 'ssm:UpdateInstanceInformation', Resource: 'arn:aws:ec2:*:*:instance/*' });
+    const r = run(both(docs(CORE, deny), agentOffline));
+    expect(r.status).toBe('fail');
+    expect(r.detail).toContain('ssm:UpdateInstanceInformation (explicitly denied by guard#NoEc2)');
+  });
+
+  it('passes an Allow scoped to instance ARNs', () => {
+    const scoped = inline('scoped', { Effect: 'Allow', Action: 'ssm:UpdateInstanceInformation', Resource: 'arn:aws:ec2:*:*:instance/*' }, { Effect: 'Allow', Action: MESSAGES, Resource: '*' });
+    expect(run(both(docs(scoped), agentOffline)).status).toBe('pass');
+  });
+});
