@@ -96,7 +96,8 @@ export const networkRoute: Check = {
       status,
       ...(heartbeat ? {} : { explains: ['session.connection'] }),
       ...(perInstance ? {} : { subject: routeTableOf(ctx) ?? subnetId }),
-      summary: `From ${subnetId}, ${bad.map((g) => `${g.services.join(', ')} ${g.services.length > 1 ? 'go' : 'goes'} ${g.judged.text}`).join('; ')}.`,
+      // The headline says why, in its first clause: the way alone ("goes over NAT gateway nat-1") is not the problem.
+      summary: `From ${subnetId}, ${bad.map((g) => `${g.services.join(', ')} ${g.services.length > 1 ? 'go' : 'goes'} ${g.judged.text}${briefWhy(g.judged.why)}`).join('; ')}.`,
       detail,
       data,
       ...(fix ? { fix } : {}),
@@ -104,6 +105,13 @@ export const networkRoute: Check = {
   },
 };
 
+
+/** `: <why, up to its first colon>`, a plain word lower-cased (`Cannot be proven` -> `cannot be proven`, `NAT gateway` kept). */
+function briefWhy(why: string | undefined): string {
+  if (!why) return '';
+  const first = why.split(': ')[0]!.replace(/\.$/, '');
+  return `: ${/^[A-Z][a-z]/.test(first) ? first[0]!.toLowerCase() + first.slice(1) : first}`;
+}
 
 /** The id of the instance subnet's route table, when it can be read. */
 function routeTableOf(ctx: Parameters<Check['run']>[0]): string | undefined {

@@ -181,7 +181,8 @@ function cell(s: string): string {
 function paragraph(s: string): string {
   return s
     .split(/\r?\n/)
-    .map((l) => mdText(l).replace(/^(\s*)([#+\-=]|\d+[.)])/, '$1\\$2'))
+    // A backslash before a digit shows literally: an ordered-list marker is defused at its `.` or `)` (`3\.`).
+    .map((l) => mdText(l).replace(/^(\s*)([#+\-=])/, '$1\\$2').replace(/^(\s*\d+)([.)])/, '$1\\$2'))
     .join('  \n');
 }
 

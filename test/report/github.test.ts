@@ -174,6 +174,9 @@ describe('renderGithubSummary (job summary)', () => {
     const md = renderGithubSummary(reportOf('transit-gateway-route'));
     expect(md).toContain('#### ⚠️ WARN `i-0123456789abcdef0` web-1');
     expect(md).toContain('(warning)');
+    // A line starting with a version is not an ordered list, and shows no stray backslash (`\3.2` would).
+    expect(md).toContain('3\\.2.2303.0 is not the latest SSM Agent release');
+    expect(md).not.toContain('\\3.2.2303.0');
   });
 
   it('escapes Markdown and HTML in cells and paragraphs; fences outgrow backticks in code', () => {
