@@ -150,7 +150,8 @@ describe('security-group.endpoint-ingress: endpoints with private DNS off are by
   it('does not fail on an endpoint the agent does not use (its traffic goes over the NAT gateway)', () => {
     const r = run((f) => {
       val(f.endpoints[VPC]).forEach((e) => (e.privateDnsEnabled = false));
-      natPath(f);
+      val(f.routeTables[VPC])[0]!.routes.push({ destinationCidr: '0.0.0.0/0', target: { type: 'nat', id: 'nat-0abc' }, state: 'active' });
+      f.natGateways[VPC] = ok([{ id: 'nat-0abc', vpcId: VPC, subnetId: 'subnet-0pub', state: 'available', connectivityType: 'public' }]);
       ingress()(f);
     });
     expect(r.status).not.toBe('fail');
