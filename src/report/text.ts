@@ -79,7 +79,8 @@ class Writer {
 
   /** Wrapped prose, painted line by line. */
   text(s: string, first: string, rest = first, style: (x: string) => string = (x) => x): void {
-    for (const l of wrap(terminalSafe(s), this.width, first, rest)) this.push(style(l));
+    // A no-break space (NBSP) holds two words on one line, `(fix 1)`: printed as a plain space.
+    for (const l of wrap(terminalSafe(s), this.width, first, rest)) this.push(style(l.replace(/\u00a0/g, ' ')));
   }
 
   /** A fix: its summary, then the commands not printed yet in this report (a note names where the others are). */
@@ -303,7 +304,7 @@ function plan(w: Writer, report: Report): void {
   w.push('', c.bold('Plan'));
   // The fix a step refers to names its instances (a fleet's cause says how many): the step does not repeat them.
   steps.forEach((s, i) => {
-    const ref = s.cause ? `fix ${w.causeRef(s.cause)}` : 'then';
+    const ref = s.cause ? `fix\u00a0${w.causeRef(s.cause)}` : 'then';
     const head = `${i + 1}. `;
     w.text(`${head}${planAction(s.summary)} (${ref})`, '  ', `  ${' '.repeat(head.length)}`);
   });

@@ -106,6 +106,16 @@ describe('renderText, one target', () => {
     expect(plan('kms-without-decrypt')).toContain('Create an interface endpoint for com.amazonaws.us-east-1.kms in vpc-0a1b2c3d4e5f60718');
   });
 
+  it('a plan step never breaks its "(fix N)" reference across lines, and prints no no-break space', () => {
+    for (const name of EXAMPLES) {
+      for (const width of [50, 64, 80, 100]) {
+        const out = plain(reportOf(name), { width });
+        expect(out, `${name} at ${width}`).not.toMatch(/\(fix\n/);
+        expect(out).not.toContain('\u00a0');
+      }
+    }
+  });
+
   it('healthy: says so at once, then the evidence; no plan', () => {
     const out = plain(reportOf('healthy'));
     expect(out.split('\n')[4]).toBe('OK: nothing blocks a session.');
