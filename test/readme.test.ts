@@ -6,10 +6,23 @@ import { buildReport, type Report } from '../src/report/model.js';
 import { EXIT } from '../src/cli/exit-codes.js';
 import { SIGNAL_EXIT } from '../src/cli/interrupt.js';
 import { withChecksTable } from '../src/report/readme-table.js';
+import { renderText } from '../src/report/text.js';
+import { reportOf } from './report/helpers.js';
 import { fixCorpus } from './fixtures/fix-worlds.js';
 
 describe('README', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+  it('shows the embedded example\'s real first screen (up to Evidence) and its plan, at 80 columns', () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const out = renderText(reportOf('missing-ssmmessages-endpoint', { tool: { name: 'ssm-doctor', version } }), { color: false, width: 80 }).split('\n');
+    const start = readme.indexOf('This is the first screen of the embedded example');
+    const block = readme.slice(readme.indexOf('```\n', start) + 4, readme.indexOf('\n```', readme.indexOf('```\n', start) + 4)).split('\n');
+    const head = (lines: string[]) => lines.slice(0, lines.indexOf('Evidence'));
+    expect(head(block)).toEqual(head(out));
+    const plan = (lines: string[]) => lines.slice(lines.indexOf('Plan'));
+    expect(plan(block)).toEqual(plan(out).filter((l, i, a) => !(i === a.length - 1 && l === '')));
+  });
 
   it('lists every check in its table, as generated from the checks (run `npm run readme` to refresh)', () => {
     expect(readme).toBe(withChecksTable(readme, allChecks));
