@@ -1,6 +1,6 @@
 // Guards: the agent's role may call ssm:UpdateInstanceInformation and the ssmmessages channel actions (ec2messages:* for agents < 3.3.40.0).
 import { skip, type Check, type Fix, type TargetContext, type Verdict } from '../src/check/kit.js';
-import { agentRoleArn, agentRoleName, credentialSource } from '../src/facts/lookup.js';
+import { agentRoleArn, agentRoleName, credentialSource, instanceAccount } from '../src/facts/lookup.js';
 import { awsManagedPolicyArn, decide, tfLabel, type PermissionAnswer } from '../src/eval/permissions.js';
 import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, MIN_AGENT, instanceArn } from '../src/facts/requirements.js';
 import { compareVersions } from '../src/eval/version.js';
@@ -144,8 +144,7 @@ export const iamPermissions: Check = {
  */
 function heartbeatOnInstance(ctx: TargetContext, roleArn: string, roleName: string, core: PermissionAnswer[]): PermissionAnswer[] {
   if (!core.some((a) => a.method === 'policy-documents') || !ctx.id.startsWith('i-')) return core;
-  const inst = ctx.facts.instances[ctx.id];
-  const account = (inst?.ok ? inst.value?.ownerId : undefined) ?? (ctx.facts.caller.ok ? ctx.facts.caller.value.account : undefined);
+  const account = instanceAccount(ctx);
   if (!account) return core;
   const [onInstance] = decide(ctx.facts, roleArn, roleName, ['ssm:UpdateInstanceInformation'], instanceArn(ctx.region, account, ctx.id));
   return core.map((a) => (a.action === 'ssm:UpdateInstanceInformation' && onInstance ? onInstance : a));

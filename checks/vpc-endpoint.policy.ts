@@ -4,7 +4,8 @@ import { shellJson } from '../src/eval/permissions.js';
 import { agentSkipsEc2messages, agentVersionOf, tfName } from '../src/fix/endpoints.js';
 import { evaluatePolicies, statementsOf, type EvalResult } from '../src/eval/iam-policy.js';
 import type { PolicyDocument, PolicyStatement, VpcEndpoint } from '../src/facts/facts.js';
-import { agentRoleArn, endpointsOf, instanceOf, instanceRouteTable, interfaceEndpointsFor, vpcIdOf } from '../src/facts/lookup.js';
+import { agentRoleArn, instanceAccount, instanceOf, interfaceEndpointsFor, vpcIdOf } from '../src/facts/lookup.js';
+import { s3GatewayOf } from '../src/eval/service-reach.js';
 import { agentEndpoints } from '../src/eval/path.js';
 import { AGENT_CORE_ACTIONS, AGENT_EC2MESSAGES_ACTIONS, AGENT_SERVICES, agentRoleQuestions, instanceArn, type AgentService } from '../src/facts/requirements.js';
 import { preferencesOf, resolvedTargets } from '../src/facts/session-targets.js';
@@ -56,18 +57,16 @@ function sessionAsks(ctx: TargetContext, account: string | undefined): Ask[] {
 
 /** The endpoints a session service's calls go through: interface endpoints, or for S3 the gateway endpoint of the instance's route table. */
 function endpointsFor(ctx: TargetContext, service: string): VpcEndpoint[] {
-  const live = (e: VpcEndpoint) => !GONE.has(e.state.toLowerCase());
-  if (service !== 's3') return interfaceEndpointsFor(ctx, service).filter(live);
-  let tableId: string;
+  const interfaces = () => interfaceEndpointsFor(ctx, service).filter((e) => !GONE.has(e.state.toLowerCase()));
+  if (service !== 's3') return interfaces();
   try {
-    tableId = instanceRouteTable(ctx).id;
+    const gateway = s3GatewayOf(ctx);
+    return gateway ? [gateway.endpoint] : interfaces();
   } catch (e) {
+    // The route table could not be read: which S3 endpoint carries the calls is unknown (network.route says why).
     if (e instanceof NeedFact || e instanceof SkipCheck) return [];
     throw e;
   }
-  const name = `com.amazonaws.${ctx.region}.s3`;
-  const gateway = endpointsOf(ctx).filter((e) => e.serviceName === name && e.type.toLowerCase() === 'gateway' && (e.routeTableIds ?? []).includes(tableId) && live(e));
-  return gateway.length ? gateway : interfaceEndpointsFor(ctx, 's3').filter(live);
 }
 
 interface Finding {
@@ -96,7 +95,7 @@ export const vpcEndpointPolicy: Check = {
     const inst = instanceOf(ctx);
     const vpcId = vpcIdOf(ctx);
     const skipEc2 = agentSkipsEc2messages(ctx);
-    const account = inst.ownerId ?? (ctx.facts.caller.ok ? ctx.facts.caller.value.account : undefined);
+    const account = instanceAccount(ctx);
     const asks: Ask[] = [
       ...AGENT_SERVICES.filter((s) => s !== 'ec2messages' || !skipEc2).flatMap((service) =>
         agentEndpoints(ctx, service)

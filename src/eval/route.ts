@@ -193,11 +193,15 @@ export function natUplink(ctx: TargetContext, vpcId: string, nat: NatGateway): {
   const table = tables?.ok ? routeTableForSubnet(tables.value, nat.subnetId) : undefined;
   if (!table) return undefined;
   const igws = ctx.facts.internetGateways[vpcId];
-  const attached = igws?.ok ? igws.value.find((g) => g.attachments.some((a) => a.vpcId === vpcId && ['available', 'attached'].includes(a.state.toLowerCase()))) : undefined;
-  const fix = igws?.ok ? natUplinkFix(ctx.region, vpcId, { ...nat, subnetId: nat.subnetId }, attached?.id) : undefined;
-  const where = `NAT gateway ${nat.id} sits in ${nat.subnetId}, whose route table ${table.id}`;
+  const subnetId = nat.subnetId;
+  const where = `NAT gateway ${nat.id} sits in ${subnetId}, whose route table ${table.id}`;
   const route = table.routes.find((r) => r.destinationCidr === '0.0.0.0/0');
-  const fail = (why: string) => ({ ok: false as const, why, ...(fix ? { fix } : {}) });
+  // The fix needs the VPC's internet gateways (to route to the attached one, or create one).
+  const fail = (why: string) => {
+    if (!igws?.ok) return { ok: false as const, why };
+    const attached = igws.value.find((g) => g.attachments.some((a) => a.vpcId === vpcId && ['available', 'attached'].includes(a.state.toLowerCase())));
+    return { ok: false as const, why, fix: natUplinkFix(ctx.region, vpcId, { ...nat, subnetId }, attached?.id) };
+  };
   if (!route) return fail(`${where} has no default route (0.0.0.0/0): a public NAT gateway reaches the internet only through an internet gateway from its own subnet`);
   if (route.state === 'blackhole') return fail(`${where} sends 0.0.0.0/0 to ${route.target.id}, a blackhole route: the NAT gateway has no way to the internet`);
   if (route.target.type === 'nat') return fail(`${where} sends 0.0.0.0/0 to NAT gateway ${route.target.id}: a loop, not a way to the internet (its subnet needs a route to an internet gateway)`);

@@ -65,6 +65,12 @@ export function agentTargetOf(ctx: TargetContext): AgentTarget {
   return { id: ctx.id, state: 'running', platform: windows ? 'windows' : 'linux', managedNode: true };
 }
 
+/** The account an instance belongs to: its owner when read, else the caller's (undefined when neither is known). Never throws. */
+export function instanceAccount(ctx: TargetContext): string | undefined {
+  const inst = ctx.facts.instances[ctx.id];
+  return (inst?.ok ? inst.value?.ownerId : undefined) ?? (ctx.facts.caller.ok ? ctx.facts.caller.value.account : undefined);
+}
+
 /** The instance's VPC id; skips for instances without one (EC2-Classic leftovers, terminated). */
 export function vpcIdOf(ctx: TargetContext): string {
   const inst = instanceOf(ctx);
